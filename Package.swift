@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "LensLLM",
+    products: [
+        .executable(name: "lens", targets: ["lens"]),
+        .library(name: "Curves", targets: ["Curves"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Reports", targets: ["Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian (see .ci/run): module maps only.
+        .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
+        .systemLibrary(name: "_CLAPACKE", path: "Sources/_CLAPACKE"),
+        .systemLibrary(name: "_CGSL", path: "Sources/_CGSL"),
+
+        // Thin, safe Swift over BLAS, LAPACK and GSL.
+        .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
+        // Loss curves in; transitions, laws, fits, selection and metrics out.
+        .target(name: "Curves", dependencies: ["LinearAlgebra"]),
+        // Markdown and SVG writers; no numerics of their own.
+        .target(name: "Reports", dependencies: ["Curves"]),
+        // The command line: parsing, progress, exit codes; no numerics.
+        .executableTarget(name: "lens", dependencies: [
+            "Curves", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "CurvesTests", dependencies: ["Curves"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "lensTests", dependencies: ["lens"]),
+    ]
+)

@@ -1,0 +1,66 @@
+/// The published evaluation protocol of the Rectified Scaling Law benchmark (Lin et al. 2024;
+/// see the benchmark README): for each budget, every method scores every model from the points up
+/// to the budget, and is judged against the true loss at the target size.
+public struct BenchmarkProtocol: Sendable {
+    /// 204800 down to 3200: 1/8 .. 1/512 of the target.
+    public var budgets: [Double]
+    public var target: Double
+    public var test: SequentialResidualTest
+
+    public init(budgets: [Double] = [204_800, 102_400, 51_200, 25_600, 12_800, 6_400, 3_200],
+                target: Double = 1_638_400, test: SequentialResidualTest = .init()) {
+        (self.budgets, self.target, self.test) = (budgets, target, test)
+    }
+
+    /// "1/8" for budget 204800 of 1638400.
+    public func ratioLabel(_ budget: Double) -> String { "1/\(format((target / budget).rounded()))" }
+}
+
+/// One method on one data set at one budget.
+public struct BenchmarkEntry: Sendable {
+    public var dataset: String
+    public var budget: Double
+    public var method: SelectionMethod
+    public var selection: Selection
+    public var metrics: SelectionMetrics
+    /// Samples fine-tuned on per model to obtain the scores: the sum of the subset sizes the
+    /// method reads (0 for ZeroShot and ModelSize).
+    public var samplesPerModel: Double
+}
+
+extension BenchmarkProtocol {
+    /// Runs `methods` on `set` at every budget.
+    /// - Throws: `CurveError` if a model lacks the target loss or a method cannot score a model.
+    public func run(_ set: CurveSet, dataset: String, methods: [SelectionMethod]) throws(CurveError) -> [BenchmarkEntry] {
+        var truth: [Double] = []
+        for curve in set.curves {
+            guard let l = curve.loss(at: target) else {
+                throw CurveError(set.source, "model \"\(curve.model)\" has no loss at the target size \(format(target))")
+            }
+            truth.append(l)
+        }
+        var entries: [BenchmarkEntry] = []
+        for budget in budgets {
+            let settings = SelectionSettings(budget: budget, target: target, test: test)
+            for method in methods {
+                let selection = try method.select(set.curves, settings: settings, source: set.source)
+                let metrics = SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: truth)
+                entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
+                                              selection: selection, metrics: metrics,
+                                              samplesPerModel: samplesRead(by: method, budget: budget, set: set)))
+            }
+        }
+        return entries
+    }
+
+    /// The fine-tuning data a method consumes per model: every measured size up to the budget for
+    /// the curve methods, the budget alone for SubTuning, nothing for ZeroShot and ModelSize.
+    func samplesRead(by method: SelectionMethod, budget: Double, set: CurveSet) -> Double {
+        switch method {
+        case .zeroshot, .modelsize: return 0
+        case .subtuning: return budget
+        case .ats, .lensllm, .rectified, .vanilla:
+            return set.curves.first.map { $0.sizes.filter { $0 <= budget }.reduce(0, +) } ?? 0
+        }
+    }
+}

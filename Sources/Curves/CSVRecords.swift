@@ -1,0 +1,82 @@
+/// A field of a CSV file with its 1-based line and column (the field's position in its record).
+struct CSVField {
+    var text: String
+    var line: Int
+    var column: Int
+}
+
+/// Splits RFC 4180 CSV text into records of fields: comma-separated, fields optionally in double
+/// quotes (which may hold commas, newlines and doubled quotes ""), records ended by LF or CRLF.
+/// Blank lines are skipped.
+/// - Complexity: O(length of the text).
+func csvRecords(_ text: String, file: String) throws(CurveError) -> [[CSVField]] {
+    var records: [[CSVField]] = []
+    var record: [CSVField] = []
+    var field = ""
+    var line = 1, fieldLine = 1
+    var inQuotes = false, wasQuoted = false
+    var chars = text.unicodeScalars.makeIterator()
+    var pending: Unicode.Scalar? = nil
+
+    func endField() {
+        record.append(CSVField(text: wasQuoted ? field : field.trimmingSpaces, line: fieldLine,
+                               column: record.count + 1))
+        field = ""
+        wasQuoted = false
+        fieldLine = line
+    }
+    func endRecord() {
+        endField()
+        if !(record.count == 1 && record[0].text.isEmpty) { records.append(record) }
+        record = []
+    }
+
+    while let c = pending ?? chars.next() {
+        pending = nil
+        if inQuotes {
+            if c == "\"" {
+                if let next = chars.next() {
+                    if next == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = next }
+                } else { inQuotes = false }
+            } else {
+                if c == "\n" { line += 1 }
+                field.unicodeScalars.append(c)
+            }
+            continue
+        }
+        switch c {
+        case "\"" where field.trimmingSpaces.isEmpty && !wasQuoted:
+            field = ""
+            inQuotes = true
+            wasQuoted = true
+        case ",":
+            endField()
+        case "\r":
+            continue
+        case "\n":
+            endRecord()
+            line += 1
+            fieldLine = line
+        default:
+            if wasQuoted && c != " " {
+                throw CurveError(file, line: line, column: record.count + 1,
+                                 "unexpected character after a closing quote")
+            }
+            field.unicodeScalars.append(c)
+        }
+    }
+    if inQuotes {
+        throw CurveError(file, line: fieldLine, column: record.count + 1, "a quoted field is not closed")
+    }
+    if !field.isEmpty || !record.isEmpty || wasQuoted { endRecord() }
+    return records
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

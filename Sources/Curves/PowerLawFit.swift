@@ -1,0 +1,224 @@
+import Foundation
+import LinearAlgebra
+
+/// Whether the offset F of `PowerLaw` is fitted or known (from an NTK, or 0 for the vanilla law).
+public enum Offset: Sendable, Equatable {
+    case free
+    case fixed(Double)
+}
+
+/// A Gaussian prior on a log-parameter, log θ ~ N(mean, sd²), added to the least-squares cost as
+/// the pseudo-residual (log θ − mean) / sd · σ: a maximum a posteriori fit when the data's noise in
+/// log-loss has standard deviation σ.
+public struct LogPrior: Sendable, Equatable {
+    public var mean: Double
+    public var sd: Double
+    public init(mean: Double, sd: Double) { (self.mean, self.sd) = (mean, sd) }
+}
+
+/// Priors on the log-parameters of `PowerLaw`, for fits that borrow strength from other curves.
+public struct PowerLawPriors: Sendable, Equatable {
+    public var beta: LogPrior?
+    public var e: LogPrior?
+    public var f: LogPrior?
+    /// σ, the assumed noise of one log-loss point, which scales the prior residuals.
+    public var noise: Double
+    public init(beta: LogPrior? = nil, e: LogPrior? = nil, f: LogPrior? = nil, noise: Double) {
+        (self.beta, self.e, self.f, self.noise) = (beta, e, f, noise)
+    }
+}
+
+/// A fitted `PowerLaw` with its uncertainty and quality.
+public struct PowerLawFit: Sendable {
+    public var law: PowerLaw
+    /// Standard errors of B, β, E, F (in `PowerLaw.names` order) by the delta method from
+    /// σ̂² (JᵀJ)⁻¹ in the fitted log-parameters, σ̂² = SSE / (n − p); nil for a fixed parameter or
+    /// when there are no residual degrees of freedom (n = p).
+    public var standardErrors: [Double?]
+    /// Root-mean-square error in loss units over the fitted points.
+    public var rmse: Double
+    /// Root-mean-square error in log-loss (the fitted metric).
+    public var logRMSE: Double
+    public var pointCount: Int
+    public var freeParameterCount: Int
+}
+
+/// Why a fit produced no usable answer; never a NaN in disguise.
+public struct FitError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension PowerLaw {
+    /// Fits L(D) = B / (F + D^β) + E to (Dᵢ, Lᵢ) by least squares in log-loss,
+    /// min Σᵢ (log L(Dᵢ) − log Lᵢ)², with GSL's Levenberg–Marquardt.
+    ///
+    /// Bounds are enforced by fitting θ = (log B, log β, log E[, log F]). Starts are data-driven:
+    /// over a grid of β, E (fractions of the smallest loss) and F (multiples of D^β at the
+    /// smallest, middle and largest size), B is set by matching the mean log-loss; the grid is
+    /// screened by its cost and only the best starts are polished by LM. A point with D = 0 (the
+    /// zero-shot loss) is allowed when F is free or positive.
+    /// - Throws: `FitError` when there are fewer points than free parameters or no start converges.
+    /// - Complexity: O(g n) for the screen of g grid points plus the LM polishes, O(n p²) each iteration.
+    public static func fit(sizes: [Double], losses: [Double], offset: Offset,
+                           priors: PowerLawPriors? = nil) throws(FitError) -> PowerLawFit {
+        let problem = LogLossProblem(sizes: sizes, losses: losses, offset: offset, priors: priors)
+        let p = problem.parameterCount
+        let priorCount = problem.priorCount
+        guard sizes.count + priorCount >= p else {
+            throw FitError("\(sizes.count) points cannot determine \(p) parameters")
+        }
+        if case .fixed(let f) = offset, f == 0, sizes.contains(0) {
+            throw FitError("the vanilla law (F = 0) is infinite at D = 0; leave the zero-shot point out")
+        }
+
+        let starts = problem.screenedStarts(keep: 4)
+        var best: LeastSquaresSolution?
+        var lastFailure = "no start had a finite model"
+        for start in starts {
+            do {
+                let solution = try solveLeastSquares(problem.gslProblem, start: start)
+                if solution.sumOfSquares.isFinite,
+                   best == nil || solution.sumOfSquares < best!.sumOfSquares { best = solution }
+            } catch {
+                lastFailure = error.description
+            }
+        }
+        guard let solution = best else { throw FitError("the fit failed from every start: \(lastFailure)") }
+
+        let law = problem.law(solution.parameters)
+        guard law.values.allSatisfy({ $0.isFinite }) else {
+            throw FitError("the fit diverged: \(law)")
+        }
+        let n = sizes.count
+        let dataResiduals = solution.residuals.prefix(n)
+        let sse = dataResiduals.reduce(0) { $0 + $1 * $1 }
+        let dof = n + priorCount - p
+        var errors = [Double?](repeating: nil, count: 4)
+        if dof > 0 {
+            let sigma2 = solution.sumOfSquares / Double(dof)
+            for (j, slot) in problem.slots.enumerated() {
+                let variance = sigma2 * solution.inverseNormalMatrix[j * p + j]
+                errors[slot] = law.values[slot] * variance.squareRoot()
+            }
+        }
+        let lossSSE = zip(sizes, losses).reduce(0.0) { $0 + pow(law($1.0) - $1.1, 2) }
+        return PowerLawFit(law: law, standardErrors: errors,
+                           rmse: (lossSSE / Double(n)).squareRoot(),
+                           logRMSE: (sse / Double(n)).squareRoot(),
+                           pointCount: n, freeParameterCount: p)
+    }
+}
+
+/// The residuals rᵢ = log L(Dᵢ; θ) − log Lᵢ (then any prior pseudo-residuals) and their Jacobian,
+/// with θ = (log B, log β, log E[, log F]).
+private struct LogLossProblem {
+    let sizes: [Double]
+    let logLosses: [Double]
+    let offset: Offset
+    let priors: PowerLawPriors?
+
+    init(sizes: [Double], losses: [Double], offset: Offset, priors: PowerLawPriors?) {
+        self.sizes = sizes
+        self.logLosses = losses.map { log($0) }
+        self.offset = offset
+        self.priors = priors
+    }
+
+    var fitsOffset: Bool { offset == .free }
+    var parameterCount: Int { fitsOffset ? 4 : 3 }
+    /// Where each fitted parameter sits in `PowerLaw.values`.
+    var slots: [Int] { fitsOffset ? [0, 1, 2, 3] : [0, 1, 2] }
+
+    /// (prior, index into θ) pairs that apply.
+    var priorTerms: [(LogPrior, Int)] {
+        guard let priors else { return [] }
+        var terms: [(LogPrior, Int)] = []
+        if let beta = priors.beta { terms.append((beta, 1)) }
+        if let e = priors.e { terms.append((e, 2)) }
+        if let f = priors.f, fitsOffset { terms.append((f, 3)) }
+        return terms
+    }
+    var priorCount: Int { priorTerms.count }
+
+    func law(_ theta: [Double]) -> PowerLaw {
+        let f: Double
+        switch offset {
+        case .free: f = exp(theta[3])
+        case .fixed(let value): f = value
+        }
+        return PowerLaw(b: exp(theta[0]), beta: exp(theta[1]), e: exp(theta[2]), f: f)
+    }
+
+    func residuals(_ theta: UnsafeBufferPointer<Double>, _ r: UnsafeMutableBufferPointer<Double>) {
+        let law = law(Array(theta))
+        for (i, d) in sizes.enumerated() { r[i] = log(law(d)) - logLosses[i] }
+        for (t, (prior, j)) in priorTerms.enumerated() {
+            r[sizes.count + t] = (theta[j] - prior.mean) / prior.sd * priors!.noise
+        }
+    }
+
+    /// ∂ log L / ∂θ = (∂L/∂θ) / L with, for S = F + D^β and T = B / S:
+    /// ∂L/∂log B = T, ∂L/∂log β = −T β D^β log D / S, ∂L/∂log E = E, ∂L/∂log F = −T F / S.
+    func jacobian(_ theta: UnsafeBufferPointer<Double>, _ J: UnsafeMutableBufferPointer<Double>) {
+        let law = law(Array(theta))
+        let p = parameterCount
+        for (i, d) in sizes.enumerated() {
+            let power = d == 0 ? 0 : pow(d, law.beta)
+            let s = law.f + power
+            let t = law.b / s
+            let l = t + law.e
+            J[i * p + 0] = t / l
+            J[i * p + 1] = d == 0 ? 0 : -t * law.beta * power * log(d) / s / l
+            J[i * p + 2] = law.e / l
+            if fitsOffset { J[i * p + 3] = -t * law.f / s / l }
+        }
+        for (t, (prior, j)) in priorTerms.enumerated() {
+            let row = sizes.count + t
+            for c in 0..<p { J[row * p + c] = 0 }
+            J[row * p + j] = priors!.noise / prior.sd
+        }
+    }
+
+    var gslProblem: LeastSquaresProblem {
+        LeastSquaresProblem(residualCount: sizes.count + priorCount, parameterCount: parameterCount,
+                            residuals: residuals, jacobian: jacobian)
+    }
+
+    func cost(_ theta: [Double]) -> Double {
+        var r = [Double](repeating: 0, count: sizes.count + priorCount)
+        theta.withUnsafeBufferPointer { t in r.withUnsafeMutableBufferPointer { residuals(t, $0) } }
+        let c = r.reduce(0) { $0 + $1 * $1 }
+        return c.isFinite ? c : .infinity
+    }
+
+    /// The grid of data-driven starts, cheapest cost first, `keep` of them.
+    func screenedStarts(keep: Int) -> [[Double]] {
+        let positive = sizes.filter { $0 > 0 }
+        let minLoss = exp(logLosses.min()!)
+        let anchors = positive.isEmpty ? [1.0] : [positive.first!, positive[positive.count / 2], positive.last!]
+        var candidates: [(cost: Double, theta: [Double])] = []
+        for beta in [0.05, 0.1, 0.2, 0.4, 0.8] {
+            let offsets: [Double]
+            switch offset {
+            case .fixed(let f): offsets = [f]
+            case .free: offsets = [1e-3 * pow(anchors[0], beta)] + anchors.map { pow($0, beta) }
+            }
+            for eFraction in [0.05, 0.3, 0.6, 0.9] {
+                let e = eFraction * minLoss
+                for f in offsets {
+                    // B matching the mean of log(L − E) + log(F + D^β).
+                    var sum = 0.0
+                    for (d, ll) in zip(sizes, logLosses) {
+                        sum += log(exp(ll) - e) + log(f + (d == 0 ? 0 : pow(d, beta)))
+                    }
+                    var theta = [sum / Double(sizes.count), log(beta), log(e)]
+                    if fitsOffset { theta.append(log(f)) }
+                    let c = cost(theta)
+                    if c.isFinite { candidates.append((c, theta)) }
+                }
+            }
+        }
+        return candidates.sorted { $0.cost < $1.cost }.prefix(keep).map(\.theta)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import LinearAlgebra
+
+/// The ways to score candidate models for fine-tuning from what each shows up to a data budget.
+public enum SelectionMethod: String, CaseIterable, Sendable {
+    /// Transition by the sequential residual test, then the LensLLM law (eq. 10, F free) on the
+    /// power-phase points, predicted at the target.
+    case lensllm
+    /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
+    /// phase, extrapolated to the target.
+    case ats
+    /// The rectified law B / (D_l + D^β) + E fitted on every point up to the budget and the
+    /// zero-shot point, as Lin et al.'s "OurFit" uses it.
+    case rectified
+    /// The vanilla law B / D^β + E on every point up to the budget.
+    case vanilla
+    /// The zero-shot loss.
+    case zeroshot
+    /// The loss after fine-tuning on the budget.
+    case subtuning
+    /// log of the parameter count; larger is ranked better.
+    case modelsize
+
+    /// Whether the score is a predicted loss (lower is better); ModelSize's is log size.
+    public var scoresAreLosses: Bool { self != .modelsize }
+}
+
+/// One method's verdict on a set of models.
+public struct Selection: Sendable {
+    public var method: SelectionMethod
+    /// What the method ranks by: a predicted or measured loss, or log size for ModelSize.
+    public var scores: [Double]
+    /// 1 = best, ties averaged.
+    public var ranks: [Double]
+    /// The chosen model: the best rank, first in file order among equals.
+    public var selected: Int
+    /// The transition index each model's curve was cut at, where the method finds one.
+    public var transitions: [Int?]
+}
+
+/// What a selection needs to know beyond the curves.
+public struct SelectionSettings: Sendable {
+    /// Only the points with n ≤ budget may inform a score.
+    public var budget: Double
+    /// The data size at which the losses are predicted.
+    public var target: Double
+    public var test: SequentialResidualTest
+
+    public init(budget: Double, target: Double, test: SequentialResidualTest = .init()) {
+        (self.budget, self.target, self.test) = (budget, target, test)
+    }
+}
+
+extension SelectionMethod {
+    /// Scores and ranks `curves` seeing only the points up to the budget.
+    /// - Throws: `CurveError` naming the model and what it lacks, or why its fit failed.
+    public func select(_ curves: [LossCurve], settings: SelectionSettings, source: String) throws(CurveError) -> Selection {
+        let visible = curves.map { $0.truncated(toBudget: settings.budget) }
+        var scores: [Double] = []
+        var transitions: [Int?] = []
+        for curve in visible {
+            let (score, transition) = try self.score(curve, settings: settings, source: source)
+            scores.append(score)
+            transitions.append(transition)
+        }
+        let ranks = averageRanks(scores, ascending: scoresAreLosses)
+        return Selection(method: self, scores: scores, ranks: ranks, selected: bestIndex(ranks), transitions: transitions)
+    }
+
+    private func score(_ curve: LossCurve, settings: SelectionSettings, source: String)
+        throws(CurveError) -> (Double, Int?)
+    {
+        func need(_ points: Int) throws(CurveError) {
+            guard curve.count >= points else {
+                throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points up to the budget " +
+                                 "\(format(settings.budget)); \(rawValue) needs at least \(points)")
+            }
+        }
+        func fitted(_ sizes: [Double], _ losses: [Double], _ offset: Offset) throws(CurveError) -> PowerLawFit {
+            do {
+                return try PowerLaw.fit(sizes: sizes, losses: losses, offset: offset)
+            } catch {
+                throw CurveError(source, "model \"\(curve.model)\": \(rawValue) fit failed: \(error)")
+            }
+        }
+        switch self {
+        case .zeroshot:
+            guard let z = curve.zeroShot else {
+                throw CurveError(source, "model \"\(curve.model)\" has no zero-shot loss (column 0); zeroshot needs it")
+            }
+            return (z, nil)
+        case .subtuning:
+            guard let l = curve.loss(at: settings.budget) else {
+                throw CurveError(source, "model \"\(curve.model)\" has no loss at the budget \(format(settings.budget)); subtuning needs it")
+            }
+            return (l, nil)
+        case .modelsize:
+            guard let size = curve.parameterCount else {
+                throw CurveError(source, "model \"\(curve.model)\" has no parameter count (column size); modelsize needs it")
+            }
+            return (log(size), nil)
+        case .ats:
+            try need(2)
+            let t = settings.test.transitionIndex(curve)
+            let power = curve.suffix(from: t + 1)
+            let line = LineFit(x: power.logSizes, y: power.logLosses)
+            return (exp(line(log(settings.target))), t)
+        case .vanilla:
+            try need(4)
+            return (try fitted(curve.sizes, curve.losses, .fixed(0)).law(settings.target), nil)
+        case .rectified:
+            let z = curve.zeroShot.map { [$0] } ?? []
+            try need(5 - z.count)
+            let fit = try fitted((z.isEmpty ? [] : [0]) + curve.sizes, z + curve.losses, .free)
+            return (fit.law(settings.target), nil)
+        case .lensllm:
+            try need(5)
+            let t = settings.test.transitionIndex(curve)
+            let power = curve.suffix(from: max(0, min(t + 1, curve.count - 4)))
+            let fit = try fitted(power.sizes, power.losses, .free)
+            return (fit.law(settings.target), t)
+        }
+    }
+}

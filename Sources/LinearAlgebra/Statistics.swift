@@ -1,0 +1,44 @@
+import _CGSL
+
+/// Sample statistics and distribution functions from GSL.
+public enum Statistics {
+    /// Pearson's correlation coefficient r = cov(x, y) / (σₓ σᵧ) (GSL `gsl_stats_correlation`).
+    /// NaN when either sample is constant.
+    /// - Complexity: O(n).
+    public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count && x.count >= 2, "correlation needs two paired samples")
+        GSL.initialise()
+        return gsl_stats_correlation(x, 1, y, 1, x.count)
+    }
+
+    public static func mean(_ x: [Double]) -> Double {
+        GSL.initialise()
+        return gsl_stats_mean(x, 1, x.count)
+    }
+
+    /// Population standard deviation √(Σ (xᵢ − x̄)² / n) (numpy's `std` with ddof 0).
+    public static func populationStandardDeviation(_ x: [Double]) -> Double {
+        GSL.initialise()
+        let m = gsl_stats_mean(x, 1, x.count)
+        return (gsl_stats_variance_with_fixed_mean(x, 1, x.count, m)).squareRoot()
+    }
+
+    /// Median of x (sorted copy; GSL `gsl_stats_median_from_sorted_data`).
+    public static func median(_ x: [Double]) -> Double {
+        GSL.initialise()
+        let sorted = x.sorted()
+        return gsl_stats_median_from_sorted_data(sorted, 1, sorted.count)
+    }
+
+    /// Upper tail Q(F; ν₁, ν₂) of the F distribution: the p-value of an F statistic.
+    public static func fDistributionUpperTail(_ f: Double, _ nu1: Double, _ nu2: Double) -> Double {
+        GSL.initialise()
+        return gsl_cdf_fdist_Q(f, nu1, nu2)
+    }
+
+    /// The quantile x with P(χ²_ν ≤ x) = p.
+    public static func chiSquaredQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
+        GSL.initialise()
+        return gsl_cdf_chisq_Pinv(p, nu)
+    }
+}

@@ -1,0 +1,2 @@
+// CBLAS from OpenBLAS (Debian: libopenblas-dev). Implementation detail of LinearAlgebra.
+#include <cblas.h>
