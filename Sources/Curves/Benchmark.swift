@@ -23,6 +23,8 @@ public struct BenchmarkEntry: Sendable {
     public var method: SelectionMethod
     public var selection: Selection
     public var metrics: SelectionMetrics
+    /// The true losses at the target, in file order.
+    public var truth: [Double]
     /// Samples fine-tuned on per model to obtain the scores: the sum of the subset sizes the
     /// method reads (0 for ZeroShot and ModelSize).
     public var samplesPerModel: Double
@@ -46,7 +48,7 @@ extension BenchmarkProtocol {
                 let selection = try method.select(set.curves, settings: settings, source: set.source)
                 let metrics = SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: truth)
                 entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
-                                              selection: selection, metrics: metrics,
+                                              selection: selection, metrics: metrics, truth: truth,
                                               samplesPerModel: samplesRead(by: method, budget: budget, set: set)))
             }
         }

@@ -72,19 +72,12 @@ extension PowerLaw {
             throw FitError("the vanilla law (F = 0) is infinite at D = 0; leave the zero-shot point out")
         }
 
-        let starts = problem.screenedStarts(keep: 4)
-        var best: LeastSquaresSolution?
-        var lastFailure = "no start had a finite model"
-        for start in starts {
-            do {
-                let solution = try solveLeastSquares(problem.gslProblem, start: start)
-                if solution.sumOfSquares.isFinite,
-                   best == nil || solution.sumOfSquares < best!.sumOfSquares { best = solution }
-            } catch {
-                lastFailure = error.description
-            }
+        let solution: LeastSquaresSolution
+        do {
+            solution = try solveLeastSquares(problem.gslProblem, starts: problem.starts)
+        } catch {
+            throw FitError("the fit failed from every start: \(error)")
         }
-        guard let solution = best else { throw FitError("the fit failed from every start: \(lastFailure)") }
 
         let law = problem.law(solution.parameters)
         guard law.values.allSatisfy({ $0.isFinite }) else {
@@ -185,19 +178,12 @@ private struct LogLossProblem {
                             residuals: residuals, jacobian: jacobian)
     }
 
-    func cost(_ theta: [Double]) -> Double {
-        var r = [Double](repeating: 0, count: sizes.count + priorCount)
-        theta.withUnsafeBufferPointer { t in r.withUnsafeMutableBufferPointer { residuals(t, $0) } }
-        let c = r.reduce(0) { $0 + $1 * $1 }
-        return c.isFinite ? c : .infinity
-    }
-
-    /// The grid of data-driven starts, cheapest cost first, `keep` of them.
-    func screenedStarts(keep: Int) -> [[Double]] {
+    /// The grid of data-driven starts (screened by cost in `solveLeastSquares(_:starts:)`).
+    var starts: [[Double]] {
         let positive = sizes.filter { $0 > 0 }
         let minLoss = exp(logLosses.min()!)
         let anchors = positive.isEmpty ? [1.0] : [positive.first!, positive[positive.count / 2], positive.last!]
-        var candidates: [(cost: Double, theta: [Double])] = []
+        var candidates: [[Double]] = []
         for beta in [0.05, 0.1, 0.2, 0.4, 0.8] {
             let offsets: [Double]
             switch offset {
@@ -214,11 +200,10 @@ private struct LogLossProblem {
                     }
                     var theta = [sum / Double(sizes.count), log(beta), log(e)]
                     if fitsOffset { theta.append(log(f)) }
-                    let c = cost(theta)
-                    if c.isFinite { candidates.append((c, theta)) }
+                    candidates.append(theta)
                 }
             }
         }
-        return candidates.sorted { $0.cost < $1.cost }.prefix(keep).map(\.theta)
+        return candidates
     }
 }

@@ -4,7 +4,7 @@ import LinearAlgebra
 /// The ways to score candidate models for fine-tuning from what each shows up to a data budget.
 public enum SelectionMethod: String, CaseIterable, Sendable {
     /// Transition by the sequential residual test, then the LensLLM law (eq. 10, F free) on the
-    /// power-phase points, predicted at the target.
+    /// power-phase points with priors shared across the candidates (`LensLLMSelection`).
     case lensllm
     /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
     /// phase, extrapolated to the target.
@@ -58,7 +58,12 @@ extension SelectionMethod {
         let visible = curves.map { $0.truncated(toBudget: settings.budget) }
         var scores: [Double] = []
         var transitions: [Int?] = []
-        for curve in visible {
+        if self == .lensllm {
+            let predictions = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source)
+            scores = predictions.map(\.loss)
+            transitions = predictions.map(\.transition)
+        }
+        for curve in visible where self != .lensllm {
             let (score, transition) = try self.score(curve, settings: settings, source: source)
             scores.append(score)
             transitions.append(transition)
@@ -74,13 +79,6 @@ extension SelectionMethod {
             guard curve.count >= points else {
                 throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points up to the budget " +
                                  "\(format(settings.budget)); \(rawValue) needs at least \(points)")
-            }
-        }
-        func fitted(_ sizes: [Double], _ losses: [Double], _ offset: Offset) throws(CurveError) -> PowerLawFit {
-            do {
-                return try PowerLaw.fit(sizes: sizes, losses: losses, offset: offset)
-            } catch {
-                throw CurveError(source, "model \"\(curve.model)\": \(rawValue) fit failed: \(error)")
             }
         }
         switch self {
@@ -106,19 +104,11 @@ extension SelectionMethod {
             let line = LineFit(x: power.logSizes, y: power.logLosses)
             return (exp(line(log(settings.target))), t)
         case .vanilla:
-            try need(4)
-            return (try fitted(curve.sizes, curve.losses, .fixed(0)).law(settings.target), nil)
+            return (try LawKind.vanilla.fit(curve, source: source).fit.law(settings.target), nil)
         case .rectified:
-            let z = curve.zeroShot.map { [$0] } ?? []
-            try need(5 - z.count)
-            let fit = try fitted((z.isEmpty ? [] : [0]) + curve.sizes, z + curve.losses, .free)
-            return (fit.law(settings.target), nil)
+            return (try LawKind.rectified.fit(curve, source: source).fit.law(settings.target), nil)
         case .lensllm:
-            try need(5)
-            let t = settings.test.transitionIndex(curve)
-            let power = curve.suffix(from: max(0, min(t + 1, curve.count - 4)))
-            let fit = try fitted(power.sizes, power.losses, .free)
-            return (fit.law(settings.target), t)
+            preconditionFailure("lensllm scores all candidates together (LensLLMSelection)")
         }
     }
 }

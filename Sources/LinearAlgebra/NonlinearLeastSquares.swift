@@ -143,3 +143,34 @@ private final class ProblemBox {
     let problem: LeastSquaresProblem
     init(_ problem: LeastSquaresProblem) { self.problem = problem }
 }
+
+/// Multi-start least squares: evaluates ½‖r‖² at every start (cheap), polishes the `polish`
+/// cheapest finite ones with `solveLeastSquares`, and returns the solution of lowest cost.
+/// - Throws: when no start has a finite cost or every polish fails.
+/// - Complexity: one residual evaluation per start plus `polish` LM solves.
+public func solveLeastSquares(
+    _ problem: LeastSquaresProblem, starts: [[Double]], polish: Int = 4
+) throws(LeastSquaresFailure) -> LeastSquaresSolution {
+    var r = [Double](repeating: 0, count: problem.residualCount)
+    var screened: [(cost: Double, start: [Double])] = []
+    for start in starts {
+        start.withUnsafeBufferPointer { x in r.withUnsafeMutableBufferPointer { problem.residuals(x, $0) } }
+        let cost = r.reduce(0) { $0 + $1 * $1 }
+        if cost.isFinite { screened.append((cost, start)) }
+    }
+    guard !screened.isEmpty else {
+        throw LeastSquaresFailure(description: "the model is not finite at any of \(starts.count) starts")
+    }
+    var best: LeastSquaresSolution?
+    var lastFailure: LeastSquaresFailure?
+    for (_, start) in screened.sorted(by: { $0.cost < $1.cost }).prefix(polish) {
+        do {
+            let solution = try solveLeastSquares(problem, start: start)
+            if best == nil || solution.sumOfSquares < best!.sumOfSquares { best = solution }
+        } catch {
+            lastFailure = error
+        }
+    }
+    guard let best else { throw lastFailure! }
+    return best
+}

@@ -1,0 +1,60 @@
+/// The three laws the toolkit fits, each as its authors use it. All are `PowerLaw`
+/// B / (F + D^β) + E; they differ in F and in the points they are fitted on.
+public enum LawKind: String, CaseIterable, Sendable {
+    /// F = 0: B / D^β + E, on the curve's points.
+    case vanilla
+    /// F free (Lin et al.'s D_l), on the curve's points and the zero-shot point when measured.
+    case rectified
+    /// LensLLM eq. 10: F given (from an NTK) or free, on the curve's points.
+    case lensllm
+}
+
+/// A law fitted to (part of) a curve.
+public struct LawFit: Sendable {
+    public var kind: LawKind
+    public var fit: PowerLawFit
+    /// The index of the first curve point used (> 0 when fitted after the transition).
+    public var firstPoint: Int
+    public var usedZeroShot: Bool
+}
+
+extension LawKind {
+    /// The fewest curve points a fit needs (free parameters, less the zero-shot point if used).
+    public func minimumPoints(offset: Double?, zeroShot: Bool) -> Int {
+        switch self {
+        case .vanilla: return 3
+        case .rectified: return zeroShot ? 3 : 4
+        case .lensllm: return offset == nil ? 4 : 3
+        }
+    }
+
+    /// Fits the law to `curve`, from its transition on when `afterTransition` (the paper's
+    /// two-phase use; transition by `test`).
+    /// - Parameter offset: F for `lensllm` (from an NTK); nil fits it as a free parameter.
+    /// - Throws: `CurveError` naming the model, when it has too few points or the fit fails.
+    public func fit(_ curve: LossCurve, afterTransition: Bool = false, offset: Double? = nil,
+                    test: SequentialResidualTest = .init(), source: String) throws(CurveError) -> LawFit {
+        let first = afterTransition ? test.transitionIndex(curve) + 1 : 0
+        let points = curve.suffix(from: first)
+        let useZeroShot = self == .rectified && first == 0 && curve.zeroShot != nil
+        let needed = minimumPoints(offset: offset, zeroShot: useZeroShot)
+        guard points.count >= needed else {
+            let which = afterTransition ? "after its transition at n = \(format(curve.sizes[first - 1]))" : "in all"
+            throw CurveError(source, "model \"\(curve.model)\" has \(points.count) points \(which); the \(rawValue) law needs at least \(needed)")
+        }
+        var sizes = points.sizes, losses = points.losses
+        if useZeroShot, let z = curve.zeroShot { sizes.insert(0, at: 0); losses.insert(z, at: 0) }
+        let lawOffset: Offset
+        switch self {
+        case .vanilla: lawOffset = .fixed(0)
+        case .rectified: lawOffset = .free
+        case .lensllm: lawOffset = offset.map { .fixed($0) } ?? .free
+        }
+        do {
+            let fit = try PowerLaw.fit(sizes: sizes, losses: losses, offset: lawOffset)
+            return LawFit(kind: self, fit: fit, firstPoint: first, usedZeroShot: useZeroShot)
+        } catch {
+            throw CurveError(source, "model \"\(curve.model)\": the \(rawValue) fit failed: \(error)")
+        }
+    }
+}

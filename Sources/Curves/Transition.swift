@@ -1,0 +1,90 @@
+import Foundation
+import LinearAlgebra
+
+/// The ways to find where the pre-power phase of a loss curve ends and the power phase begins.
+public enum TransitionMethod: String, CaseIterable, Sendable {
+    /// The sequential residual test (`SequentialResidualTest`), LensLLM's Algorithm 1.
+    case residual
+    /// The continuous two-regime power law (`BrokenPowerLaw`).
+    case broken
+    /// The crossover of the Corollary 1 shape (`CorollaryShape`).
+    case corollary
+
+    public var minimumPoints: Int {
+        switch self {
+        case .residual: return 2
+        case .broken: return BrokenPowerLaw.minimumPoints
+        case .corollary: return CorollaryShape.minimumPoints
+        }
+    }
+}
+
+/// One method's answer for one curve.
+public struct TransitionEstimate: Sendable {
+    public var model: String
+    public var method: TransitionMethod
+    /// The transition size, or nil when the method finds none inside the data (see `note`).
+    public var size: Double?
+    /// Where the transition may lie (95% for `broken` and `corollary`; for `residual` the gap
+    /// between the last pre-power and the first power-phase size).
+    public var interval: ClosedRange<Double>?
+    /// RMSE in log-loss of the method's fitted curve.
+    public var logRMSE: Double
+    /// Method-specific quantities (slopes, exponents, test statistics), in a stable order.
+    public var details: [(name: String, value: Double)]
+    public var note: String
+}
+
+extension TransitionMethod {
+    /// Estimates the transition of `curve`.
+    /// - Throws: `CurveError` when the curve has too few points or the fit fails.
+    public func estimate(_ curve: LossCurve, test: SequentialResidualTest = .init(), source: String)
+        throws(CurveError) -> TransitionEstimate
+    {
+        guard curve.count >= minimumPoints else {
+            throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points; the \(rawValue) method needs at least \(minimumPoints)")
+        }
+        do {
+            return try estimateUnchecked(curve, test: test)
+        } catch {
+            throw CurveError(source, "model \"\(curve.model)\": \(rawValue) transition: \(error)")
+        }
+    }
+
+    private func estimateUnchecked(_ curve: LossCurve, test: SequentialResidualTest) throws(FitError) -> TransitionEstimate {
+        switch self {
+        case .residual:
+            let t = test.transitionIndex(curve)
+            let power = curve.suffix(from: t + 1)
+            let line = LineFit(x: power.logSizes, y: power.logLosses)
+            let rmse = (line.sumOfSquares / Double(power.count)).squareRoot()
+            let details = [("k", Double(test.k)), ("delta", test.delta), ("power_slope", line.slope),
+                           ("power_points", Double(power.count))]
+            guard t >= 0 else {
+                return TransitionEstimate(model: curve.model, method: self, size: nil, interval: nil, logRMSE: rmse,
+                                          details: details, note: "too few points for the test: all in the power phase")
+            }
+            return TransitionEstimate(model: curve.model, method: self, size: curve.sizes[t],
+                                      interval: curve.sizes[t]...curve.sizes[t + 1], logRMSE: rmse, details: details,
+                                      note: "power phase from n = \(format(curve.sizes[t + 1]))")
+        case .broken:
+            let fit = try BrokenPowerLaw.fit(curve)
+            let details = [("slope_before", fit.slopeBefore), ("slope_after", fit.slopeAfter),
+                           ("F", fit.fStatistic), ("p_nominal", fit.pValue),
+                           ("delta_BIC", fit.bicOneRegime - fit.bicTwoRegimes)]
+            return TransitionEstimate(model: curve.model, method: self, size: fit.hasBreak ? fit.breakSize : nil,
+                                      interval: fit.hasBreak ? fit.interval : nil, logRMSE: fit.logRMSE, details: details,
+                                      note: fit.hasBreak ? "two regimes preferred by BIC"
+                                          : "one regime explains the data as well (BIC); best break at \(format(fit.breakSize.rounded()))")
+        case .corollary:
+            let fit = try CorollaryShape.fit(curve)
+            let inside = (curve.sizes.first!...curve.sizes.last!).contains(fit.crossover)
+            let details = [("E", fit.e), ("C3", fit.c3), ("beta3", fit.beta3), ("K", fit.k), ("beta2", fit.beta2)]
+            let consistency = fit.corollaryConsistent ? "beta3 > 1/2 as Corollary 1 requires"
+                : "beta3 <= 1/2: inconsistent with Corollary 1 (beta2 > 0)"
+            return TransitionEstimate(model: curve.model, method: self, size: inside ? fit.crossover : nil,
+                                      interval: inside ? fit.interval : nil, logRMSE: fit.logRMSE, details: details,
+                                      note: (inside ? "" : "n* = \(String(format: "%.3g", fit.crossover)) lies outside the data; ") + consistency)
+        }
+    }
+}

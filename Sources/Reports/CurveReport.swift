@@ -1,0 +1,105 @@
+import Curves
+import Foundation
+
+/// `lens report curves`: one markdown page per model (log–log SVG plot of the data, the fitted
+/// laws and the transitions with their intervals; tables of parameters and transitions) and an
+/// index page.
+public enum CurveReport {
+    /// Writes `index.md` and, per model, `<slug>.md` and `<slug>.svg` into `directory`.
+    /// - Parameter provenance: how the report was produced (command, input), printed on every page.
+    public static func write(_ analyses: [CurveAnalysis], source: String, provenance: String, to directory: String) throws {
+        var indexRows: [[String]] = []
+        for analysis in analyses {
+            let slug = Self.slug(analysis.curve.model)
+            try AtomicFile.write(plot(analysis).svg(), to: "\(directory)/\(slug).svg")
+            try AtomicFile.write(page(analysis, slug: slug, provenance: provenance), to: "\(directory)/\(slug).md")
+            var row = ["[\(analysis.curve.model)](\(slug).md)", "\(analysis.curve.count)"]
+            for (_, result) in analysis.transitions {
+                row.append((try? result.get().size).flatMap { $0 }.map { Markdown.number($0, digits: 3) } ?? "none")
+            }
+            for (_, result) in analysis.fits {
+                row.append((try? result.get()).map { Markdown.number($0.fit.logRMSE, digits: 2) } ?? "failed")
+            }
+            indexRows.append(row)
+        }
+        let index = """
+        # Loss-curve analysis of `\(source)`
+
+        \(provenance)
+
+        Transition sizes by the three methods (none: no transition inside the data, see the model's
+        page), and the log-loss RMSE of each law's fit.
+
+        \(Markdown.table(["model", "points"] + TransitionMethod.allCases.map { "transition (\($0.rawValue))" }
+                            + LawKind.allCases.map { "log RMSE \($0.rawValue)" }, indexRows))
+        """
+        try AtomicFile.write(index, to: "\(directory)/index.md")
+    }
+
+    static func page(_ a: CurveAnalysis, slug: String, provenance: String) -> String {
+        let estimates = a.transitions.compactMap { try? $0.result.get() }
+        let transitionFailures = a.transitions.compactMap { entry -> String? in
+            if case .failure(let e) = entry.result { return "- \(entry.method.rawValue): \(e.message)" }
+            return nil
+        }
+        let fits = a.fits.compactMap { entry in (try? entry.result.get()).map { (a.curve.model, $0) } }
+        let fitFailures = a.fits.compactMap { entry -> String? in
+            if case .failure(let e) = entry.result { return "- \(entry.kind.rawValue): \(e.message)" }
+            return nil
+        }
+        var text = """
+        # \(a.curve.model)
+
+        \(provenance)
+
+        ![loss curve](\(slug).svg)
+
+        \(a.curve.count) fine-tuning sizes from \(format(a.curve.sizes.first ?? 0)) to \(format(a.curve.sizes.last ?? 0))\
+        \(a.curve.zeroShot.map { "; zero-shot loss \(Markdown.number($0)) (n = 0, not on the log axis)" } ?? "")\
+        \(a.curve.parameterCount.map { "; \(Markdown.number($0, digits: 3)) parameters" } ?? "").
+
+        ## Transitions
+
+        \(CurveTables.transitions(estimates))
+        """
+        if !transitionFailures.isEmpty { text += "\nNot computed:\n" + transitionFailures.joined(separator: "\n") + "\n" }
+        text += """
+
+        ## Fitted laws
+
+        L(D) = B / (F + D^beta) + E, fitted by least squares in log-loss (± one standard error).
+        vanilla: F = 0; rectified: F free, with the zero-shot point; lensllm: F free, on the points after
+        the residual-test transition.
+
+        \(CurveTables.fits(fits))
+        """
+        if !fitFailures.isEmpty { text += "\nNot fitted:\n" + fitFailures.joined(separator: "\n") + "\n" }
+        return text
+    }
+
+    static func plot(_ a: CurveAnalysis) -> Plot {
+        var plot = Plot(title: a.curve.model, xLabel: "fine-tuning samples n", yLabel: "test loss", logX: true, logY: true)
+        let colors = Plot.palette
+        let hi = a.curve.sizes.last ?? 10
+        for (i, entry) in a.transitions.enumerated() {
+            guard let e = try? entry.result.get(), let size = e.size else { continue }
+            if let interval = e.interval {
+                plot.add(.band(interval, label: "\(entry.method.rawValue) interval", color: colors[4 + i % 3]))
+            }
+            plot.add(.rule(x: size, label: "\(entry.method.rawValue) n=\(Markdown.number(size, digits: 3))", color: colors[4 + i % 3]))
+        }
+        plot.add(.points(zip(a.curve.sizes, a.curve.losses).map { ($0, $1) }, label: "measured", color: "#000000"))
+        for (i, entry) in a.fits.enumerated() {
+            guard let fit = try? entry.result.get() else { continue }
+            let from = a.curve.sizes[fit.firstPoint]
+            let grid = (0...120).map { exp(log(from) + (log(hi) - log(from)) * Double($0) / 120) }
+            plot.add(.line(grid.map { ($0, fit.fit.law($0)) }, label: entry.kind.rawValue, color: colors[i], dashed: entry.kind == .vanilla))
+        }
+        return plot
+    }
+
+    /// A file name for a model: letters, digits, '.', '-' and '_' kept, the rest '_'.
+    public static func slug(_ model: String) -> String {
+        String(model.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" })
+    }
+}

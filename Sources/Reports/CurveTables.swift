@@ -1,0 +1,109 @@
+import Curves
+import Foundation
+
+/// Text, markdown and JSON renderings of transition estimates, law fits and selections.
+public enum CurveTables {
+    // MARK: Transitions
+
+    public static func transitions(_ estimates: [TransitionEstimate]) -> String {
+        Markdown.table(
+            ["model", "method", "transition n", "interval", "log RMSE", "details", "note"],
+            estimates.map { e in
+                [e.model, e.method.rawValue, e.size.map { Markdown.number($0, digits: 4) } ?? "none",
+                 e.interval.map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
+                 Markdown.number(e.logRMSE, digits: 3),
+                 e.details.map { "\($0.name)=\(Markdown.number($0.value, digits: 3))" }.joined(separator: " "),
+                 e.note]
+            })
+    }
+
+    public static func transitionsJSON(_ estimates: [TransitionEstimate]) -> String {
+        json(estimates.map { e in
+            var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": e.note]
+            o["transition"] = e.size ?? NSNull()
+            o["interval"] = e.interval.map { [$0.lowerBound, $0.upperBound] } ?? NSNull()
+            o["details"] = Dictionary(uniqueKeysWithValues: e.details.map { ($0.name, $0.value) })
+            return o
+        })
+    }
+
+    // MARK: Fits
+
+    public static func fits(_ fits: [(model: String, fit: LawFit)]) -> String {
+        Markdown.table(
+            ["model", "law", "points", "B", "beta", "E", "F", "RMSE (loss)", "log RMSE"],
+            fits.map { (model, lawFit) in
+                let f = lawFit.fit
+                let cells = zip(f.law.values, f.standardErrors).map { value, se in
+                    Markdown.number(value) + (se.map { " ± " + Markdown.number($0, digits: 2) } ?? "")
+                }
+                let points = "\(f.pointCount)" + (lawFit.firstPoint > 0 ? " (from #\(lawFit.firstPoint + 1))" : "")
+                    + (lawFit.usedZeroShot ? " incl. n=0" : "")
+                return [model, lawFit.kind.rawValue, points] + cells +
+                    [Markdown.number(f.rmse, digits: 3), Markdown.number(f.logRMSE, digits: 3)]
+            })
+    }
+
+    public static func fitsJSON(_ fits: [(model: String, fit: LawFit)]) -> String {
+        json(fits.map { (model, lawFit) in
+            let f = lawFit.fit
+            var parameters: [String: Any] = [:], errors: [String: Any] = [:]
+            for (i, name) in PowerLaw.names.enumerated() {
+                parameters[name] = f.law.values[i]
+                errors[name] = f.standardErrors[i] ?? NSNull()
+            }
+            return ["model": model, "law": lawFit.kind.rawValue, "points": f.pointCount,
+                    "first_point": lawFit.firstPoint, "zero_shot_used": lawFit.usedZeroShot,
+                    "parameters": parameters, "standard_errors": errors,
+                    "rmse": f.rmse, "log_rmse": f.logRMSE] as [String: Any]
+        })
+    }
+
+    // MARK: Selection
+
+    public static func selection(_ s: Selection, curves: [LossCurve], truth: [Double]?, metrics: SelectionMetrics?) -> String {
+        let order = s.ranks.indices.sorted { s.ranks[$0] < s.ranks[$1] || (s.ranks[$0] == s.ranks[$1] && $0 < $1) }
+        let scoreName = s.method.scoresAreLosses ? "predicted loss" : "log(parameters)"
+        var header = ["rank", "model", scoreName]
+        if truth != nil { header.append("true loss") }
+        var text = Markdown.table(header, order.map { i in
+            var row = [Markdown.number(s.ranks[i], digits: 3), curves[i].model + (i == s.selected ? " (selected)" : ""),
+                       Markdown.number(s.scores[i])]
+            if let truth { row.append(Markdown.number(truth[i])) }
+            return row
+        })
+        if let metrics {
+            text += "\nPearCorr \(Markdown.percent(metrics.pearson)), RelAcc \(Markdown.percent(metrics.relativeAccuracy))\n"
+        }
+        return text
+    }
+
+    public static func selectionJSON(_ s: Selection, curves: [LossCurve], truth: [Double]?, metrics: SelectionMetrics?) -> String {
+        var o: [String: Any] = [
+            "method": s.method.rawValue, "selected": curves[s.selected].model,
+            "models": curves.indices.map { i -> [String: Any] in
+                var m: [String: Any] = ["model": curves[i].model, "score": s.scores[i], "rank": s.ranks[i]]
+                if let truth { m["true_loss"] = truth[i] }
+                if let t = s.transitions[i] { m["transition_index"] = t }
+                return m
+            },
+        ]
+        if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
+        return json(o)
+    }
+
+    /// Pretty, key-sorted JSON; non-finite numbers (which JSON cannot hold) become null.
+    static func json(_ object: Any) -> String {
+        func clean(_ value: Any) -> Any {
+            switch value {
+            case let d as Double: return d.isFinite ? d : NSNull()
+            case let a as [Any]: return a.map(clean)
+            case let o as [String: Any]: return o.mapValues(clean)
+            default: return value
+            }
+        }
+        // Only strings, numbers, arrays, dictionaries and null reach here, so this cannot throw.
+        let data = (try? JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

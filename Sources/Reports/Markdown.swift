@@ -1,0 +1,25 @@
+import Foundation
+
+/// Markdown building blocks.
+public enum Markdown {
+    /// A pipe table; `align` holds one of "l", "r" per column (default right for all but the first).
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
+        var lines = ["| " + header.joined(separator: " | ") + " |"]
+        lines.append("|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
+        for row in rows { lines.append("| " + row.joined(separator: " | ") + " |") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A number to `digits` significant digits, in plain or exponent form as fits.
+    public static func number(_ x: Double, digits: Int = 4) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        if x == 0 { return "0" }
+        let magnitude = abs(x)
+        if magnitude >= 1e6 || magnitude < 1e-3 { return String(format: "%.\(digits - 1)e", x) }
+        let decimals = max(0, digits - 1 - Int(floor(log10(magnitude))))
+        return String(format: "%.\(decimals)f", x)
+    }
+
+    /// Fixed one-decimal percentage, as the published tables print.
+    public static func percent(_ x: Double) -> String { String(format: "%.1f", x) }
+}

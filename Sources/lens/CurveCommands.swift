@@ -1,0 +1,107 @@
+import ArgumentParser
+import Curves
+import Reports
+
+extension CurveOptions {
+    var test: SequentialResidualTest { SequentialResidualTest(k: k, delta: delta) }
+
+    /// The file's curves, or the one named by --model.
+    func curves() throws -> (CurveSet, [LossCurve]) {
+        let set = try CurveFile.read(path: file)
+        if let model { return (set, [try set.curve(named: model)]) }
+        return (set, set.curves)
+    }
+}
+
+extension TransitionMethod: ExpressibleByArgument {}
+extension LawKind: ExpressibleByArgument {}
+extension SelectionMethod: ExpressibleByArgument {}
+
+struct Transition: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find where each curve's pre-power phase ends and its power phase begins.")
+
+    @OptionGroup var options: CurveOptions
+
+    @Option(help: "residual (Algorithm 1), broken (two-regime power law), corollary (Corollary 1 shape), or all.")
+    var method: String = "all"
+
+    func run() throws {
+        let methods: [TransitionMethod]
+        if method == "all" { methods = TransitionMethod.allCases } else {
+            guard let m = TransitionMethod(rawValue: method) else {
+                throw ValidationError("--method must be residual, broken, corollary or all, not \"\(method)\"")
+            }
+            methods = [m]
+        }
+        let (set, curves) = try options.curves()
+        var estimates: [TransitionEstimate] = []
+        for curve in curves {
+            for m in methods { estimates.append(try m.estimate(curve, test: options.test, source: set.source)) }
+        }
+        print(options.json ? CurveTables.transitionsJSON(estimates) : CurveTables.transitions(estimates), terminator: "")
+    }
+}
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a scaling law L(D) = B / (F + D^beta) + E to each curve.")
+
+    @OptionGroup var options: CurveOptions
+
+    @Option(help: "vanilla (F = 0), rectified (F free, with the zero-shot point) or lensllm (eq. 10).")
+    var law: LawKind
+
+    @Option(help: "lensllm only: F, e.g. from an NTK; free when absent.")
+    var offset: Double?
+
+    @Flag(help: "Fit only the points after the residual-test transition (the paper's two-phase use).")
+    var afterTransition = false
+
+    func validate() throws {
+        if offset != nil && law != .lensllm { throw ValidationError("--offset applies to --law lensllm only") }
+        if let offset, !(offset >= 0 && offset.isFinite) { throw ValidationError("--offset must be a finite F >= 0") }
+    }
+
+    func run() throws {
+        let (set, curves) = try options.curves()
+        var fits: [(model: String, fit: LawFit)] = []
+        for curve in curves {
+            fits.append((curve.model, try law.fit(curve, afterTransition: afterTransition, offset: offset,
+                                                  test: options.test, source: set.source)))
+        }
+        print(options.json ? CurveTables.fitsJSON(fits) : CurveTables.fits(fits), terminator: "")
+    }
+}
+
+struct Select: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rank the models for fine-tuning at a target data size from their curves up to a budget.")
+
+    @OptionGroup var options: CurveOptions
+
+    @Option(help: "The largest subset size a method may see.")
+    var budget: Double
+
+    @Option(help: "The data size to predict the loss at.")
+    var target: Double
+
+    @Option(help: "lensllm, ats, rectified, vanilla, zeroshot, subtuning or modelsize.")
+    var method: SelectionMethod = .lensllm
+
+    func validate() throws {
+        guard budget > 0, target > 0 else { throw ValidationError("--budget and --target must be positive") }
+    }
+
+    func run() throws {
+        let (set, curves) = try options.curves()
+        let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test),
+                                          source: set.source)
+        // Scored against the truth when the file has the target column for every model.
+        let truth = curves.compactMap { $0.loss(at: target) }
+        let known = truth.count == curves.count && curves.count >= 2 ? truth : nil
+        let metrics = known.map { SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: $0) }
+        print(options.json ? CurveTables.selectionJSON(selection, curves: curves, truth: known, metrics: metrics)
+                           : CurveTables.selection(selection, curves: curves, truth: known, metrics: metrics), terminator: "")
+    }
+}

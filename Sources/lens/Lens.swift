@@ -1,0 +1,32 @@
+import ArgumentParser
+
+@main
+struct Lens: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lens",
+        abstract: "LensLLM: fine-tuning dynamics for choosing which language model to fine-tune.",
+        subcommands: [Transition.self, Fit.self, Select.self, Benchmark.self, Report.self, Bench.self, Demo.self])
+}
+
+/// Options shared by the commands that read a curves file.
+struct CurveOptions: ParsableArguments {
+    @Argument(help: "A curves CSV: wide (model, one column per size, optional size, family) or long (model,n,loss).")
+    var file: String
+
+    @Option(help: "Only this model.")
+    var model: String?
+
+    @Option(help: "Sequential residual test: points in the first fit.")
+    var k = 3
+
+    @Option(help: "Sequential residual test: stop threshold in residual standard deviations.")
+    var delta = 5.0
+
+    @Flag(help: "Print JSON instead of a markdown table.")
+    var json = false
+
+    func validate() throws {
+        guard k >= 2 else { throw ValidationError("--k must be at least 2") }
+        guard delta > 0 else { throw ValidationError("--delta must be positive") }
+    }
+}
