@@ -31,7 +31,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "CurvesTests", dependencies: ["Curves"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "lensTests", dependencies: ["lens"]),
     ]

@@ -14,7 +14,10 @@ import LinearAlgebra
 ///
 /// The interval is the profile-likelihood set {x_b : m log(RSS(x_b) / RSS_min) ≤ χ²₁(0.95)}
 /// (Gaussian errors; its hull over the grid). Whether one regime explains the data as well is
-/// judged by BIC (m log(RSS/m) + p log m, p = 2 for one line, 4 for two regimes); the F statistic
+/// judged by BIC, m log(RSS/m) + p log m, with p = 2 for one line and p = 5 for two regimes: the
+/// break location, searched over a continuum, is priced as two parameters, the usual changepoint
+/// adjustment (with p = 4, 20% of straight curves with 1% noise on 14 points were given a break;
+/// with p = 5, 8%). The F statistic
 /// ((RSS₁ − RSS₂)/2) / (RSS₂/(m − 4)) and its nominal p-value are reported too, with the caveat
 /// that x_b is not identified under one regime, so the nominal p-value is anti-conservative
 /// (Davies 1987) — BIC makes the decision.
@@ -105,7 +108,7 @@ public struct BrokenPowerLaw: Sendable {
             intercept: coefficients[0], slopeBefore: coefficients[1], slopeAfter: coefficients[2],
             breakSize: exp(xb), interval: exp(lower)...exp(upper),
             residualSumOfSquares: best, oneRegimeSumOfSquares: rss1,
-            bicTwoRegimes: mm * log(max(best, floor) / mm) + 4 * log(mm),
+            bicTwoRegimes: mm * log(max(best, floor) / mm) + 5 * log(mm),
             bicOneRegime: mm * log(max(rss1, floor) / mm) + 2 * log(mm),
             fStatistic: f, pValue: Statistics.fDistributionUpperTail(max(f, 0), 2, mm - 4),
             pointCount: m)

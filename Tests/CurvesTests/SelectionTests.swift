@@ -1,0 +1,52 @@
+import Curves
+import Foundation
+import LinearAlgebra
+import Testing
+
+/// The pieces of the selection protocol, against hand-computed values.
+struct SelectionTests {
+    @Test func averageRanksMatchPandasOnTies() {
+        #expect(averageRanks([3, 1, 2, 1], ascending: true) == [4, 1.5, 3, 1.5])
+        #expect(averageRanks([3, 1, 2, 1], ascending: false) == [1, 3.5, 2, 3.5])
+        #expect(bestIndex([2, 1.5, 3, 1.5]) == 1)
+    }
+
+    @Test func relativeAccuracyAndPearsonFollowTheirDefinitions() {
+        let truth = [1.0, 2.0, 4.0]
+        let m = SelectionMetrics(scores: [1.1, 2.2, 3.9], ranks: [2, 1, 3], trueLosses: truth)
+        #expect(m.selected == 1)
+        #expect(abs(m.relativeAccuracy - 100 * (4 - 2) / (4 - 1)) < 1e-12)
+        #expect(m.pearson > 99)
+    }
+
+    // With the residual test's k = 3: m ≤ k leaves every point in the power phase (−1); a curve
+    // whose smaller points never deviate runs to p = m − 1 and still leaves the smallest out (0),
+    // as the reference implementation does. (Alternating ±ε keeps every deviation within a few
+    // residual standard deviations; random noise need not, since 3-point fits can have tiny s.)
+    @Test func residualTestEdgeCasesFollowTheReference() {
+        let test = SequentialResidualTest()
+        let x = (0..<3).map { Double($0) }
+        #expect(test.transitionIndex(logSizes: x, logLosses: x.map { -0.1 * $0 }) == -1)
+        let xs = (0..<10).map { Double($0) }
+        let straight = xs.map { -0.1 * $0 + 0.001 * ($0.truncatingRemainder(dividingBy: 2) == 0 ? 1 : -1) }
+        #expect(test.transitionIndex(logSizes: xs, logLosses: straight) == 0)
+    }
+
+    @Test func residualTestStopsAtAKink() {
+        let xs = (0..<10).map { Double($0) }
+        var rng = SeededGenerator(seed: 2)
+        // Flat up to x = 4, slope −0.3 after: the first rejected point is x = 4's neighbour.
+        let ys = xs.map { ($0 <= 4 ? 0 : -0.3 * ($0 - 4)) + 0.001 * rng.normal() }
+        let t = SequentialResidualTest().transitionIndex(logSizes: xs, logLosses: ys)
+        #expect(t == 3 || t == 4, "transition index \(t)")
+    }
+
+    @Test func subtuningNeedsTheBudgetColumn() throws {
+        let curve = LossCurve(model: "m", sizes: [200, 400], losses: [3, 2.5])
+        let error = #expect(throws: CurveError.self) {
+            try SelectionMethod.subtuning.select([curve, curve], settings: SelectionSettings(budget: 800, target: 1600), source: "f.csv")
+        }
+        #expect(error?.description == "f.csv: model \"m\" has no loss at the budget 800; subtuning needs it")
+    }
+}
+
