@@ -1,19 +1,25 @@
 import _CLAPACKE
 
-/// Solves min_x ‖A x − b‖₂ for a full-column-rank A of shape (m, n), m ≥ n, by Householder QR
-/// (LAPACKE `dgels`). Returns x (n) and the residual sum of squares, or nil when A is rank
-/// deficient (dgels reports a zero diagonal element of R).
+/// Solves min_x ‖A x − b‖₂ for A of shape (m, n), m ≥ n, by QR with column pivoting (LAPACKE
+/// `dgelsy`), which reveals the numerical rank. Returns x (n) and the residual sum of squares, or
+/// nil when A's rank, at relative condition `rcond`, is below n (the solution is then not unique).
 /// - Parameter a: row-major (m, n).
 /// - Complexity: O(m n²).
-public func solveLinearLeastSquares(_ a: [Double], rows m: Int, columns n: Int, _ b: [Double])
-    -> (solution: [Double], sumOfSquares: Double)?
-{
+public func solveLinearLeastSquares(_ a: [Double], rows m: Int, columns n: Int, _ b: [Double],
+                                    rcond: Double = 1e-12) -> (solution: [Double], sumOfSquares: Double)? {
     precondition(a.count == m * n && b.count == m && m >= n)
-    var a = a, b = b
-    let info = LAPACKE_dgels(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n), 1,
-                             &a, Int32(n), &b, 1)
-    guard info == 0 else { return nil }
-    // Rows n..<m of b now hold Qᵀb's part orthogonal to range(A): its norm² is the RSS.
-    let rss = b[n...].reduce(0) { $0 + $1 * $1 }
-    return (Array(b[..<n]), rss)
+    var work = a, x = b
+    var pivots = [Int32](repeating: 0, count: n)
+    var rank: Int32 = 0
+    let info = LAPACKE_dgelsy(LAPACK_ROW_MAJOR, Int32(m), Int32(n), 1, &work, Int32(n), &x, 1,
+                              &pivots, rcond, &rank)
+    guard info == 0, rank == n else { return nil }
+    let solution = Array(x[..<n])
+    var rss = 0.0
+    for i in 0..<m {
+        var r = -b[i]
+        for j in 0..<n { r += a[i * n + j] * solution[j] }
+        rss += r * r
+    }
+    return (solution, rss)
 }

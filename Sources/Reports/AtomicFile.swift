@@ -1,23 +1,27 @@
 import Foundation
 
 /// Writes files whole or not at all: the text goes to a temporary file beside the destination,
-/// which is then renamed over it, so a failure never leaves a half-written report.
+/// which `rename(2)` then moves over it atomically, so a failure never leaves a half-written report.
 public enum AtomicFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     public static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw error
+            throw Failure(description: "\(path): cannot write (\(error.localizedDescription))")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw Failure(description: "\(path): cannot replace the file (\(reason))")
         }
     }
 }

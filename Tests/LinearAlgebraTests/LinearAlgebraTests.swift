@@ -1,0 +1,103 @@
+import Foundation
+import LinearAlgebra
+import Testing
+
+/// The wrappers over GSL and LAPACK against closed forms and independent computations.
+struct LinearAlgebraTests {
+    // y = a e^{−λ t} + c from exact data: LM must land on the generating parameters.
+    @Test func levenbergMarquardtRecoversExponentialDecayFromExactData() throws {
+        let t = (0..<20).map { Double($0) / 2 }
+        let (a, lambda, c) = (5.0, 0.7, 1.2)
+        let y = t.map { a * exp(-lambda * $0) + c }
+        let problem = LeastSquaresProblem(
+            residualCount: t.count, parameterCount: 3,
+            residuals: { x, r in for i in t.indices { r[i] = x[0] * exp(-x[1] * t[i]) + x[2] - y[i] } },
+            jacobian: { x, J in
+                for i in t.indices {
+                    let e = exp(-x[1] * t[i])
+                    J[3 * i] = e; J[3 * i + 1] = -t[i] * x[0] * e; J[3 * i + 2] = 1
+                }
+            })
+        let s = try solveLeastSquares(problem, start: [1, 1, 0])
+        #expect(s.converged)
+        // Exact data, well-conditioned: round-off level, with margin for the stopping tolerance.
+        for (got, want) in zip(s.parameters, [a, lambda, c]) { #expect(abs(got - want) < 1e-8) }
+        #expect(s.sumOfSquares < 1e-20)
+    }
+
+    @Test func nonFiniteStartIsAnErrorNotANaN() {
+        let problem = LeastSquaresProblem(
+            residualCount: 2, parameterCount: 1,
+            residuals: { x, r in r[0] = log(x[0]); r[1] = log(x[0]) - 1 },
+            jacobian: { x, J in J[0] = 1 / x[0]; J[1] = 1 / x[0] })
+        #expect(throws: LeastSquaresFailure.self) { try solveLeastSquares(problem, start: [-1]) }
+    }
+
+    // The inverse normal matrix must equal (JᵀJ)⁻¹ of a linear model, computed here by hand.
+    @Test func inverseNormalMatrixOfALineIsTheClosedForm() throws {
+        let x: [Double] = [0, 1, 2, 3, 5]
+        let problem = LeastSquaresProblem(
+            residualCount: 5, parameterCount: 2,
+            residuals: { p, r in for i in 0..<5 { r[i] = p[0] + p[1] * x[i] - (1 + 2 * x[i]) } },
+            jacobian: { _, J in for i in 0..<5 { J[2 * i] = 1; J[2 * i + 1] = x[i] } })
+        let s = try solveLeastSquares(problem, start: [0, 0])
+        let (n, sx, sxx) = (5.0, x.reduce(0, +), x.reduce(0) { $0 + $1 * $1 })
+        let det = n * sxx - sx * sx
+        let expected = [sxx / det, -sx / det, -sx / det, n / det]
+        for (got, want) in zip(s.inverseNormalMatrix, expected) { #expect(abs(got - want) < 1e-12) }
+    }
+
+    @Test func multiStartFindsTheGlobalMinimumOfADoubleWell() throws {
+        // r(x) = (x² − 4) + 0.5 x has two local minima of r²; the better one is near x = −2.26.
+        let problem = LeastSquaresProblem(
+            residualCount: 1, parameterCount: 1,
+            residuals: { x, r in r[0] = x[0] * x[0] - 4 + 0.5 * x[0] },
+            jacobian: { x, J in J[0] = 2 * x[0] + 0.5 })
+        let s = try solveLeastSquares(problem, starts: [[3], [-3], [0.1]])
+        #expect(abs(s.sumOfSquares) < 1e-20)
+    }
+
+    @Test func lineFitMatchesNormalEquations() {
+        let x: [Double] = [1, 2, 4, 7], y: [Double] = [2.1, 3.9, 8.2, 13.8]
+        let fit = LineFit(x: x, y: y)
+        let n = 4.0, sx = x.reduce(0, +), sy = y.reduce(0, +)
+        let sxy = zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }, sxx = x.reduce(0) { $0 + $1 * $1 }
+        let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+        #expect(abs(fit.slope - slope) < 1e-12)
+        #expect(abs(fit.intercept - (sy - slope * sx) / n) < 1e-12)
+    }
+
+    @Test func qrLeastSquaresMatchesTheLineFitAndReportsRSS() throws {
+        let x: [Double] = [1, 2, 4, 7, 9], y: [Double] = [2.1, 3.9, 8.2, 13.8, 18.5]
+        let a = x.flatMap { [1.0, $0] }
+        let (solution, rss) = try #require(solveLinearLeastSquares(a, rows: 5, columns: 2, y))
+        let line = LineFit(x: x, y: y)
+        #expect(abs(solution[0] - line.intercept) < 1e-12 && abs(solution[1] - line.slope) < 1e-12)
+        #expect(abs(rss - line.sumOfSquares) < 1e-12)
+        #expect(solveLinearLeastSquares([1, 1, 2, 2], rows: 2, columns: 2, [1, 2]) == nil)  // rank deficient
+    }
+
+    @Test func statisticsMatchTheirDefinitions() {
+        #expect(abs(Statistics.pearson([1, 2, 3], [2, 4, 6.5]) - 0.9979487157886735) < 1e-14)  // numpy.corrcoef
+        #expect(Statistics.populationStandardDeviation([1, 3]) == 1)
+        #expect(Statistics.median([3, 1, 2, 10]) == 2.5)
+        #expect(abs(Statistics.chiSquaredQuantile(0.95, degreesOfFreedom: 1) - 3.841458820694124) < 1e-12)
+        #expect(abs(Statistics.fDistributionUpperTail(1, 2, 10) - 0.40188) < 1e-5)
+    }
+
+    @Test func brentFindsTheMinimumOfAParabola() throws {
+        let m = try #require(minimiseBrent({ ($0 - 1.3) * ($0 - 1.3) + 2 }, lower: 0, guess: 1, upper: 3))
+        #expect(abs(m.x - 1.3) < 1e-6 && abs(m.value - 2) < 1e-12)
+        #expect(minimiseBrent({ $0 }, lower: 0, guess: 1, upper: 3) == nil)  // no bracket
+    }
+
+    @Test func seededGeneratorIsDeterministicAndNormalDeviatesHaveUnitVariance() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })
+        var g = SeededGenerator(seed: 7)
+        let xs = (0..<20_000).map { _ in g.normal() }
+        // Standard errors: mean 1/√n ≈ 0.007, variance √(2/n) ≈ 0.01; allow 4 of each.
+        #expect(abs(Statistics.mean(xs)) < 0.03)
+        #expect(abs(Statistics.populationStandardDeviation(xs) - 1) < 0.04)
+    }
+}

@@ -1,0 +1,77 @@
+import Curves
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Reports
+import Testing
+
+/// Reports are whole, well-formed files that say how they were made.
+struct ReportsTests {
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "lens-reports-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func isWellFormedXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).parse() }
+
+    @Test func plotIsWellFormedSVGOnLogAndLinearAxes() {
+        for (logX, logY) in [(true, true), (false, false)] {
+            var plot = Plot(title: "a <b> & c", xLabel: "n", yLabel: "L", logX: logX, logY: logY)
+            plot.add(.points([(200, 3), (400, 2.5), (800, 2.2)], label: "data", color: "#000"))
+            plot.add(.line([(200, 3.1), (800, 2.1)], label: "fit", color: "#00f", dashed: true))
+            plot.add(.band(300...500, label: "interval", color: "#f00"))
+            plot.add(.rule(x: 400, label: "break", color: "#f00"))
+            #expect(isWellFormedXML(plot.svg()))
+        }
+    }
+
+    @Test func atomicWriteReplacesTheWholeFileAndLeavesNoTemporary() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/r.md"
+        try AtomicFile.write("first version, longer", to: path)
+        try AtomicFile.write("second", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "second")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["r.md"])
+    }
+
+    @Test func atomicWriteThatFailsLeavesNothingBehind() throws {
+        let dir = try temporaryDirectory()
+        try AtomicFile.write("a file", to: dir + "/blocker")
+        #expect(throws: (any Error).self) { try AtomicFile.write("x", to: dir + "/blocker/r.md") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["blocker"])
+    }
+
+    @Test func curveReportWritesAnIndexAndAPageAndPlotPerModel() throws {
+        let dir = try temporaryDirectory()
+        let curves = SyntheticCurves.candidates(count: 3, seed: 11)
+        let analyses = curves.map { CurveAnalysis($0, source: "synthetic") }
+        try CurveReport.write(analyses, source: "synthetic", provenance: "Produced by a test.", to: dir)
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(files == Set(["index.md"] + curves.flatMap { ["\($0.model).md", "\($0.model).svg"] }))
+        let index = try String(contentsOfFile: dir + "/index.md", encoding: .utf8)
+        #expect(index.contains("Produced by a test.") && index.contains("[synthetic-2](synthetic-2.md)"))
+        let page = try String(contentsOfFile: dir + "/synthetic-1.md", encoding: .utf8)
+        #expect(page.contains("## Transitions") && page.contains("## Fitted laws") && page.contains("lensllm"))
+        #expect(isWellFormedXML(try String(contentsOfFile: dir + "/synthetic-1.svg", encoding: .utf8)))
+    }
+
+    @Test func benchmarkReportShowsEveryMethodAndBudgetAndTheDataCost() throws {
+        let set = CurveSet(source: "synthetic", curves: SyntheticCurves.candidates(count: 6, seed: 5))
+        let p = BenchmarkProtocol()
+        let entries = try p.run(set, dataset: "synthetic", methods: SelectionMethod.allCases)
+        let text = BenchmarkReport.markdown(entries, protocol: p, provenance: "Produced by a test.")
+        for method in SelectionMethod.allCases { #expect(text.contains("| \(method.rawValue) |")) }
+        for budget in p.budgets { #expect(text.contains(p.ratioLabel(budget))) }
+        #expect(text.contains("## Fine-tuning data each method consumes"))
+        let json = BenchmarkReport.json(entries, protocol: p)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(parsed.count == 7 * SelectionMethod.allCases.count)
+    }
+
+    @Test func slugKeepsNamesReadableAndPathSafe() {
+        #expect(CurveReport.slug("facebook/opt-1.3b") == "facebook_opt-1.3b")
+        #expect(CurveReport.slug("a b,c") == "a_b_c")
+    }
+}
