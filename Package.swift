@@ -23,7 +23,7 @@ let package = Package(
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
         // Markdown and SVG writers; no numerics of their own.
-        .target(name: "Reports", dependencies: ["Curves"]),
+        .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
             "Curves", "Reports",

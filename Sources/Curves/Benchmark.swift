@@ -25,6 +25,8 @@ public struct BenchmarkEntry: Sendable {
     public var metrics: SelectionMetrics
     /// The true losses at the target, in file order.
     public var truth: [Double]
+    /// How many points of each curve the method could see (sizes up to the budget).
+    public var visiblePoints: [Int]
     /// Samples fine-tuned on per model to obtain the scores: the sum of the subset sizes the
     /// method reads (0 for ZeroShot and ModelSize).
     public var samplesPerModel: Double
@@ -49,6 +51,7 @@ extension BenchmarkProtocol {
                 let metrics = SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: truth)
                 entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
                                               selection: selection, metrics: metrics, truth: truth,
+                                              visiblePoints: set.curves.map { $0.truncated(toBudget: budget).count },
                                               samplesPerModel: samplesRead(by: method, budget: budget, set: set)))
             }
         }
