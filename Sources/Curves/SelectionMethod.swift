@@ -62,11 +62,12 @@ extension SelectionMethod {
             let predictions = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source)
             scores = predictions.map(\.loss)
             transitions = predictions.map(\.transition)
-        }
-        for curve in visible where self != .lensllm {
-            let (score, transition) = try self.score(curve, settings: settings, source: source)
-            scores.append(score)
-            transitions.append(transition)
+        } else {
+            for curve in visible {
+                let (score, transition) = try self.score(curve, settings: settings, source: source)
+                scores.append(score)
+                transitions.append(transition)
+            }
         }
         let ranks = averageRanks(scores, ascending: scoresAreLosses)
         return Selection(method: self, scores: scores, ranks: ranks, selected: bestIndex(ranks), transitions: transitions)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Markdown building blocks.
 public enum Markdown {
-    /// A pipe table; `align` holds one of "l", "r" per column (default right for all but the first).
+    /// A pipe table, the first column left-aligned and the others right-aligned.
     public static func table(_ header: [String], _ rows: [[String]]) -> String {
         var lines = ["| " + header.joined(separator: " | ") + " |"]
         lines.append("|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|")

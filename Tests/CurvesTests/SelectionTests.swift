@@ -48,5 +48,27 @@ struct SelectionTests {
         }
         #expect(error?.description == "f.csv: model \"m\" has no loss at the budget 800; subtuning needs it")
     }
-}
 
+    // Only the points up to the budget may inform a prediction: perturbing every loss beyond it
+    // (the target column included) must leave every method's scores unchanged, bit for bit.
+    @Test(arguments: SelectionMethod.allCases)
+    func noMethodSeesBeyondTheBudget(method: SelectionMethod) throws {
+        let curves = SyntheticCurves.candidates(count: 8, seed: 3)
+        let budget = 12_800.0
+        let perturbed = curves.map { c -> LossCurve in
+            var c = c
+            c.losses = zip(c.sizes, c.losses).map { $0 > budget ? $1 * 1.3 : $1 }
+            return c
+        }
+        let settings = SelectionSettings(budget: budget, target: 1_638_400)
+        let a = try method.select(curves, settings: settings, source: "s")
+        let b = try method.select(perturbed, settings: settings, source: "s")
+        #expect(a.scores == b.scores)
+    }
+
+    @Test func benchmarkIsDeterministic() throws {
+        let set = CurveSet(source: "s", curves: SyntheticCurves.candidates(count: 8, seed: 9))
+        let run = { try BenchmarkProtocol().run(set, dataset: "s", methods: SelectionMethod.allCases).map(\.selection.scores) }
+        #expect(try run() == run())
+    }
+}
