@@ -4,7 +4,8 @@ import LinearAlgebra
 /// The ways to score candidate models for fine-tuning from what each shows up to a data budget.
 public enum SelectionMethod: String, CaseIterable, Sendable {
     /// Transition by the sequential residual test, then the LensLLM law (eq. 10, F free) on the
-    /// power-phase points with priors shared across the candidates (`LensLLMSelection`).
+    /// power-phase points, fitted jointly with an exponent shared across the candidates
+    /// (`LensLLMSelection`).
     case lensllm
     /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
     /// phase, extrapolated to the target.
@@ -59,7 +60,7 @@ extension SelectionMethod {
         var scores: [Double] = []
         var transitions: [Int?] = []
         if self == .lensllm {
-            let predictions = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source)
+            let predictions = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source).predictions
             scores = predictions.map(\.loss)
             transitions = predictions.map(\.transition)
         } else {

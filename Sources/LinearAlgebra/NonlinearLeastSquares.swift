@@ -22,6 +22,15 @@ public struct LeastSquaresProblem {
     }
 }
 
+/// How each trust-region step's linear system is solved.
+public enum LeastSquaresSolver: Sendable {
+    /// QR of J: stable for ill-conditioned J (small fits with trading parameters). O(n p²).
+    case qr
+    /// Cholesky of JᵀJ: about half the work of QR for n ≫ p, at the price of squaring J's
+    /// condition number; for large, well-scaled problems.
+    case cholesky
+}
+
 /// The result of `solveLeastSquares`.
 public struct LeastSquaresSolution: Sendable {
     /// The minimiser x̂ (p).
@@ -54,7 +63,8 @@ public struct LeastSquaresFailure: Error, CustomStringConvertible, Sendable {
 ///   QR-based trust-region subproblem.
 public func solveLeastSquares(
     _ problem: LeastSquaresProblem, start: [Double],
-    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10, ftol: Double = 0
+    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10, ftol: Double = 0,
+    solver: LeastSquaresSolver = .qr
 ) throws(LeastSquaresFailure) -> LeastSquaresSolution {
     GSL.initialise()
     let n = problem.residualCount, p = problem.parameterCount
@@ -98,6 +108,7 @@ public func solveLeastSquares(
     var parameters = gsl_multifit_nlinear_default_parameters()
     parameters.trs = lens_gsl_nlinear_trs_lm()
     parameters.scale = lens_gsl_nlinear_scale_more()
+    parameters.solver = solver == .qr ? lens_gsl_nlinear_solver_qr() : lens_gsl_nlinear_solver_cholesky()
     guard let workspace = gsl_multifit_nlinear_alloc(lens_gsl_nlinear_trust(), &parameters, n, p) else {
         throw LeastSquaresFailure(description: "GSL could not allocate a workspace for (\(n), \(p))")
     }
@@ -149,7 +160,9 @@ private final class ProblemBox {
 /// - Throws: when no start has a finite cost or every polish fails.
 /// - Complexity: one residual evaluation per start plus `polish` LM solves.
 public func solveLeastSquares(
-    _ problem: LeastSquaresProblem, starts: [[Double]], polish: Int = 4
+    _ problem: LeastSquaresProblem, starts: [[Double]], polish: Int = 4,
+    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10, ftol: Double = 0,
+    solver: LeastSquaresSolver = .qr
 ) throws(LeastSquaresFailure) -> LeastSquaresSolution {
     var r = [Double](repeating: 0, count: problem.residualCount)
     var screened: [(cost: Double, start: [Double])] = []
@@ -165,7 +178,8 @@ public func solveLeastSquares(
     var lastFailure: LeastSquaresFailure?
     for (_, start) in screened.sorted(by: { $0.cost < $1.cost }).prefix(polish) {
         do {
-            let solution = try solveLeastSquares(problem, start: start)
+            let solution = try solveLeastSquares(problem, start: start, maxIterations: maxIterations,
+                                                 xtol: xtol, gtol: gtol, ftol: ftol, solver: solver)
             if best == nil || solution.sumOfSquares < best!.sumOfSquares { best = solution }
         } catch {
             lastFailure = error

@@ -87,14 +87,12 @@ public enum BenchmarkReport {
             text += "\n"
         }
         text += """
-        Both methods cut each curve at the same residual-test transition and see about the same number of
-        power-phase points at every budget (the table's second column), so the gap is not one of data per fit. AtS
-        extrapolates a line (2 parameters); lensllm fits L = B / (F + D^beta) + E (4 parameters; F free, since no
-        NTK is available for these models) with priors on beta, E / min L and F pooled across the candidates. The
-        law's curvature, set by how F and E trade against beta, is weakly determined by a few points, and the
-        pooled priors come from curves that at small budgets are mostly pre-power phase. An error in curvature bends
-        an extrapolation by far more over 512x than over 8x, while a line's error grows only with its slope error:
-        compare the two error columns as the budget shrinks.
+        Both methods cut each curve at the same residual-test transition and see the same power-phase points
+        (the table's second column). AtS extrapolates a line through each curve's points (2 parameters per curve);
+        lensllm fits L_m = B_m / (F_m + D^beta) to all candidates at once with one exponent beta for the task and an
+        offset F_m per model (fitted, since no NTK is available for these models), so the candidates furthest into
+        their power phase pin the exponent for the rest. Where a curve is still steepening (F_m large against
+        D^beta), the law bends the extrapolation the way the phase transition goes; a line cannot.
 
         """
         return text
