@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Curves", targets: ["Curves"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Hessian", targets: ["Hessian"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +21,8 @@ let package = Package(
 
         // Thin, safe Swift over BLAS, LAPACK and GSL.
         .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
+        // Symmetric operators, Lanczos, quadrature, traces and spectral densities.
+        .target(name: "Hessian", dependencies: ["LinearAlgebra"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
         // Markdown and SVG writers; no numerics of their own.
@@ -31,6 +34,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "lensTests", dependencies: ["lens"]),

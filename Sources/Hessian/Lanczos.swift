@@ -1,0 +1,151 @@
+import Foundation
+import LinearAlgebra
+
+/// The Lanczos process with full reorthogonalisation on a symmetric operator H:
+///
+///     H Q_k = Q_k T_k + β_k q_{k+1} e_kᵀ,    Q_kᵀ Q_k = I,
+///
+/// with T_k = tridiag(β, α, β) and q₁ = v / ‖v‖. Each step reorthogonalises the new vector against
+/// the whole basis twice (classical Gram–Schmidt, "twice is enough"), so Q_k stays orthonormal to
+/// working precision and the Ritz values carry no spurious copies.
+///
+/// On breakdown (β_j ≤ 1e-12 ‖T_j‖: the Krylov space of v is invariant under H) the run either stops
+/// (quadrature: vᵀ f(H) v is then exact) or, when `restartOnBreakdown`, continues from a seeded
+/// random vector orthogonalised against the basis with β_j = 0, which lets it find every copy of a
+/// repeated eigenvalue and the whole spectrum at k = n.
+/// - Complexity: per step one application of H and O(j n) for the reorthogonalisation; memory
+///   k n entries for the basis (see `memoryBytes`).
+public struct LanczosProcess<Operator: SymmetricOperator> {
+    public let op: Operator
+    public let restartOnBreakdown: Bool
+    /// α₁ … α_j.
+    public private(set) var alpha: [Double] = []
+    /// β₁ … β_{j−1}: T's off-diagonal (0 where the run restarted).
+    public private(set) var beta: [Double] = []
+    /// β_j, the norm of the residual that would start the next step (0 when the space is invariant).
+    public private(set) var residualNorm: Double = 0
+    /// ‖v‖.
+    public let startNorm: Double
+    public private(set) var applications = 0
+    /// Steps after which the run restarted.
+    public private(set) var restarts: [Int] = []
+    /// Whether no further step is possible (invariant space without restart, or the basis spans ℝⁿ).
+    public private(set) var exhausted = false
+
+    var basis: KrylovBasis
+    private var next: [Double]?
+    private var rng: SeededGenerator
+
+    /// The bytes a run of `steps` steps on an operator of `dimension` will hold for its basis.
+    public static func memoryBytes(dimension: Int, steps: Int, precision: BasisPrecision) -> Int {
+        dimension * steps * precision.bytesPerEntry
+    }
+
+    /// Starts a run at v / ‖v‖ (v ≠ 0).
+    public init(_ op: Operator, start v: [Double], precision: BasisPrecision = .double, capacity: Int = 64,
+                restartOnBreakdown: Bool = false, seed: UInt64 = 0x5EED) {
+        precondition(v.count == op.dimension, "start vector of the wrong dimension")
+        self.op = op
+        self.restartOnBreakdown = restartOnBreakdown
+        let norm = v.withUnsafeBufferPointer { BLAS.norm($0) }
+        precondition(norm > 0 && norm.isFinite, "the start vector must be nonzero and finite")
+        startNorm = norm
+        basis = KrylovBasis(dimension: op.dimension, precision: precision, capacity: capacity)
+        next = v.map { $0 / norm }
+        rng = SeededGenerator(seed: seed)
+    }
+
+    public var steps: Int { alpha.count }
+
+    /// Takes one Lanczos step; returns false (and does nothing) when the run is exhausted.
+    @discardableResult
+    public mutating func step() -> Bool {
+        guard !exhausted, let q = next else { return false }
+        basis.append(q)
+        let j = basis.count - 1
+        var w = [Double](repeating: 0, count: op.dimension)
+        q.withUnsafeBufferPointer { q in w.withUnsafeMutableBufferPointer { op.apply(q, into: $0) } }
+        applications += 1
+        let a = dot(q, w)
+        alpha.append(a)
+        for t in 0..<w.count { w[t] -= a * q[t] }
+        if j > 0 {
+            let previous = basis.row(j - 1), b = beta[j - 1]
+            for t in 0..<w.count { w[t] -= b * previous[t] }
+        }
+        basis.orthogonalize(&w)
+        basis.orthogonalize(&w)
+        let b = w.withUnsafeBufferPointer { BLAS.norm($0) }
+        let scale = zip(alpha, [0] + beta).map { abs($0) + $1 }.max()! + b
+        if basis.count == op.dimension {
+            residualNorm = b
+            next = nil
+            exhausted = true
+        } else if b <= 1e-12 * scale {
+            if restartOnBreakdown, let fresh = freshDirection() {
+                beta.append(0)
+                restarts.append(j + 1)
+                residualNorm = 0
+                next = fresh
+            } else {
+                residualNorm = 0
+                next = nil
+                exhausted = true
+            }
+        } else {
+            residualNorm = b
+            next = w.map { $0 / b }
+            // β_j joins T when the next step is taken; until then it is the residual norm.
+            beta.append(b)
+        }
+        return true
+    }
+
+    /// A seeded random unit vector orthogonal to the basis, or nil if none is left numerically.
+    private mutating func freshDirection() -> [Double]? {
+        for _ in 0..<3 {
+            var r = (0..<op.dimension).map { _ in rng.normal() }
+            basis.orthogonalize(&r)
+            basis.orthogonalize(&r)
+            let n = r.withUnsafeBufferPointer { BLAS.norm($0) }
+            if n > 1e-8 * Double(op.dimension).squareRoot() { return r.map { $0 / n } }
+        }
+        return nil
+    }
+
+    private func dot(_ x: [Double], _ y: [Double]) -> Double {
+        x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { BLAS.dot(x, $0) } }
+    }
+
+    /// The tridiagonal's off-diagonal for the steps taken (β₁ … β_{j−1}).
+    var offDiagonal: [Double] { Array(beta.prefix(max(alpha.count - 1, 0))) }
+
+    /// The Ritz pairs of the run so far.
+    public func ritz() -> RitzPairs {
+        let k = alpha.count
+        guard let (values, vectors) = SymmetricEigen.tridiagonal(diagonal: alpha, offDiagonal: offDiagonal) else {
+            preconditionFailure("LAPACK dstev failed on a finite tridiagonal")
+        }
+        let first = (0..<k).map { vectors[$0] }
+        let last = (0..<k).map { vectors[(k - 1) * k + $0] }
+        return RitzPairs(values: values, coefficients: vectors, firstComponents: first,
+                         residuals: last.map { abs($0) * residualNorm })
+    }
+
+    /// The Ritz vector Q_k s_j of Ritz pair j.
+    public func ritzVector(_ pairs: RitzPairs, _ j: Int) -> [Double] {
+        let k = alpha.count
+        return basis.combine((0..<k).map { pairs.coefficients[$0 * k + j] })
+    }
+}
+
+/// Eigenpairs (θ_j, s_j) of T_k, ascending, with what they say about H: the Ritz values θ_j,
+/// residual norms ‖H y_j − θ_j y_j‖ = β_k |e_kᵀ s_j| (each interval [θ_j ± that] holds an
+/// eigenvalue of H), and the first components e₁ᵀ s_j (Gauss quadrature weights are their squares).
+public struct RitzPairs: Sendable {
+    public var values: [Double]
+    /// Eigenvectors of T_k, column j of a row-major (k, k).
+    public var coefficients: [Double]
+    public var firstComponents: [Double]
+    public var residuals: [Double]
+}

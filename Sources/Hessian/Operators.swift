@@ -1,0 +1,83 @@
+import LinearAlgebra
+
+/// An explicit symmetric matrix, row-major (n, n) (tests and small dense Hessians).
+/// - Complexity: O(n²) per application (`cblas_dsymv`).
+public struct DenseSymmetricOperator: SymmetricOperator, Sendable {
+    public let dimension: Int
+    public let entries: [Double]
+    public let blocks: [ParameterBlock]
+
+    public init(_ entries: [Double], dimension n: Int, blocks: [ParameterBlock]? = nil) {
+        precondition(entries.count == n * n, "a dense operator needs n² entries")
+        self.dimension = n
+        self.entries = entries
+        self.blocks = blocks ?? [ParameterBlock(name: "all", range: 0..<n)]
+    }
+
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        entries.withUnsafeBufferPointer { a in BLAS.symv(n: dimension, alpha: 1, a, x, beta: 0, y) }
+    }
+}
+
+/// diag(d). - Complexity: O(n) per application.
+public struct DiagonalOperator: SymmetricOperator, Sendable {
+    public let diagonal: [Double]
+    public var dimension: Int { diagonal.count }
+
+    public init(_ diagonal: [Double]) { self.diagonal = diagonal }
+
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<diagonal.count { y[i] = diagonal[i] * x[i] }
+    }
+}
+
+/// a A + b B (with b = 0 and B anything of the same size, a scaled operator; with B the
+/// identity-like `DiagonalOperator` of ones, a shift).
+/// - Complexity: one application of each.
+public struct LinearCombination<A: SymmetricOperator, B: SymmetricOperator>: SymmetricOperator {
+    public let a: Double, first: A
+    public let b: Double, second: B
+
+    public init(_ a: Double, _ first: A, _ b: Double, _ second: B) {
+        precondition(first.dimension == second.dimension, "operators of different dimensions")
+        (self.a, self.first, self.b, self.second) = (a, first, b, second)
+    }
+
+    public var dimension: Int { first.dimension }
+    public var blocks: [ParameterBlock] { first.blocks }
+
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        first.apply(x, into: y)
+        BLAS.scale(a, y)
+        guard b != 0 else { return }
+        var z = [Double](repeating: 0, count: dimension)
+        z.withUnsafeMutableBufferPointer { z in
+            second.apply(x, into: z)
+            BLAS.axpy(b, UnsafeBufferPointer(z), y)
+        }
+    }
+}
+
+/// The diagonal block H_bb of an operator on one of its parameter blocks, as an operator on ℝ^|b|:
+/// x ↦ (H [0; x; 0])_b. The truncated quadratic forms of Theorem 1 are taken on these.
+/// - Complexity: one application of the base operator (on a zero-padded vector).
+public struct BlockRestriction<Base: SymmetricOperator>: SymmetricOperator {
+    public let base: Base
+    public let block: ParameterBlock
+
+    public init(_ base: Base, block: ParameterBlock) {
+        precondition(block.range.lowerBound >= 0 && block.range.upperBound <= base.dimension, "block outside the operator")
+        (self.base, self.block) = (base, block)
+    }
+
+    public var dimension: Int { block.range.count }
+    public var blocks: [ParameterBlock] { [ParameterBlock(name: block.name, range: 0..<dimension)] }
+
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        var padded = [Double](repeating: 0, count: base.dimension)
+        var full = [Double](repeating: 0, count: base.dimension)
+        for (i, j) in block.range.enumerated() { padded[j] = x[i] }
+        padded.withUnsafeBufferPointer { p in full.withUnsafeMutableBufferPointer { base.apply(p, into: $0) } }
+        for (i, j) in block.range.enumerated() { y[i] = full[j] }
+    }
+}

@@ -1,0 +1,51 @@
+/// A named contiguous range of an operator's coordinates: one parameter block of a model
+/// (`h.0`, `embeddings`, …), whose diagonal block H_bb `BlockRestriction` takes.
+public struct ParameterBlock: Sendable, Equatable {
+    public var name: String
+    public var range: Range<Int>
+    public init(name: String, range: Range<Int>) { (self.name, self.range) = (name, range) }
+}
+
+/// A symmetric linear operator H on ℝⁿ known only by its action y = H x: a Hessian-vector product
+/// of a model's loss, or an explicit matrix in tests. Everything in this module (Lanczos,
+/// quadrature, traces, densities) needs nothing more.
+public protocol SymmetricOperator {
+    /// n.
+    var dimension: Int { get }
+    /// The parameter blocks, in order; a single block spanning everything unless the operator
+    /// knows better.
+    var blocks: [ParameterBlock] { get }
+    /// y = H x, into caller-owned storage (x and y both have `dimension` elements and do not alias).
+    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>)
+}
+
+extension SymmetricOperator {
+    public var blocks: [ParameterBlock] { [ParameterBlock(name: "all", range: 0..<dimension)] }
+
+    /// H x as a new array.
+    public func apply(_ x: [Double]) -> [Double] {
+        var y = [Double](repeating: 0, count: dimension)
+        x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { apply(xs, into: $0) } }
+        return y
+    }
+
+    /// The block named `name`, or nil.
+    public func block(named name: String) -> ParameterBlock? { blocks.first { $0.name == name } }
+}
+
+/// Counts the applications of the operator it wraps: what Lanczos, power iteration and the
+/// estimators spend, reported beside their results.
+public final class CountingOperator<Base: SymmetricOperator>: SymmetricOperator {
+    public let base: Base
+    public private(set) var applications = 0
+
+    public init(_ base: Base) { self.base = base }
+
+    public var dimension: Int { base.dimension }
+    public var blocks: [ParameterBlock] { base.blocks }
+
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        applications += 1
+        base.apply(x, into: y)
+    }
+}

@@ -1,0 +1,45 @@
+import _CBLAS
+
+/// The level-1 and level-2 BLAS kernels the Hessian engine needs, over unsafe buffers (OpenBLAS).
+public enum BLAS {
+    /// xᵀy. - Complexity: O(n).
+    public static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
+        precondition(x.count == y.count)
+        return cblas_ddot(Int32(x.count), x.baseAddress, 1, y.baseAddress, 1)
+    }
+
+    /// ‖x‖₂ (scaled to avoid overflow). - Complexity: O(n).
+    public static func norm(_ x: UnsafeBufferPointer<Double>) -> Double {
+        cblas_dnrm2(Int32(x.count), x.baseAddress, 1)
+    }
+
+    /// y += a x. - Complexity: O(n).
+    public static func axpy(_ a: Double, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
+        precondition(x.count == y.count)
+        cblas_daxpy(Int32(x.count), a, x.baseAddress, 1, y.baseAddress, 1)
+    }
+
+    /// x *= a. - Complexity: O(n).
+    public static func scale(_ a: Double, _ x: UnsafeMutableBufferPointer<Double>) {
+        cblas_dscal(Int32(x.count), a, x.baseAddress, 1)
+    }
+
+    /// y = α A x + β y for row-major A of shape (m, n), or Aᵀ when `transpose`.
+    /// - Complexity: O(m n).
+    public static func gemv(transpose: Bool = false, rows m: Int, columns n: Int, alpha: Double,
+                            _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
+                            beta: Double, _ y: UnsafeMutableBufferPointer<Double>) {
+        precondition(a.count >= m * n)
+        cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
+                    a.baseAddress, Int32(n), x.baseAddress, 1, beta, y.baseAddress, 1)
+    }
+
+    /// y = α A x + β y for a symmetric row-major A of shape (n, n), upper triangle read.
+    /// - Complexity: O(n²).
+    public static func symv(n: Int, alpha: Double, _ a: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>,
+                            beta: Double, _ y: UnsafeMutableBufferPointer<Double>) {
+        precondition(a.count >= n * n)
+        cblas_dsymv(CblasRowMajor, CblasUpper, Int32(n), alpha, a.baseAddress, Int32(n), x.baseAddress, 1,
+                    beta, y.baseAddress, 1)
+    }
+}
