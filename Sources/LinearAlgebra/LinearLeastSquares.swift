@@ -23,3 +23,15 @@ public func solveLinearLeastSquares(_ a: [Double], rows m: Int, columns n: Int, 
     }
     return (solution, rss)
 }
+
+/// An orthonormal basis of the column space of a full-rank (m, n) matrix, m ≥ n, by Householder
+/// QR (LAPACKE `dgeqrf` then `dorgqr`): Q, row-major (m, n). Returns nil if LAPACK reports failure.
+/// - Complexity: O(m n²).
+public func orthonormalColumns(_ a: [Double], rows m: Int, columns n: Int) -> [Double]? {
+    precondition(a.count == m * n && m >= n)
+    var q = a
+    var tau = [Double](repeating: 0, count: n)
+    guard LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &q, Int32(n), &tau) == 0,
+          LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &q, Int32(n), &tau) == 0 else { return nil }
+    return q
+}
