@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Curves", "Reports",
+            "Curves", "Reports", "Hessian",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -17,6 +17,31 @@ public struct DenseSymmetricOperator: SymmetricOperator, Sendable {
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         entries.withUnsafeBufferPointer { a in BLAS.symv(n: dimension, alpha: 1, a, x, beta: 0, y) }
     }
+
+    /// Q diag(λ) Qᵀ with Q a product of `reflections` seeded Householder reflections I − 2uuᵀ: a dense
+    /// symmetric matrix with exactly the spectrum λ (to round-off), for tests and benchmarks.
+    /// - Complexity: O(r n²).
+    public init(spectrum lambda: [Double], seed: UInt64, reflections: Int = 4) {
+        let n = lambda.count
+        var rng = SeededGenerator(seed: seed)
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { a[i * n + i] = lambda[i] }
+        for _ in 0..<reflections {
+            var u = (0..<n).map { _ in rng.normal() }
+            let norm = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            u = u.map { $0 / norm }
+            // H A H = A − 2 u wᵀ − 2 w uᵀ + 4 (uᵀw) u uᵀ with w = A u.
+            var w = [Double](repeating: 0, count: n)
+            for r in 0..<n { var s = 0.0; for c in 0..<n { s += a[r * n + c] * u[c] }; w[r] = s }
+            let uw = zip(u, w).reduce(0) { $0 + $1.0 * $1.1 }
+            for r in 0..<n {
+                let (ur, wr) = (u[r], w[r])
+                for c in 0..<n { a[r * n + c] += -2 * ur * w[c] - 2 * wr * u[c] + 4 * uw * ur * u[c] }
+            }
+        }
+        for r in 0..<n { for c in 0..<r { let m = (a[r * n + c] + a[c * n + r]) / 2; a[r * n + c] = m; a[c * n + r] = m } }
+        self.init(a, dimension: n)
+    }
 }
 
 /// diag(d). - Complexity: O(n) per application.
