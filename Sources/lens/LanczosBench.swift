@@ -28,7 +28,9 @@ struct LanczosBench: ParsableCommand {
             ("geometric 0.95^i", geometric), ("power law 1/(i+1)", powerLaw),
             ("linear 1 - i/n", linear), ("indefinite 1 .. -0.8", indefinite),
         ]
-        print("Applications to reach |theta - lambda_max| / lambda_max <= 1e-6 (n = \(n), seed \(seed))")
+        let basisBytes = LanczosProcess<DenseSymmetricOperator>.memoryBytes(dimension: n, steps: n, precision: .double)
+        print("Applications to reach |theta - lambda_max| / lambda_max <= 1e-6 (n = \(n), seed \(seed));")
+        print("a Lanczos basis of up to \(n) steps needs at most \(basisBytes / 1_000_000) MB in Float64, half in Float32.")
         print("spectrum                   Lanczos   power   ratio")
         for (name, lambda) in spectra {
             let op = DenseSymmetricOperator(spectrum: lambda, seed: seed, reflections: 3)
