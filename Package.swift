@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Hessian", targets: ["Hessian"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,8 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
         // Symmetric operators, Lanczos, quadrature, traces and spectral densities.
         .target(name: "Hessian", dependencies: ["LinearAlgebra"]),
+        // safetensors checkpoints and the GPT-2 engine: forward, backward and tangent passes.
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
         // Markdown and SVG writers; no numerics of their own.
@@ -35,6 +38,7 @@ let package = Package(
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "lensTests", dependencies: ["lens"]),

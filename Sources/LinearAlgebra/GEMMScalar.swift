@@ -1,0 +1,40 @@
+import _CBLAS
+import Foundation
+
+/// A floating-point type with a BLAS matrix product and the elementary functions model code needs,
+/// so one generic forward pass serves Float64 (Hessian work) and Float32 (throughput).
+public protocol GEMMScalar: BinaryFloatingPoint & Sendable {
+    /// C = α op(A) op(B) + β C, row-major; op(X) = Xᵀ when the flag is set. A is (m, k) after op,
+    /// B is (k, n) after op, C is (m, n).
+    /// - Complexity: O(m n k).
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+}
+
+extension Double: GEMMScalar {
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+}
+
+extension Float: GEMMScalar {
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+}

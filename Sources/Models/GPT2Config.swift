@@ -1,0 +1,72 @@
+import Foundation
+
+/// The architecture of a GPT-2-family checkpoint (GPT-2, LaMini-GPT, Cerebras-GPT), from the
+/// Hugging Face `config.json`.
+public struct GPT2Config: Sendable, Equatable {
+    public var layers: Int          // n_layer
+    public var channels: Int        // n_embd, C
+    public var heads: Int           // n_head, NH
+    public var maxPositions: Int    // n_positions
+    public var vocabulary: Int      // vocab_size, V
+    public var layerNormEpsilon: Double
+    public var tiedEmbeddings: Bool
+
+    public init(layers: Int, channels: Int, heads: Int, maxPositions: Int, vocabulary: Int,
+                layerNormEpsilon: Double = 1e-5, tiedEmbeddings: Bool = true) {
+        (self.layers, self.channels, self.heads, self.maxPositions, self.vocabulary) = (layers, channels, heads, maxPositions, vocabulary)
+        (self.layerNormEpsilon, self.tiedEmbeddings) = (layerNormEpsilon, tiedEmbeddings)
+    }
+
+    /// Reads `config.json`; errors name the file and the key.
+    public static func read(path: String) throws(SafeTensorsError) -> GPT2Config {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw SafeTensorsError(path, "cannot read a JSON object (\(error.localizedDescription))")
+        }
+        guard let json = object as? [String: Any] else { throw SafeTensorsError(path, "expected a JSON object") }
+        func int(_ key: String) throws(SafeTensorsError) -> Int {
+            guard let v = json[key] as? Double, v == v.rounded(), v > 0 else {
+                throw SafeTensorsError(path, "\(key) must be a positive integer")
+            }
+            return Int(v)
+        }
+        let activation = json["activation_function"] as? String ?? "gelu_new"
+        guard activation == "gelu_new" else {
+            throw SafeTensorsError(path, "activation_function \(activation) is not supported (gelu_new is)")
+        }
+        if let inner = json["n_inner"], !(inner is NSNull) {
+            throw SafeTensorsError(path, "n_inner must be null (4 x n_embd)")
+        }
+        let config = GPT2Config(layers: try int("n_layer"), channels: try int("n_embd"), heads: try int("n_head"),
+                                maxPositions: try int("n_positions"), vocabulary: try int("vocab_size"),
+                                layerNormEpsilon: json["layer_norm_epsilon"] as? Double ?? 1e-5,
+                                tiedEmbeddings: json["tie_word_embeddings"] as? Bool ?? true)
+        guard config.channels % config.heads == 0 else {
+            throw SafeTensorsError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
+        }
+        guard config.tiedEmbeddings else {
+            throw SafeTensorsError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
+        }
+        return config
+    }
+
+    /// The parameter tensors in the toolkit's order, with Hugging Face names (no `transformer.`
+    /// prefix) and shapes; each block (`embeddings`, `h.0` …, `ln_f`) is contiguous.
+    public var tensorLayout: [(name: String, shape: [Int], block: String)] {
+        let c = channels
+        var out: [(String, [Int], String)] = [("wte.weight", [vocabulary, c], "embeddings"), ("wpe.weight", [maxPositions, c], "embeddings")]
+        for l in 0..<layers {
+            let b = "h.\(l)"
+            out += [("\(b).ln_1.weight", [c], b), ("\(b).ln_1.bias", [c], b),
+                    ("\(b).attn.c_attn.weight", [c, 3 * c], b), ("\(b).attn.c_attn.bias", [3 * c], b),
+                    ("\(b).attn.c_proj.weight", [c, c], b), ("\(b).attn.c_proj.bias", [c], b),
+                    ("\(b).ln_2.weight", [c], b), ("\(b).ln_2.bias", [c], b),
+                    ("\(b).mlp.c_fc.weight", [c, 4 * c], b), ("\(b).mlp.c_fc.bias", [4 * c], b),
+                    ("\(b).mlp.c_proj.weight", [4 * c, c], b), ("\(b).mlp.c_proj.bias", [c], b)]
+        }
+        out += [("ln_f.weight", [c], "ln_f"), ("ln_f.bias", [c], "ln_f")]
+        return out
+    }
+}

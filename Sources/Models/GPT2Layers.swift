@@ -1,0 +1,121 @@
+import LinearAlgebra
+
+/// The layers of GPT-2 as functions over flat row-major buffers, in the manner of llm.c's
+/// `train_gpt2.c`: shapes in comments (B batch, T time, C channels, NH heads, V vocabulary,
+/// N = B·T rows), caches written by the forward pass for the backward and tangent passes.
+enum GPT2Layers {
+    // out is (B,T,C); tokens is (B,T); wte is (V,C); wpe is (maxT,C).
+    static func encoderForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, tokens: [Int32],
+                                              wte: UnsafePointer<S>, wpe: UnsafePointer<S>, B: Int, T: Int, C: Int) {
+        for b in 0..<B {
+            for t in 0..<T {
+                let o = out + (b * T + t) * C
+                let token = Int(tokens[b * T + t])
+                let te = wte + token * C, pe = wpe + t * C
+                for i in 0..<C { o[i] = te[i] + pe[i] }
+            }
+        }
+    }
+
+    // out, inp are (N,C); mean, rstd are (N) caches; w, b are (C).
+    // y = (x − μ) / √(σ² + ε) · w + b with the biased variance, as PyTorch's LayerNorm.
+    static func layerNormForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, mean: UnsafeMutablePointer<S>,
+                                                rstd: UnsafeMutablePointer<S>, _ inp: UnsafePointer<S>,
+                                                w: UnsafePointer<S>, b: UnsafePointer<S>, N: Int, C: Int, eps: S) {
+        for n in 0..<N {
+            let x = inp + n * C
+            var m: S = 0
+            for i in 0..<C { m += x[i] }
+            m /= S(C)
+            var v: S = 0
+            for i in 0..<C { let d = x[i] - m; v += d * d }
+            v /= S(C)
+            let s = 1 / (v + eps).squareRoot()
+            let o = out + n * C
+            for i in 0..<C { o[i] = (x[i] - m) * s * w[i] + b[i] }
+            mean[n] = m
+            rstd[n] = s
+        }
+    }
+
+    // out is (N,OC); inp is (N,C); w is (C,OC) (Hugging Face Conv1D layout); bias is (OC) or nil.
+    // out = inp · w + bias.
+    static func matmulForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, _ inp: UnsafePointer<S>,
+                                             w: UnsafePointer<S>, bias: UnsafePointer<S>?, N: Int, C: Int, OC: Int) {
+        if let bias {
+            for n in 0..<N { for o in 0..<OC { out[n * OC + o] = bias[o] } }
+        }
+        S.gemm(transposeA: false, transposeB: false, m: N, n: OC, k: C, alpha: 1, inp, lda: C, w, ldb: OC,
+               beta: bias == nil ? 0 : 1, out, ldc: OC)
+    }
+
+    // out is (B,T,C); att is (B,NH,T,T) softmax cache; qkv is (B,T,3C) holding q, k, v.
+    // Causal attention: att = softmax(q kᵀ / √hs) over s ≤ t, out = att · v, per head.
+    static func attentionForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, att: UnsafeMutablePointer<S>,
+                                                _ qkv: UnsafePointer<S>, B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH
+        let scale = 1 / S(hs).squareRoot()
+        for b in 0..<B {
+            for t in 0..<T {
+                for h in 0..<NH {
+                    let q = qkv + (b * T + t) * 3 * C + h * hs
+                    let a = att + ((b * NH + h) * T + t) * T
+                    var maxValue = -S.greatestFiniteMagnitude
+                    for s in 0...t {
+                        let k = qkv + (b * T + s) * 3 * C + C + h * hs
+                        var dot: S = 0
+                        for i in 0..<hs { dot += q[i] * k[i] }
+                        dot *= scale
+                        a[s] = dot
+                        maxValue = max(maxValue, dot)
+                    }
+                    var sum: S = 0
+                    for s in 0...t { a[s] = S.exp(a[s] - maxValue); sum += a[s] }
+                    for s in 0...t { a[s] /= sum }
+                    for s in (t + 1)..<max(T, t + 1) { a[s] = 0 }
+                    let o = out + (b * T + t) * C + h * hs
+                    for i in 0..<hs { o[i] = 0 }
+                    for s in 0...t {
+                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs
+                        let w = a[s]
+                        for i in 0..<hs { o[i] += w * v[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// √(2/π), the gelu_new constant.
+    static func geluScale<S: GEMMScalar>(_: S.Type) -> S { S(0.7978845608028654) }
+
+    // out, inp are (N·4C). gelu_new: y = ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+    static func geluForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, _ inp: UnsafePointer<S>, count: Int) {
+        let k = geluScale(S.self), c = S(0.044715)
+        for i in 0..<count {
+            let x = inp[i]
+            out[i] = S(0.5) * x * (1 + S.tanh(k * (x + c * x * x * x)))
+        }
+    }
+
+    // out = a + b, all (count).
+    static func residualForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, _ a: UnsafePointer<S>,
+                                               _ b: UnsafePointer<S>, count: Int) {
+        for i in 0..<count { out[i] = a[i] + b[i] }
+    }
+
+    // probs is (N,V), logits in; losses is (N): −log softmax(logits)[target] for rows with a target
+    // (target < 0: no prediction at that position, loss 0). The softmax is kept for the backward pass.
+    static func softmaxCrossEntropyForward<S: GEMMScalar>(probs: UnsafeMutablePointer<S>, losses: UnsafeMutablePointer<S>,
+                                                          logits: UnsafePointer<S>, targets: [Int32], N: Int, V: Int) {
+        for n in 0..<N {
+            let l = logits + n * V, p = probs + n * V
+            var maxValue = -S.greatestFiniteMagnitude
+            for i in 0..<V { maxValue = max(maxValue, l[i]) }
+            var sum: S = 0
+            for i in 0..<V { p[i] = S.exp(l[i] - maxValue); sum += p[i] }
+            for i in 0..<V { p[i] /= sum }
+            let target = Int(targets[n])
+            losses[n] = target < 0 ? 0 : -(l[target] - maxValue - S.log(sum))
+        }
+    }
+}

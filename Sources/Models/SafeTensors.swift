@@ -1,0 +1,206 @@
+import Foundation
+
+/// The element types a safetensors file may hold that the toolkit reads (all converted to Float64
+/// on load) and writes.
+public enum SafeTensorsDType: String, Sendable, CaseIterable {
+    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+
+    public var width: Int {
+        switch self {
+        case .f64: return 8
+        case .f32: return 4
+        case .f16, .bf16: return 2
+        }
+    }
+}
+
+/// A malformed or unreadable safetensors file, naming the file and, where there is one, the tensor.
+///
+/// `finetuned/model.safetensors: tensor transformer.h.1.mlp.c_fc.weight: data offsets [81920, 90112)
+/// run past the end of the data (86016 bytes)`
+public struct SafeTensorsError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    public var tensor: String?
+    public var message: String
+
+    public init(_ file: String, tensor: String? = nil, _ message: String) {
+        (self.file, self.tensor, self.message) = (file, tensor, message)
+    }
+
+    public var description: String {
+        "\(file): " + (tensor.map { "tensor \($0): " } ?? "") + message
+    }
+}
+
+/// One tensor's entry in a safetensors header.
+public struct SafeTensorsEntry: Sendable, Equatable {
+    public var name: String
+    public var dtype: SafeTensorsDType
+    public var shape: [Int]
+    /// [begin, end) in bytes, relative to the start of the data section.
+    public var offsets: Range<Int>
+
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// A safetensors file (the Hugging Face format): an 8-byte little-endian header length N, N bytes of
+/// JSON mapping tensor names to {dtype, shape, data_offsets} (and an optional `__metadata__` map of
+/// strings), then the tensors' bytes, little-endian and row-major.
+///
+/// Reading maps the file into memory and validates everything before any tensor is read: the header
+/// length lies inside the file, every entry's dtype is known, its byte count equals shape × dtype
+/// width, its offsets lie inside the data section, and no two tensors overlap.
+public struct SafeTensorsFile: Sendable {
+    public let path: String
+    public let entries: [SafeTensorsEntry]
+    public let metadata: [String: String]
+    private let data: Data
+    private let dataStart: Int
+
+    public init(path: String) throws(SafeTensorsError) {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw SafeTensorsError(path, "cannot read the file (\(error.localizedDescription))")
+        }
+        try self.init(bytes, path: path)
+    }
+
+    public init(_ bytes: Data, path: String) throws(SafeTensorsError) {
+        self.path = path
+        guard bytes.count >= 8 else {
+            throw SafeTensorsError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
+        }
+        let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw SafeTensorsError(path, "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
+        }
+        let start = bytes.startIndex
+        let headerData = bytes.subdata(in: (start + 8)..<(start + 8 + Int(headerLength)))
+        guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
+            throw SafeTensorsError(path, "the header is not a JSON object")
+        }
+        let dataSize = bytes.count - 8 - Int(headerLength)
+        var entries: [SafeTensorsEntry] = []
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let m = value as? [String: String] else {
+                    throw SafeTensorsError(path, "__metadata__ must map strings to strings")
+                }
+                metadata = m
+                continue
+            }
+            guard let info = value as? [String: Any] else {
+                throw SafeTensorsError(path, tensor: name, "expected {dtype, shape, data_offsets}")
+            }
+            guard let code = info["dtype"] as? String, let dtype = SafeTensorsDType(rawValue: code) else {
+                throw SafeTensorsError(path, tensor: name, "dtype \(info["dtype"].map { "\($0)" } ?? "missing") is not one of F64, F32, F16, BF16")
+            }
+            guard let shapeValues = info["shape"] as? [Any], let shape = Self.integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
+                throw SafeTensorsError(path, tensor: name, "shape must be a list of non-negative integers")
+            }
+            guard let offsetValues = info["data_offsets"] as? [Any], let o = Self.integers(offsetValues), o.count == 2,
+                  o[0] >= 0, o[0] <= o[1] else {
+                throw SafeTensorsError(path, tensor: name, "data_offsets must be [begin, end] with 0 <= begin <= end")
+            }
+            guard o[1] <= dataSize else {
+                throw SafeTensorsError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
+            }
+            let entry = SafeTensorsEntry(name: name, dtype: dtype, shape: shape, offsets: o[0]..<o[1])
+            guard entry.offsets.count == entry.elementCount * dtype.width else {
+                throw SafeTensorsError(path, tensor: name,
+                                       "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(entry.elementCount * dtype.width)")
+            }
+            entries.append(entry)
+        }
+        entries.sort { ($0.offsets.lowerBound, $0.name) < ($1.offsets.lowerBound, $1.name) }
+        for (a, b) in zip(entries, entries.dropFirst()) where b.offsets.lowerBound < a.offsets.upperBound && !b.offsets.isEmpty {
+            throw SafeTensorsError(path, tensor: b.name, "data offsets [\(b.offsets.lowerBound), \(b.offsets.upperBound)) overlap tensor \(a.name)")
+        }
+        self.entries = entries
+        self.metadata = metadata
+        self.data = bytes
+        self.dataStart = 8 + Int(headerLength)
+    }
+
+    private static func integers(_ values: [Any]) -> [Int]? {
+        var out: [Int] = []
+        for v in values {
+            guard let d = v as? Double, d == d.rounded(), abs(d) < 1e15 else { return nil }
+            out.append(Int(d))
+        }
+        return out
+    }
+
+    public func entry(_ name: String) -> SafeTensorsEntry? { entries.first { $0.name == name } }
+
+    /// The tensor's elements converted to Float64, row-major.
+    /// - Complexity: O(elements).
+    public func values(_ entry: SafeTensorsEntry) -> [Double] {
+        let start = data.startIndex + dataStart + entry.offsets.lowerBound
+        let count = entry.elementCount
+        return data.withUnsafeBytes { raw -> [Double] in
+            let base = raw.baseAddress!.advanced(by: start - data.startIndex)
+            switch entry.dtype {
+            case .f64:
+                return (0..<count).map { Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+            case .f32:
+                return (0..<count).map { Double(Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))) }
+            case .f16:
+                return (0..<count).map { Double(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
+            case .bf16:
+                return (0..<count).map {
+                    let bits = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16
+                    return Double(Float(bitPattern: bits))
+                }
+            }
+        }
+    }
+
+    /// The raw bytes of a tensor (for byte-exact comparisons).
+    public func bytes(_ entry: SafeTensorsEntry) -> Data {
+        let start = data.startIndex + dataStart + entry.offsets.lowerBound
+        return data.subdata(in: start..<(start + entry.offsets.count))
+    }
+}
+
+/// A tensor to write: Float64 values stored as `dtype` (F64 or F32; conversion to F32 rounds to nearest).
+public struct SafeTensorsTensor: Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var dtype: SafeTensorsDType
+    public var values: [Double]
+
+    public init(name: String, shape: [Int], dtype: SafeTensorsDType, values: [Double]) {
+        precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not match \(values.count) values")
+        precondition(dtype == .f64 || dtype == .f32, "the writer stores F64 or F32")
+        (self.name, self.shape, self.dtype, self.values) = (name, shape, dtype, values)
+    }
+}
+
+extension SafeTensorsFile {
+    /// Encodes tensors as a safetensors file: data in the given order, the JSON header with sorted
+    /// keys padded with spaces to a multiple of 8 bytes (as the reference writer does).
+    public static func encode(_ tensors: [SafeTensorsTensor], metadata: [String: String] = [:]) -> Data {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var body = Data()
+        for t in tensors {
+            let begin = body.count
+            switch t.dtype {
+            case .f64: for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+            default: for v in t.values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+            }
+            header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [begin, body.count]] as [String: Any]
+        }
+        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(json)
+        out.append(body)
+        return out
+    }
+}
