@@ -38,7 +38,7 @@ let package = Package(
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "Hessian"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "lensTests", dependencies: ["lens"]),

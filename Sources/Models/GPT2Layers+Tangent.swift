@@ -1,0 +1,207 @@
+import LinearAlgebra
+
+/// Tangent (R-op) passes of `GPT2Layers`: the directional derivative of each forward and each
+/// backward function along a direction in all its inputs (`Dot` suffix: the derivative of that
+/// buffer). Together they give exact Hessian-vector products by forward-over-reverse.
+extension GPT2Layers {
+    // MARK: Forward tangents
+
+    // outDot is (B,T,C): ẇte[token] + ẇpe[t].
+    static func encoderTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, tokens: [Int32],
+                                              wteDot: UnsafePointer<S>, wpeDot: UnsafePointer<S>, B: Int, T: Int, C: Int) {
+        encoderForward(outDot, tokens: tokens, wte: wteDot, wpe: wpeDot, B: B, T: T, C: C)
+    }
+
+    // outDot, xhatDot, inp, inpDot are (N,C); rstdDot, mean, rstd are (N); w, wDot, bDot are (C).
+    // μ̇ = mean(ẋ), σ̇² = 2 mean((x − μ) ẋ), ṙ = −½ r³ σ̇², x̂̇ = (ẋ − μ̇) r + (x − μ) ṙ,
+    // ẏ = x̂̇ w + x̂ ẇ + ḃ. x̂̇ and ṙ are kept for the backward tangent.
+    static func layerNormTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, xhatDot: UnsafeMutablePointer<S>,
+                                                rstdDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
+                                                mean: UnsafePointer<S>, rstd: UnsafePointer<S>,
+                                                w: UnsafePointer<S>, wDot: UnsafePointer<S>, bDot: UnsafePointer<S>, N: Int, C: Int) {
+        for n in 0..<N {
+            let x = inp + n * C, xd = inpDot + n * C
+            let (m, r) = (mean[n], rstd[n])
+            var meanDot: S = 0, varDot: S = 0
+            for i in 0..<C { meanDot += xd[i]; varDot += (x[i] - m) * xd[i] }
+            meanDot /= S(C)
+            varDot = 2 * varDot / S(C)
+            let rDot = -S(0.5) * r * r * r * varDot
+            rstdDot[n] = rDot
+            let o = outDot + n * C, hd = xhatDot + n * C
+            for i in 0..<C {
+                let xhat = (x[i] - m) * r
+                hd[i] = (xd[i] - meanDot) * r + (x[i] - m) * rDot
+                o[i] = hd[i] * w[i] + xhat * wDot[i] + bDot[i]
+            }
+        }
+    }
+
+    // outDot is (N,OC): ẋ w + x ẇ + ḃ (ḃ nil: no bias).
+    static func matmulTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
+                                             w: UnsafePointer<S>, wDot: UnsafePointer<S>, biasDot: UnsafePointer<S>?,
+                                             N: Int, C: Int, OC: Int) {
+        matmulForward(outDot, inpDot, w: w, bias: biasDot, N: N, C: C, OC: OC)
+        S.gemm(transposeA: false, transposeB: false, m: N, n: OC, k: C, alpha: 1, inp, lda: C, wDot, ldb: OC, beta: 1, outDot, ldc: OC)
+    }
+
+    // outDot is (B,T,C); attDot is (B,NH,T,T); qkv, qkvDot are (B,T,3C); att is the forward's softmax.
+    // ṗ_ts = (q̇_t·k_s + q_t·k̇_s) / √hs, ȧ = a ⊙ (ṗ − Σ a ṗ), ȯ_t = Σ_s ȧ_ts v_s + a_ts v̇_s.
+    static func attentionTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, attDot: UnsafeMutablePointer<S>,
+                                                qkv: UnsafePointer<S>, qkvDot: UnsafePointer<S>, att: UnsafePointer<S>,
+                                                B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH
+        let scale = 1 / S(hs).squareRoot()
+        for b in 0..<B {
+            for t in 0..<T {
+                for h in 0..<NH {
+                    let q = qkv + (b * T + t) * 3 * C + h * hs, qd = qkvDot + (b * T + t) * 3 * C + h * hs
+                    let a = att + ((b * NH + h) * T + t) * T, ad = attDot + ((b * NH + h) * T + t) * T
+                    var mean: S = 0
+                    for s in 0...t {
+                        let k = qkv + (b * T + s) * 3 * C + C + h * hs, kd = qkvDot + (b * T + s) * 3 * C + C + h * hs
+                        var dot: S = 0
+                        for i in 0..<hs { dot += qd[i] * k[i] + q[i] * kd[i] }
+                        ad[s] = dot * scale
+                        mean += a[s] * ad[s]
+                    }
+                    for s in 0...t { ad[s] = a[s] * (ad[s] - mean) }
+                    for s in (t + 1)..<max(T, t + 1) { ad[s] = 0 }
+                    let o = outDot + (b * T + t) * C + h * hs
+                    for i in 0..<hs { o[i] = 0 }
+                    for s in 0...t {
+                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs, vd = qkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
+                        for i in 0..<hs { o[i] += ad[s] * v[i] + a[s] * vd[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// gelu_new′(x) and gelu_new″(x): with u = k(x + c x³), th = tanh u, s = 1 − th², u′ = k(1 + 3c x²),
+    /// u″ = 6 k c x: f′ = ½(1 + th) + ½ x s u′, f″ = s u′ + ½ x s (u″ − 2 th u′²).
+    static func geluDerivatives<S: GEMMScalar>(_ x: S) -> (first: S, second: S) {
+        let k = geluScale(S.self), c = S(0.044715)
+        let th = S.tanh(k * (x + c * x * x * x))
+        let s = 1 - th * th
+        let u1 = k * (1 + 3 * c * x * x), u2 = 6 * k * c * x
+        return (S(0.5) * (1 + th) + S(0.5) * x * s * u1, s * u1 + S(0.5) * x * s * (u2 - 2 * th * u1 * u1))
+    }
+
+    // outDot = gelu′(x) ẋ, all (count).
+    static func geluTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>, count: Int) {
+        for i in 0..<count { outDot[i] = geluDerivatives(inp[i]).first * inpDot[i] }
+    }
+
+    // probsDot is (N,V): ṗ = p ⊙ (l̇ − Σ p l̇) for logits tangent l̇.
+    static func softmaxTangent<S: GEMMScalar>(probsDot: UnsafeMutablePointer<S>, probs: UnsafePointer<S>,
+                                              logitsDot: UnsafePointer<S>, N: Int, V: Int) {
+        for n in 0..<N {
+            let p = probs + n * V, ld = logitsDot + n * V, pd = probsDot + n * V
+            var mean: S = 0
+            for i in 0..<V { mean += p[i] * ld[i] }
+            for i in 0..<V { pd[i] = p[i] * (ld[i] - mean) }
+        }
+    }
+
+    // MARK: Backward tangents
+
+    // The tangent of `layerNormBackward`. With g = dout ⊙ w, ḡ = mean g, m = mean(g x̂):
+    // dx = r (g − ḡ − x̂ m) ⇒ ḋx = ṙ (g − ḡ − x̂ m) + r (ġ − mean ġ − x̂̇ m − x̂ ṁ),
+    // ġ = ḋout ⊙ w + dout ⊙ ẇ, ṁ = mean(ġ x̂ + g x̂̇); ḋw += ḋout x̂ + dout x̂̇; ḋb += ḋout.
+    static func layerNormBackwardTangent<S: GEMMScalar>(
+        dinpDot: UnsafeMutablePointer<S>, dwDot: UnsafeMutablePointer<S>, dbDot: UnsafeMutablePointer<S>,
+        dout: UnsafePointer<S>, doutDot: UnsafePointer<S>, inp: UnsafePointer<S>, xhatDot: UnsafePointer<S>,
+        w: UnsafePointer<S>, wDot: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>, rstdDot: UnsafePointer<S>,
+        N: Int, C: Int
+    ) {
+        for n in 0..<N {
+            let x = inp + n * C, d = dout + n * C, dd = doutDot + n * C, hd = xhatDot + n * C, dx = dinpDot + n * C
+            let (mu, r, rd) = (mean[n], rstd[n], rstdDot[n])
+            var gMean: S = 0, gxMean: S = 0, gDotMean: S = 0, gxDotMean: S = 0
+            for i in 0..<C {
+                let xhat = (x[i] - mu) * r
+                let g = d[i] * w[i], gDot = dd[i] * w[i] + d[i] * wDot[i]
+                gMean += g; gxMean += g * xhat
+                gDotMean += gDot; gxDotMean += gDot * xhat + g * hd[i]
+            }
+            let c = S(C)
+            (gMean, gxMean, gDotMean, gxDotMean) = (gMean / c, gxMean / c, gDotMean / c, gxDotMean / c)
+            for i in 0..<C {
+                let xhat = (x[i] - mu) * r
+                let g = d[i] * w[i], gDot = dd[i] * w[i] + d[i] * wDot[i]
+                dx[i] += rd * (g - gMean - xhat * gxMean) + r * (gDot - gDotMean - hd[i] * gxMean - xhat * gxDotMean)
+                dwDot[i] += dd[i] * xhat + d[i] * hd[i]
+                dbDot[i] += dd[i]
+            }
+        }
+    }
+
+    // The tangent of `matmulBackward`: ḋinp += ḋout wᵀ + dout ẇᵀ; ḋw += ẋᵀ dout + xᵀ ḋout; ḋb += Σ ḋout.
+    static func matmulBackwardTangent<S: GEMMScalar>(
+        dinpDot: UnsafeMutablePointer<S>, dwDot: UnsafeMutablePointer<S>, dbiasDot: UnsafeMutablePointer<S>?,
+        dout: UnsafePointer<S>, doutDot: UnsafePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
+        w: UnsafePointer<S>, wDot: UnsafePointer<S>, N: Int, C: Int, OC: Int
+    ) {
+        matmulBackward(dinp: dinpDot, dw: dwDot, dbias: dbiasDot, dout: doutDot, inp: inp, w: w, N: N, C: C, OC: OC)
+        S.gemm(transposeA: false, transposeB: true, m: N, n: C, k: OC, alpha: 1, dout, lda: OC, wDot, ldb: OC, beta: 1, dinpDot, ldc: C)
+        S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inpDot, lda: C, dout, ldb: OC, beta: 1, dwDot, ldc: OC)
+    }
+
+    // The tangent of `geluBackward`: ḋinp += gelu″(x) ẋ dout + gelu′(x) ḋout.
+    static func geluBackwardTangent<S: GEMMScalar>(dinpDot: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, doutDot: UnsafePointer<S>,
+                                                   inp: UnsafePointer<S>, inpDot: UnsafePointer<S>, count: Int) {
+        for i in 0..<count {
+            let (f1, f2) = geluDerivatives(inp[i])
+            dinpDot[i] += f2 * inpDot[i] * dout[i] + f1 * doutDot[i]
+        }
+    }
+
+    // The tangent of `attentionBackward` (see there for the forward quantities):
+    // ḋa_ts = ḋout_t·v_s + dout_t·v̇_s; ḋv_s += ȧ_ts dout_t + a_ts ḋout_t; ẇ_t = Σ ȧ da + a ḋa;
+    // ḋp = (ȧ (da − w) + a (ḋa − ẇ)) / √hs; ḋq_t += Σ ḋp k + dp k̇; ḋk_s += ḋp q + dp q̇.
+    static func attentionBackwardTangent<S: GEMMScalar>(
+        dqkvDot: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, doutDot: UnsafePointer<S>,
+        qkv: UnsafePointer<S>, qkvDot: UnsafePointer<S>, att: UnsafePointer<S>, attDot: UnsafePointer<S>,
+        B: Int, T: Int, C: Int, NH: Int
+    ) {
+        let hs = C / NH
+        let scale = 1 / S(hs).squareRoot()
+        var da = [S](repeating: 0, count: T), daDot = [S](repeating: 0, count: T)
+        for b in 0..<B {
+            for t in 0..<T {
+                for h in 0..<NH {
+                    let a = att + ((b * NH + h) * T + t) * T, ad = attDot + ((b * NH + h) * T + t) * T
+                    let d = dout + (b * T + t) * C + h * hs, dd = doutDot + (b * T + t) * C + h * hs
+                    var weighted: S = 0, weightedDot: S = 0
+                    for s in 0...t {
+                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs, vd = qkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
+                        let dvDot = dqkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
+                        var dot: S = 0, dotDot: S = 0
+                        for i in 0..<hs {
+                            dot += d[i] * v[i]
+                            dotDot += dd[i] * v[i] + d[i] * vd[i]
+                            dvDot[i] += ad[s] * d[i] + a[s] * dd[i]
+                        }
+                        da[s] = dot
+                        daDot[s] = dotDot
+                        weighted += a[s] * dot
+                        weightedDot += ad[s] * dot + a[s] * dotDot
+                    }
+                    let q = qkv + (b * T + t) * 3 * C + h * hs, qd = qkvDot + (b * T + t) * 3 * C + h * hs
+                    let dqDot = dqkvDot + (b * T + t) * 3 * C + h * hs
+                    for s in 0...t {
+                        let dp = a[s] * (da[s] - weighted) * scale
+                        let dpDot = (ad[s] * (da[s] - weighted) + a[s] * (daDot[s] - weightedDot)) * scale
+                        let k = qkv + (b * T + s) * 3 * C + C + h * hs, kd = qkvDot + (b * T + s) * 3 * C + C + h * hs
+                        let dkDot = dqkvDot + (b * T + s) * 3 * C + C + h * hs
+                        for i in 0..<hs {
+                            dqDot[i] += dpDot * k[i] + dp * kd[i]
+                            dkDot[i] += dpDot * q[i] + dp * qd[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
