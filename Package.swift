@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Curves", "Reports", "Hessian",
+            "Curves", "Reports", "Hessian", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -61,7 +61,8 @@ public enum GaussQuadrature {
     ///
     /// (the upper ones from vᵀ|H|v ≤ ‖v‖ ‖|H|v‖ = ‖v‖ ‖Hv‖, with ‖Hv‖² = ‖v‖² (α₁² + β₁²)). No bound
     /// on ‖H‖ is needed, and the interval shrinks to the estimate as the Krylov space becomes invariant.
-    /// For f = identity the estimate is exact after one step.
+    /// For f = identity the estimate is exact after one step. The estimate returned is projected onto
+    /// the interval.
     /// - Complexity: k applications of H, O(k² n) reorthogonalisation, O(k³) for T_k's eigenvectors.
     public static func quadraticForm<Operator: SymmetricOperator>(
         _ op: Operator, vector v: [Double], function f: SpectralFunction, steps k: Int,
@@ -97,7 +98,10 @@ public enum GaussQuadrature {
             let hi = min(estimate + 2 * lanczos.residualNorm * norm2 + roundOff, vNorm * hvNorm)
             interval = min(lo, hi)...max(lo, hi)
         }
-        return QuadraticForm(estimate: f == .identity ? raw : estimate, interval: interval, raw: raw,
+        // The value lies in the interval, so projecting the estimate onto it can only bring it closer
+        // (it matters at round-off: with T ⪰ 0 the estimate equals vᵀHv and may fall an ulp below it).
+        let projected = min(max(estimate, interval.lowerBound), interval.upperBound)
+        return QuadraticForm(estimate: f == .identity ? raw : projected, interval: interval, raw: raw,
                              steps: lanczos.steps, applications: lanczos.applications, residualNorm: lanczos.residualNorm)
     }
 }

@@ -124,4 +124,38 @@ struct SafeTensorsTests {
         let e2 = #expect(throws: SafeTensorsError.self) { try GPT2Parameters.load(directory: reshaped) }
         #expect(e2?.description == "\(reshaped)/model.safetensors: tensor transformer.ln_f.bias: shape [4, 8] does not match the config's [32]")
     }
+
+    @Test(.enabled(if: Fixture.present, "fixture absent"))
+    func checkpointWrittenByTheToolkitLoadsUnchangedWithTheSameBytes() throws {
+        let source = Fixture.root + "/finetuned"
+        let parameters = try GPT2Parameters.load(directory: source)
+        let dir = (temporary("x") as NSString).deletingLastPathComponent + "/checkpoint"
+        try parameters.save(directory: dir)
+        let reloaded = try GPT2Parameters.load(directory: dir)
+        #expect(reloaded.config == parameters.config)
+        #expect(reloaded.values == parameters.values)
+        let original = try SafeTensorsFile(path: source + "/model.safetensors")
+        let written = try SafeTensorsFile(path: dir + "/model.safetensors")
+        for entry in original.entries {
+            #expect(written.bytes(try #require(written.entry(entry.name))) == original.bytes(entry), "\(entry.name)")
+        }
+    }
+
+    @Test(.enabled(if: Fixture.present, "fixture absent"))
+    func pairOfDifferentArchitecturesIsRejected() throws {
+        let parameters = try GPT2Parameters.load(directory: Fixture.root + "/pretrained")
+        var config = parameters.config
+        config.maxPositions = 16
+        var other = GPT2Parameters(config: config)
+        for (name, range, _) in other.tensors {
+            let source = parameters.range(name)
+            other.values.replaceSubrange(range, with: parameters.values[source.lowerBound..<(source.lowerBound + range.count)])
+        }
+        let dir = (temporary("x") as NSString).deletingLastPathComponent + "/short"
+        try other.save(directory: dir)
+        let error = #expect(throws: SafeTensorsError.self) {
+            try CheckpointPair.load(pretrained: Fixture.root + "/pretrained", finetuned: dir)
+        }
+        #expect(error?.description.hasPrefix("\(dir)/config.json: the architecture differs from") == true, "\(String(describing: error))")
+    }
 }

@@ -71,4 +71,31 @@ struct CommandLineTests {
         #expect(run.stdout.contains("3. Selection"))
         #expect(FileManager.default.fileExists(atPath: out + "/curves/index.md"))
     }
+
+    static let fixture = root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/gpt2-tiny").path
+
+    // Acceptance 9 of the GPT-2 issue: the user's entry point reproduces the golden block forms.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: fixture + "/golden.json"), "fixture absent"))
+    func hessianCommandReportsTheGoldenBlockQuadraticForms() throws {
+        let f = Self.fixture
+        let run = try lens("hessian", "--pretrained", f + "/pretrained", "--finetuned", f + "/finetuned",
+                           "--tokens", f + "/tokens.json", "--steps", "20", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let out = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let golden = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f + "/golden.json"))) as? [String: Any])
+        let blocks = try #require(out["blocks"] as? [[String: Any]])
+        let want = try #require(golden["vHv_block"] as? [String: Double])
+        for b in blocks {
+            let name = try #require(b["block"] as? String), vHv = try #require(b["vHv"] as? Double)
+            #expect(abs(vHv - want[name]!) <= 1e-8 * max(1, abs(want[name]!)), "\(name): \(vHv)")
+            let interval = try #require(b["vHplusv_interval"] as? [Double])
+            #expect(interval[0] <= (b["vHplusv"] as! Double) && (b["vHplusv"] as! Double) <= interval[1])
+        }
+        #expect(abs((out["loss"] as! Double) - (golden["loss_train"] as! Double)) <= 1e-10 * 3.2)
+    }
+
+    @Test func hessianCommandNamesAMissingCheckpoint() throws {
+        expectOneLineError(try lens("hessian", "--pretrained", "/no/pre", "--finetuned", "/no/ft", "--tokens", "/no/t.json"),
+                           containing: "/no/pre/config.json: cannot read a JSON object")
+    }
 }

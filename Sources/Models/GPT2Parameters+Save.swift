@@ -1,0 +1,34 @@
+import Foundation
+
+extension GPT2Parameters {
+    /// Writes a checkpoint directory Hugging Face loads: `model.safetensors` (tensors named with the
+    /// `transformer.` prefix as `save_pretrained` writes them, tied `lm_head` not stored) and a
+    /// `config.json` for `GPT2LMHeadModel`. Both files are written whole (temporary file, then rename).
+    /// - Parameter dtype: F32 (Hugging Face's default) or F64.
+    public func save(directory: String, dtype: SafeTensorsDType = .f32) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tensors = self.tensors.map {
+            SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
+        }
+        try Self.atomicWrite(SafeTensorsFile.encode(tensors, metadata: ["format": "pt"]), to: "\(directory)/model.safetensors")
+        let json: [String: Any] = [
+            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+            "n_layer": config.layers, "n_embd": config.channels, "n_head": config.heads,
+            "n_positions": config.maxPositions, "vocab_size": config.vocabulary, "n_inner": NSNull(),
+            "layer_norm_epsilon": config.layerNormEpsilon, "activation_function": "gelu_new",
+            "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
+            "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
+        ]
+        try Self.atomicWrite(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+                             to: "\(directory)/config.json")
+    }
+
+    private static func atomicWrite(_ data: Data, to path: String) throws {
+        let temporary = path + ".\(getpid()).tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw SafeTensorsError(path, "cannot replace the file (\(String(cString: strerror(errno))))")
+        }
+    }
+}
