@@ -4,6 +4,8 @@ extension GPT2 {
     /// The mean loss on a batch and its gradient with respect to every parameter, in
     /// `GPT2Parameters` layout.
     /// - Complexity: about twice the forward pass.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func gradient(_ batch: TokenBatch) -> (loss: GPT2Loss<S>, gradient: [S]) {
         let (loss, a) = forward(batch)
         var grad = [S](repeating: 0, count: weights.count), unused: [S] = []
@@ -14,6 +16,8 @@ extension GPT2 {
     /// Accumulates ∂(mean loss)/∂θ into `grad` from the caches of a forward pass and, given the
     /// tangents of that pass along v, the directional derivative of the gradient, H v, into `hvp`.
     /// Each layer's backward call is followed by its tangent, in one sweep.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     func backward(_ batch: TokenBatch, _ a: GPT2Activations<S>, tangents t: GPT2Tangents<S>?,
                   grad: inout [S], hvp: inout [S]) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)

@@ -72,11 +72,15 @@ public struct GPT2Loss<S: GEMMScalar>: Sendable {
 extension GPT2 {
     /// The loss on a batch.
     /// - Complexity: O(L (N C² + B NH T² hs) + N C V) for N = B·T.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func loss(_ batch: TokenBatch) -> GPT2Loss<S> {
         let (loss, _) = forward(batch)
         return loss
     }
 
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     func forward(_ batch: TokenBatch) -> (GPT2Loss<S>, GPT2Activations<S>) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         precondition(T <= config.maxPositions, "sequence length \(T) exceeds n_positions \(config.maxPositions)")
@@ -122,15 +126,14 @@ extension GPT2 {
                 x = residual3
             }
             GPT2Layers.layerNormForward(&a.lnf, mean: &a.lnfMean, rstd: &a.lnfRstd, x, w: p("ln_f.weight"), b: p("ln_f.bias"), N: N, C: C, eps: eps)
-            var logits = zeros(N * V)
-            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection.
+            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection, turned into probabilities in place.
             a.lnf.withUnsafeBufferPointer { lnf in
-                logits.withUnsafeMutableBufferPointer { out in
+                a.probs.withUnsafeMutableBufferPointer { out in
                     S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, lnf.baseAddress!, lda: C,
                            p("wte.weight"), ldb: C, beta: 0, out.baseAddress!, ldc: V)
                 }
             }
-            GPT2Layers.softmaxCrossEntropyForward(probs: &a.probs, losses: &a.losses, logits: logits, targets: batch.targets, N: N, V: V)
+            GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: &a.probs, losses: &a.losses, targets: batch.targets, N: N, V: V)
         }
         let predictions = T - 1
         let perSequence = (0..<B).map { b in (0..<predictions).reduce(S(0)) { $0 + a.losses[b * T + $1] } / S(predictions) }

@@ -18,6 +18,8 @@ extension GPT2 {
     /// forward-over-reverse: the tangent of the forward pass along v, then the tangent of the
     /// backward pass (not finite differences).
     /// - Complexity: about twice the gradient.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, gradient: [S], hvp: [S]) {
         precondition(v.count == weights.count, "direction of the wrong size")
         let (loss, a) = forward(batch)
@@ -27,6 +29,8 @@ extension GPT2 {
         return (loss, grad, hvp)
     }
 
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: [S]) -> GPT2Tangents<S> {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         let N = B * T
@@ -79,12 +83,11 @@ extension GPT2 {
                 GPT2Layers.layerNormTangent(&t.lnf, xhatDot: &t.lnfXhat, rstdDot: &t.lnfRstd, inp: last, inpDot: xDot, mean: a.lnfMean,
                                             rstd: a.lnfRstd, w: p("ln_f.weight"), wDot: d("ln_f.weight"), bDot: d("ln_f.bias"), N: N, C: C)
                 // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
-                var logitsDot = zeros(N * V)
                 S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p("wte.weight"), ldb: C,
-                       beta: 0, &logitsDot, ldc: V)
+                       beta: 0, &t.probs, ldc: V)
                 S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, d("wte.weight"), ldb: C,
-                       beta: 1, &logitsDot, ldc: V)
-                GPT2Layers.softmaxTangent(probsDot: &t.probs, probs: a.probs, logitsDot: logitsDot, N: N, V: V)
+                       beta: 1, &t.probs, ldc: V)
+                GPT2Layers.softmaxTangent(logitsToProbsDot: &t.probs, probs: a.probs, N: N, V: V)
             }
         }
         return t

@@ -93,14 +93,13 @@ extension GPT2Layers {
         for i in 0..<count { outDot[i] = geluDerivatives(inp[i]).first * inpDot[i] }
     }
 
-    // probsDot is (N,V): ṗ = p ⊙ (l̇ − Σ p l̇) for logits tangent l̇.
-    static func softmaxTangent<S: GEMMScalar>(probsDot: UnsafeMutablePointer<S>, probs: UnsafePointer<S>,
-                                              logitsDot: UnsafePointer<S>, N: Int, V: Int) {
+    // dot is (N,V): the logits' tangent l̇ in, the probabilities' ṗ = p ⊙ (l̇ − Σ p l̇) out, in place.
+    static func softmaxTangent<S: GEMMScalar>(logitsToProbsDot d: UnsafeMutablePointer<S>, probs: UnsafePointer<S>, N: Int, V: Int) {
         for n in 0..<N {
-            let p = probs + n * V, ld = logitsDot + n * V, pd = probsDot + n * V
+            let p = probs + n * V, row = d + n * V
             var mean: S = 0
-            for i in 0..<V { mean += p[i] * ld[i] }
-            for i in 0..<V { pd[i] = p[i] * (ld[i] - mean) }
+            for i in 0..<V { mean += p[i] * row[i] }
+            for i in 0..<V { row[i] = p[i] * (row[i] - mean) }
         }
     }
 

@@ -103,19 +103,21 @@ enum GPT2Layers {
         for i in 0..<count { out[i] = a[i] + b[i] }
     }
 
-    // probs is (N,V), logits in; losses is (N): −log softmax(logits)[target] for rows with a target
-    // (target < 0: no prediction at that position, loss 0). The softmax is kept for the backward pass.
-    static func softmaxCrossEntropyForward<S: GEMMScalar>(probs: UnsafeMutablePointer<S>, losses: UnsafeMutablePointer<S>,
-                                                          logits: UnsafePointer<S>, targets: [Int32], N: Int, V: Int) {
+    // logits is (N,V) and becomes the softmax in place (kept for the backward pass); losses is (N):
+    // logsumexp(logits) − logits[target] for rows with a target (target < 0: no prediction, loss 0).
+    static func softmaxCrossEntropyForward<S: GEMMScalar>(logitsToProbs p: UnsafeMutablePointer<S>, losses: UnsafeMutablePointer<S>,
+                                                          targets: [Int32], N: Int, V: Int) {
         for n in 0..<N {
-            let l = logits + n * V, p = probs + n * V
+            let row = p + n * V
             var maxValue = -S.greatestFiniteMagnitude
-            for i in 0..<V { maxValue = max(maxValue, l[i]) }
-            var sum: S = 0
-            for i in 0..<V { p[i] = S.exp(l[i] - maxValue); sum += p[i] }
-            for i in 0..<V { p[i] /= sum }
+            for i in 0..<V { maxValue = max(maxValue, row[i]) }
             let target = Int(targets[n])
-            losses[n] = target < 0 ? 0 : -(l[target] - maxValue - S.log(sum))
+            let targetLogit = target < 0 ? 0 : row[target]
+            var sum: S = 0
+            for i in 0..<V { row[i] = S.exp(row[i] - maxValue); sum += row[i] }
+            let inverse = 1 / sum
+            for i in 0..<V { row[i] *= inverse }
+            losses[n] = target < 0 ? 0 : -(targetLogit - maxValue - S.log(sum))
         }
     }
 }

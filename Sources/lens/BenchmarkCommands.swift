@@ -76,7 +76,7 @@ struct Report: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self])
+    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, HVPBench.self])
 
     struct CurvesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
