@@ -9,16 +9,18 @@ extension GPT2 {
     public func gradient(_ batch: TokenBatch) -> (loss: GPT2Loss<S>, gradient: [S]) {
         let (loss, a) = forward(batch)
         var grad = [S](repeating: 0, count: weights.count), unused: [S] = []
-        backward(batch, a, tangents: nil, grad: &grad, hvp: &unused)
+        var activations = a, none: GPT2Tangents<S>? = nil
+        backward(batch, &activations, tangents: &none, grad: &grad, hvp: &unused)
         return (loss, grad)
     }
 
     /// Accumulates ∂(mean loss)/∂θ into `grad` from the caches of a forward pass and, given the
     /// tangents of that pass along v, the directional derivative of the gradient, H v, into `hvp`.
-    /// Each layer's backward call is followed by its tangent, in one sweep.
+    /// Each layer's backward call is followed by its tangent, in one sweep. The (N, V) probabilities
+    /// of `a` and `t` are consumed: they become dlogits and its tangent in place.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func backward(_ batch: TokenBatch, _ a: GPT2Activations<S>, tangents t: GPT2Tangents<S>?,
+    func backward(_ batch: TokenBatch, _ a: inout GPT2Activations<S>, tangents t: inout GPT2Tangents<S>?,
                   grad: inout [S], hvp: inout [S]) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         let N = B * T
@@ -39,19 +41,26 @@ extension GPT2 {
             func dv(_ name: String) -> UnsafeMutablePointer<S> { hbuf.baseAddress! + range(name).lowerBound }
             let dloss = 1 / S(B * (T - 1))
 
-            var dlogits = zeros(N * V)
-            GPT2Layers.softmaxCrossEntropyBackward(dlogits: &dlogits, probs: a.probs, targets: batch.targets, dloss: dloss, N: N, V: V)
+            var dlogits: [S] = []
+            swap(&dlogits, &a.probs)
+            GPT2Layers.softmaxCrossEntropyBackward(probsToDlogits: &dlogits, targets: batch.targets, dloss: dloss, N: N, V: V)
             // logits = lnf · wteᵀ: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf.
             var dlnf = zeros(N * C)
             S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnf, ldc: C)
             S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, a.lnf, ldb: C, beta: 1, d("wte.weight"), ldc: C)
             var dlnfDot = tzeros(N * C)
+            var dlogitsDotStorage: [S] = []
+            if t != nil { swap(&dlogitsDotStorage, &t!.probs) }
             if let t {
                 // ḋlogits = ṗ · dloss on rows with a target; ḋlnf = ḋlogits wte + dlogits ẇte;
                 // ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf.
-                var dlogitsDot = zeros(N * V)
+                var dlogitsDot: [S] = []
+                swap(&dlogitsDot, &dlogitsDotStorage)  // moved, not shared: scaled in place below
                 let targets = batch.targets
-                for n in 0..<N where targets[n] >= 0 { for i in 0..<V { dlogitsDot[n * V + i] = t.probs[n * V + i] * dloss } }
+                for n in 0..<N {
+                    let factor = targets[n] >= 0 ? dloss : 0
+                    for i in 0..<V { dlogitsDot[n * V + i] *= factor }
+                }
                 S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnfDot, ldc: C)
                 S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, pv("wte.weight"), ldb: C, beta: 1, &dlnfDot, ldc: C)
                 S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)

@@ -22,10 +22,10 @@ extension GPT2 {
     @_specialize(where S == Float)
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, gradient: [S], hvp: [S]) {
         precondition(v.count == weights.count, "direction of the wrong size")
-        let (loss, a) = forward(batch)
-        let t = tangentForward(batch, a, direction: v)
+        var (loss, a) = forward(batch)
+        var t: GPT2Tangents<S>? = tangentForward(batch, a, direction: v)
         var grad = [S](repeating: 0, count: weights.count), hvp = grad
-        backward(batch, a, tangents: t, grad: &grad, hvp: &hvp)
+        backward(batch, &a, tangents: &t, grad: &grad, hvp: &hvp)
         return (loss, grad, hvp)
     }
 

@@ -99,15 +99,16 @@ extension GPT2Layers {
         }
     }
 
-    // dlogits is (N,V): (softmax − onehot(target)) · dloss for rows with a target, 0 otherwise.
-    static func softmaxCrossEntropyBackward<S: GEMMScalar>(dlogits: UnsafeMutablePointer<S>, probs: UnsafePointer<S>,
+    // The (N,V) probabilities become dlogits in place: (softmax − onehot(target)) · dloss on rows with
+    // a target, 0 otherwise.
+    static func softmaxCrossEntropyBackward<S: GEMMScalar>(probsToDlogits d: UnsafeMutablePointer<S>,
                                                            targets: [Int32], dloss: S, N: Int, V: Int) {
         for n in 0..<N {
             let target = Int(targets[n])
-            let d = dlogits + n * V, p = probs + n * V
-            guard target >= 0 else { for i in 0..<V { d[i] = 0 }; continue }
-            for i in 0..<V { d[i] = p[i] * dloss }
-            d[target] -= dloss
+            let row = d + n * V
+            guard target >= 0 else { for i in 0..<V { row[i] = 0 }; continue }
+            for i in 0..<V { row[i] *= dloss }
+            row[target] -= dloss
         }
     }
 }
