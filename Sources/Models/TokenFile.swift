@@ -1,8 +1,40 @@
 import Foundation
 
-/// Token data for the model: a JSON object of named batches, each an array of equal-length token-id
-/// sequences (the fixture's `tokens.json`: {"train": [[…], …], "test": […]}).
+/// Token data for the model, in one of two layouts:
+/// - JSON: an object of named batches, each an array of equal-length token-id sequences (the
+///   fixture's `tokens.json`: {"train": [[…], …], "test": […]});
+/// - binary: a flat file of little-endian uint16 token ids (llm.c's layout without its header), cut
+///   into sequences of a given context length.
 public enum TokenFile {
+    /// Reads a flat little-endian uint16 file as sequences of `context` tokens; a trailing remainder
+    /// shorter than `context` is an error, so no token is dropped silently.
+    public static func readBinary(path: String, context: Int, vocabulary: Int) throws(SafeTensorsError) -> TokenBatch {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SafeTensorsError(path, "cannot read the file (\(error.localizedDescription))")
+        }
+        guard context >= 2 else { throw SafeTensorsError(path, "the context length must be at least 2") }
+        guard data.count % 2 == 0 else { throw SafeTensorsError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
+        let count = data.count / 2
+        guard count >= context, count % context == 0 else {
+            throw SafeTensorsError(path, "\(count) tokens do not split into sequences of \(context)")
+        }
+        let ids = data.withUnsafeBytes { raw in (0..<count).map { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+        if let i = ids.firstIndex(where: { $0 >= vocabulary }) {
+            throw SafeTensorsError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
+        }
+        return TokenBatch(sequences: stride(from: 0, to: count, by: context).map { Array(ids[$0..<($0 + context)]) })
+    }
+
+    /// Writes sequences as a flat little-endian uint16 file.
+    public static func writeBinary(_ batch: TokenBatch, path: String) throws {
+        var data = Data(capacity: 2 * batch.tokens.count)
+        for t in batch.tokens { withUnsafeBytes(of: UInt16(t).littleEndian) { data.append(contentsOf: $0) } }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
     public static func read(path: String, split: String, vocabulary: Int) throws(SafeTensorsError) -> TokenBatch {
         let object: Any
         do {
