@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 extension GPT2Parameters {
     /// Writes a checkpoint directory Hugging Face loads: `model.safetensors` (tensors named with the
@@ -30,5 +31,23 @@ extension GPT2Parameters {
             try? FileManager.default.removeItem(atPath: temporary)
             throw SafeTensorsError(path, "cannot replace the file (\(String(cString: strerror(errno))))")
         }
+    }
+}
+
+extension GPT2Parameters {
+    /// A seeded initialisation in GPT-2's manner (Radford et al. 2019, as Hugging Face does it):
+    /// weights N(0, 0.02²), the residual projections (`attn.c_proj`, `mlp.c_proj`) N(0, (0.02/√(2L))²),
+    /// biases 0, layer-norm gains 1.
+    public static func randomInitialization(config: GPT2Config, seed: UInt64) -> GPT2Parameters {
+        var rng = SeededGenerator(seed: seed)
+        var parameters = GPT2Parameters(config: config)
+        let projectionScale = 0.02 / (2 * Double(config.layers)).squareRoot()
+        for (name, range, _) in parameters.tensors {
+            let isGain = name.hasSuffix("ln_1.weight") || name.hasSuffix("ln_2.weight") || name == "ln_f.weight"
+            let isBias = name.hasSuffix(".bias")
+            let scale = name.hasSuffix("c_proj.weight") ? projectionScale : 0.02
+            for i in range { parameters.values[i] = isGain ? 1 : (isBias ? 0 : scale * rng.normal()) }
+        }
+        return parameters
     }
 }
