@@ -17,8 +17,11 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Token batches: a JSON object of named arrays of equal-length token-id sequences (tokens.json layout).")
     var tokens: String
 
-    @Option(help: "Which batch of the tokens file.")
+    @Option(help: "Which batch of a JSON tokens file.")
     var split = "train"
+
+    @Option(help: "Read --tokens as a flat little-endian uint16 file cut into sequences of this length.")
+    var context: Int?
 
     @Option(help: "Lanczos steps per block (the quadrature stops earlier when the Krylov space becomes invariant).")
     var steps = 60
@@ -38,7 +41,9 @@ struct HessianCommand: ParsableCommand {
 
     func run() throws {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
-        let batch = try TokenFile.read(path: tokens, split: split, vocabulary: pair.finetuned.config.vocabulary)
+        let vocabulary = pair.finetuned.config.vocabulary
+        let batch = try context.map { try TokenFile.readBinary(path: tokens, context: $0, vocabulary: vocabulary) }
+            ?? TokenFile.read(path: tokens, split: split, vocabulary: vocabulary)
         let op = GPT2HessianOperator(parameters: pair.finetuned, batch: batch)
         let (loss, gradient) = op.model.gradient(batch)
         let blocks = pair.finetuned.blocks.map {
