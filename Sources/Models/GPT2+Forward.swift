@@ -75,13 +75,18 @@ extension GPT2 {
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public func loss(_ batch: TokenBatch) -> GPT2Loss<S> {
-        let (loss, _) = forward(batch)
+        let (loss, _) = forward(batch, keepProbabilities: false)
         return loss
     }
 
+    /// Rows of the (N, V) logits handled at a time when the probabilities need not be kept.
+    static var headChunk: Int { 64 }
+
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func forward(_ batch: TokenBatch) -> (GPT2Loss<S>, GPT2Activations<S>) {
+    /// The forward pass with its caches. Without `keepProbabilities` (the loss alone) the output head
+    /// runs in row chunks through one (chunk, V) buffer instead of materialising the (N, V) softmax.
+    func forward(_ batch: TokenBatch, keepProbabilities: Bool = true) -> (GPT2Loss<S>, GPT2Activations<S>) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         precondition(T <= config.maxPositions, "sequence length \(T) exceeds n_positions \(config.maxPositions)")
         let N = B * T
@@ -90,7 +95,7 @@ extension GPT2 {
         var a = GPT2Activations<S>(
             encoded: zeros(N * C), ln1: [], ln1Mean: [], ln1Rstd: [], qkv: [], att: [], attY: [], residual2: [],
             ln2: [], ln2Mean: [], ln2Rstd: [], fch: [], fchGelu: [], residual3: [],
-            lnf: zeros(N * C), lnfMean: zeros(N), lnfRstd: zeros(N), probs: zeros(N * V), losses: zeros(N))
+            lnf: zeros(N * C), lnfMean: zeros(N), lnfRstd: zeros(N), probs: keepProbabilities ? zeros(N * V) : [], losses: zeros(N))
 
         weights.withUnsafeBufferPointer { wbuf in
             let w = wbuf.baseAddress!
@@ -126,14 +131,35 @@ extension GPT2 {
                 x = residual3
             }
             GPT2Layers.layerNormForward(&a.lnf, mean: &a.lnfMean, rstd: &a.lnfRstd, x, w: p("ln_f.weight"), b: p("ln_f.bias"), N: N, C: C, eps: eps)
-            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection, turned into probabilities in place.
-            a.lnf.withUnsafeBufferPointer { lnf in
-                a.probs.withUnsafeMutableBufferPointer { out in
-                    S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, lnf.baseAddress!, lda: C,
-                           p("wte.weight"), ldb: C, beta: 0, out.baseAddress!, ldc: V)
+            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection, turned into probabilities in
+            // place: all rows at once when they are kept for the backward pass, else chunk by chunk.
+            let targets = batch.targets
+            let rows = keepProbabilities ? N : Swift.min(N, Self.headChunk)
+            let lnf = a.lnf
+            var probs: [S] = [], losses: [S] = []
+            swap(&probs, &a.probs)
+            swap(&losses, &a.losses)
+            var chunk = keepProbabilities ? [] : zeros(rows * V)
+            lnf.withUnsafeBufferPointer { lnf in
+            losses.withUnsafeMutableBufferPointer { losses in
+                for start in stride(from: 0, to: N, by: rows) {
+                    let count = Swift.min(rows, N - start)
+                    func head(_ out: UnsafeMutablePointer<S>) {
+                        S.gemm(transposeA: false, transposeB: true, m: count, n: V, k: C, alpha: 1, lnf.baseAddress! + start * C, lda: C,
+                               p("wte.weight"), ldb: C, beta: 0, out, ldc: V)
+                        GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: out, losses: losses.baseAddress! + start,
+                                                              targets: Array(targets[start..<(start + count)]), N: count, V: V)
+                    }
+                    if keepProbabilities {
+                        probs.withUnsafeMutableBufferPointer { head($0.baseAddress! + start * V) }
+                    } else {
+                        chunk.withUnsafeMutableBufferPointer { head($0.baseAddress!) }
+                    }
                 }
             }
-            GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: &a.probs, losses: &a.losses, targets: batch.targets, N: N, V: V)
+            }
+            swap(&probs, &a.probs)
+            swap(&losses, &a.losses)
         }
         let predictions = T - 1
         let perSequence = (0..<B).map { b in (0..<predictions).reduce(S(0)) { $0 + a.losses[b * T + $1] } / S(predictions) }
