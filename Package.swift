@@ -19,20 +19,22 @@ let package = Package(
         .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
         .systemLibrary(name: "_CLAPACKE", path: "Sources/_CLAPACKE"),
         .systemLibrary(name: "_CGSL", path: "Sources/_CGSL"),
+        // Whole-or-nothing file writes for reports and checkpoints (implementation detail).
+        .target(name: "_Files"),
 
         // Thin, safe Swift over BLAS, LAPACK and GSL.
         .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
         // Symmetric operators, Lanczos, quadrature, traces and spectral densities.
         .target(name: "Hessian", dependencies: ["LinearAlgebra"]),
         // safetensors checkpoints and the GPT-2 engine: forward, backward and tangent passes.
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
         // Markdown and SVG writers; no numerics of their own.
-        .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra"]),
+        .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra", "_Files"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Curves", "Reports", "Hessian", "Models",
+            "Curves", "Reports", "Hessian", "Models", "_Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -40,7 +42,7 @@ let package = Package(
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "Hessian"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "_Files"]),
         .testTarget(name: "lensTests", dependencies: ["lens"]),
     ]
 )

@@ -8,11 +8,11 @@ public struct CheckpointPair: Sendable {
     public let direction: [Double]
 
     /// Loads both directories; errors name the file and the first tensor that differs in shape.
-    public static func load(pretrained: String, finetuned: String) throws(SafeTensorsError) -> CheckpointPair {
+    public static func load(pretrained: String, finetuned: String) throws(ModelFileError) -> CheckpointPair {
         let p = try GPT2Parameters.load(directory: pretrained)
         let f = try GPT2Parameters.load(directory: finetuned)
         guard p.config == f.config else {
-            throw SafeTensorsError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f.config) vs \(p.config)")
+            throw ModelFileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f.config) vs \(p.config)")
         }
         return CheckpointPair(pretrained: p, finetuned: f, direction: zip(f.values, p.values).map { $0 - $1 })
     }

@@ -18,36 +18,36 @@ public struct GPT2Config: Sendable, Equatable {
     }
 
     /// Reads `config.json`; errors name the file and the key.
-    public static func read(path: String) throws(SafeTensorsError) -> GPT2Config {
+    public static func read(path: String) throws(ModelFileError) -> GPT2Config {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw SafeTensorsError(path, "cannot read a JSON object (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read a JSON object (\(error.localizedDescription))")
         }
-        guard let json = object as? [String: Any] else { throw SafeTensorsError(path, "expected a JSON object") }
-        func int(_ key: String) throws(SafeTensorsError) -> Int {
+        guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
+        func int(_ key: String) throws(ModelFileError) -> Int {
             guard let v = json[key] as? Double, v == v.rounded(), v > 0 else {
-                throw SafeTensorsError(path, "\(key) must be a positive integer")
+                throw ModelFileError(path, "\(key) must be a positive integer")
             }
             return Int(v)
         }
         let activation = json["activation_function"] as? String ?? "gelu_new"
         guard activation == "gelu_new" else {
-            throw SafeTensorsError(path, "activation_function \(activation) is not supported (gelu_new is)")
+            throw ModelFileError(path, "activation_function \(activation) is not supported (gelu_new is)")
         }
         if let inner = json["n_inner"], !(inner is NSNull) {
-            throw SafeTensorsError(path, "n_inner must be null (4 x n_embd)")
+            throw ModelFileError(path, "n_inner must be null (4 x n_embd)")
         }
         let config = GPT2Config(layers: try int("n_layer"), channels: try int("n_embd"), heads: try int("n_head"),
                                 maxPositions: try int("n_positions"), vocabulary: try int("vocab_size"),
                                 layerNormEpsilon: json["layer_norm_epsilon"] as? Double ?? 1e-5,
                                 tiedEmbeddings: json["tie_word_embeddings"] as? Bool ?? true)
         guard config.channels % config.heads == 0 else {
-            throw SafeTensorsError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
+            throw ModelFileError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
         }
         guard config.tiedEmbeddings else {
-            throw SafeTensorsError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
+            throw ModelFileError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
         }
         return config
     }

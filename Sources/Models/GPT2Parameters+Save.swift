@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import LinearAlgebra
 
@@ -11,7 +12,7 @@ extension GPT2Parameters {
         let tensors = self.tensors.map {
             SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
         }
-        try Self.atomicWrite(SafeTensorsFile.encode(tensors, metadata: ["format": "pt"]), to: "\(directory)/model.safetensors")
+        try AtomicFile.write(SafeTensorsFile.encode(tensors, metadata: ["format": "pt"]), to: "\(directory)/model.safetensors")
         let json: [String: Any] = [
             "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
             "n_layer": config.layers, "n_embd": config.channels, "n_head": config.heads,
@@ -20,17 +21,8 @@ extension GPT2Parameters {
             "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
             "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
         ]
-        try Self.atomicWrite(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
                              to: "\(directory)/config.json")
-    }
-
-    private static func atomicWrite(_ data: Data, to path: String) throws {
-        let temporary = path + ".\(getpid()).tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw SafeTensorsError(path, "cannot replace the file (\(String(cString: strerror(errno))))")
-        }
     }
 }
 

@@ -43,7 +43,7 @@ public struct GPT2Parameters: Sendable {
     /// Loads a Hugging Face checkpoint directory (`config.json` + `model.safetensors`). Tensor names
     /// may carry the `transformer.` prefix or not; `attn.bias` / `attn.masked_bias` buffers of older
     /// checkpoints are ignored; `lm_head.weight`, if stored, must equal `wte.weight` (tied).
-    public static func load(directory: String) throws(SafeTensorsError) -> GPT2Parameters {
+    public static func load(directory: String) throws(ModelFileError) -> GPT2Parameters {
         let config = try GPT2Config.read(path: "\(directory)/config.json")
         let path = "\(directory)/model.safetensors"
         let file = try SafeTensorsFile(path: path)
@@ -51,26 +51,26 @@ public struct GPT2Parameters: Sendable {
         for entry in file.entries {
             let name = entry.name.hasPrefix("transformer.") ? String(entry.name.dropFirst("transformer.".count)) : entry.name
             if name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") { continue }
-            if byName[name] != nil { throw SafeTensorsError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
+            if byName[name] != nil { throw ModelFileError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
             byName[name] = entry
         }
         var parameters = GPT2Parameters(config: config)
         for (name, range, shape) in parameters.tensors {
             guard let entry = byName.removeValue(forKey: name) else {
-                throw SafeTensorsError(path, tensor: name, "missing (expected shape \(shape))")
+                throw ModelFileError(path, tensor: name, "missing (expected shape \(shape))")
             }
             guard entry.shape == shape else {
-                throw SafeTensorsError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
+                throw ModelFileError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
             }
             parameters.values.replaceSubrange(range, with: file.values(entry))
         }
         if let head = byName.removeValue(forKey: "lm_head.weight") {
             guard file.values(head) == Array(parameters.values[parameters.range("wte.weight")]) else {
-                throw SafeTensorsError(path, tensor: head.name, "differs from wte.weight, but GPT-2 ties them")
+                throw ModelFileError(path, tensor: head.name, "differs from wte.weight, but GPT-2 ties them")
             }
         }
         if let extra = byName.keys.sorted().first {
-            throw SafeTensorsError(path, tensor: extra, "is not a GPT-2 parameter")
+            throw ModelFileError(path, tensor: extra, "is not a GPT-2 parameter")
         }
         return parameters
     }

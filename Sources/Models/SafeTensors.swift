@@ -18,7 +18,7 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
 ///
 /// `finetuned/model.safetensors: tensor transformer.h.1.mlp.c_fc.weight: data offsets [81920, 90112)
 /// run past the end of the data (86016 bytes)`
-public struct SafeTensorsError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
     public var file: String
     public var tensor: String?
     public var message: String
@@ -57,29 +57,29 @@ public struct SafeTensorsFile: Sendable {
     private let data: Data
     private let dataStart: Int
 
-    public init(path: String) throws(SafeTensorsError) {
+    public init(path: String) throws(ModelFileError) {
         let bytes: Data
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw SafeTensorsError(path, "cannot read the file (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
         }
         try self.init(bytes, path: path)
     }
 
-    public init(_ bytes: Data, path: String) throws(SafeTensorsError) {
+    public init(_ bytes: Data, path: String) throws(ModelFileError) {
         self.path = path
         guard bytes.count >= 8 else {
-            throw SafeTensorsError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
+            throw ModelFileError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
         }
         let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw SafeTensorsError(path, "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
+            throw ModelFileError(path, "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
         }
         let start = bytes.startIndex
         let headerData = bytes.subdata(in: (start + 8)..<(start + 8 + Int(headerLength)))
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
-            throw SafeTensorsError(path, "the header is not a JSON object")
+            throw ModelFileError(path, "the header is not a JSON object")
         }
         let dataSize = bytes.count - 8 - Int(headerLength)
         var entries: [SafeTensorsEntry] = []
@@ -87,37 +87,37 @@ public struct SafeTensorsFile: Sendable {
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let m = value as? [String: String] else {
-                    throw SafeTensorsError(path, "__metadata__ must map strings to strings")
+                    throw ModelFileError(path, "__metadata__ must map strings to strings")
                 }
                 metadata = m
                 continue
             }
             guard let info = value as? [String: Any] else {
-                throw SafeTensorsError(path, tensor: name, "expected {dtype, shape, data_offsets}")
+                throw ModelFileError(path, tensor: name, "expected {dtype, shape, data_offsets}")
             }
             guard let code = info["dtype"] as? String, let dtype = SafeTensorsDType(rawValue: code) else {
-                throw SafeTensorsError(path, tensor: name, "dtype \(info["dtype"].map { "\($0)" } ?? "missing") is not one of F64, F32, F16, BF16")
+                throw ModelFileError(path, tensor: name, "dtype \(info["dtype"].map { "\($0)" } ?? "missing") is not one of F64, F32, F16, BF16")
             }
             guard let shapeValues = info["shape"] as? [Any], let shape = Self.integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
-                throw SafeTensorsError(path, tensor: name, "shape must be a list of non-negative integers")
+                throw ModelFileError(path, tensor: name, "shape must be a list of non-negative integers")
             }
             guard let offsetValues = info["data_offsets"] as? [Any], let o = Self.integers(offsetValues), o.count == 2,
                   o[0] >= 0, o[0] <= o[1] else {
-                throw SafeTensorsError(path, tensor: name, "data_offsets must be [begin, end] with 0 <= begin <= end")
+                throw ModelFileError(path, tensor: name, "data_offsets must be [begin, end] with 0 <= begin <= end")
             }
             guard o[1] <= dataSize else {
-                throw SafeTensorsError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
+                throw ModelFileError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
             }
             let entry = SafeTensorsEntry(name: name, dtype: dtype, shape: shape, offsets: o[0]..<o[1])
             guard entry.offsets.count == entry.elementCount * dtype.width else {
-                throw SafeTensorsError(path, tensor: name,
+                throw ModelFileError(path, tensor: name,
                                        "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(entry.elementCount * dtype.width)")
             }
             entries.append(entry)
         }
         entries.sort { ($0.offsets.lowerBound, $0.name) < ($1.offsets.lowerBound, $1.name) }
         for (a, b) in zip(entries, entries.dropFirst()) where b.offsets.lowerBound < a.offsets.upperBound && !b.offsets.isEmpty {
-            throw SafeTensorsError(path, tensor: b.name, "data offsets [\(b.offsets.lowerBound), \(b.offsets.upperBound)) overlap tensor \(a.name)")
+            throw ModelFileError(path, tensor: b.name, "data offsets [\(b.offsets.lowerBound), \(b.offsets.upperBound)) overlap tensor \(a.name)")
         }
         self.entries = entries
         self.metadata = metadata

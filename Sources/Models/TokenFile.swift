@@ -8,22 +8,22 @@ import Foundation
 public enum TokenFile {
     /// Reads a flat little-endian uint16 file as sequences of `context` tokens; a trailing remainder
     /// shorter than `context` is an error, so no token is dropped silently.
-    public static func readBinary(path: String, context: Int, vocabulary: Int) throws(SafeTensorsError) -> TokenBatch {
+    public static func readBinary(path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SafeTensorsError(path, "cannot read the file (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
         }
-        guard context >= 2 else { throw SafeTensorsError(path, "the context length must be at least 2") }
-        guard data.count % 2 == 0 else { throw SafeTensorsError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
+        guard context >= 2 else { throw ModelFileError(path, "the context length must be at least 2") }
+        guard data.count % 2 == 0 else { throw ModelFileError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
         let count = data.count / 2
         guard count >= context, count % context == 0 else {
-            throw SafeTensorsError(path, "\(count) tokens do not split into sequences of \(context)")
+            throw ModelFileError(path, "\(count) tokens do not split into sequences of \(context)")
         }
         let ids = data.withUnsafeBytes { raw in (0..<count).map { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
         if let i = ids.firstIndex(where: { $0 >= vocabulary }) {
-            throw SafeTensorsError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
+            throw ModelFileError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
         }
         return TokenBatch(sequences: stride(from: 0, to: count, by: context).map { Array(ids[$0..<($0 + context)]) })
     }
@@ -35,25 +35,25 @@ public enum TokenFile {
         try data.write(to: URL(fileURLWithPath: path))
     }
 
-    public static func read(path: String, split: String, vocabulary: Int) throws(SafeTensorsError) -> TokenBatch {
+    public static func read(path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw SafeTensorsError(path, "cannot read a JSON object (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read a JSON object (\(error.localizedDescription))")
         }
         guard let splits = object as? [String: Any], let raw = splits[split] else {
-            throw SafeTensorsError(path, "no split \"\(split)\"")
+            throw ModelFileError(path, "no split \"\(split)\"")
         }
         guard let rows = raw as? [[Double]], !rows.isEmpty else {
-            throw SafeTensorsError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
+            throw ModelFileError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
         }
         for (i, row) in rows.enumerated() {
             guard row.count == rows[0].count, row.count >= 2 else {
-                throw SafeTensorsError(path, "split \"\(split)\" sequence \(i): expected \(rows[0].count) >= 2 tokens, found \(row.count)")
+                throw ModelFileError(path, "split \"\(split)\" sequence \(i): expected \(rows[0].count) >= 2 tokens, found \(row.count)")
             }
             if let bad = row.first(where: { $0 != $0.rounded() || $0 < 0 || $0 >= Double(vocabulary) }) {
-                throw SafeTensorsError(path, "split \"\(split)\" sequence \(i): token \(bad) is not an id below the vocabulary size \(vocabulary)")
+                throw ModelFileError(path, "split \"\(split)\" sequence \(i): token \(bad) is not an id below the vocabulary size \(vocabulary)")
             }
         }
         return TokenBatch(sequences: rows.map { $0.map { Int($0) } })

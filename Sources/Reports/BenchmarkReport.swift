@@ -1,4 +1,5 @@
 import Curves
+import _Files
 import Foundation
 import LinearAlgebra
 

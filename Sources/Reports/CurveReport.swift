@@ -1,4 +1,5 @@
 import Curves
+import _Files
 import Foundation
 
 /// `lens report curves`: one markdown page per model (log–log SVG plot of the data, the fitted

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Curves
+import _Files
 import Foundation
 import Hessian
 import LinearAlgebra

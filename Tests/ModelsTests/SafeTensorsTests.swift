@@ -99,7 +99,7 @@ struct SafeTensorsTests {
     @Test(arguments: malformed.map(\.name))
     func malformedFileGetsAClearError(name: String) {
         let expected = Self.malformed.first { $0.name == name }!.expected
-        let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(corrupted(name), path: "m.safetensors") }
+        let error = #expect(throws: ModelFileError.self) { try SafeTensorsFile(corrupted(name), path: "m.safetensors") }
         #expect(error?.description.hasPrefix("m.safetensors: " + expected) == true, "\(String(describing: error))")
     }
 
@@ -115,13 +115,13 @@ struct SafeTensorsTests {
             return dir
         }
         let missing = try checkpoint { $0.removeAll { $0.name == "transformer.h.1.ln_2.bias" } }
-        let e1 = #expect(throws: SafeTensorsError.self) { try GPT2Parameters.load(directory: missing) }
+        let e1 = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: missing) }
         #expect(e1?.description == "\(missing)/model.safetensors: tensor h.1.ln_2.bias: missing (expected shape [32])")
         let reshaped = try checkpoint { t in
             let i = t.firstIndex { $0.name == "transformer.ln_f.bias" }!
             t[i] = SafeTensorsTensor(name: t[i].name, shape: [4, 8], dtype: .f32, values: t[i].values)
         }
-        let e2 = #expect(throws: SafeTensorsError.self) { try GPT2Parameters.load(directory: reshaped) }
+        let e2 = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: reshaped) }
         #expect(e2?.description == "\(reshaped)/model.safetensors: tensor transformer.ln_f.bias: shape [4, 8] does not match the config's [32]")
     }
 
@@ -153,7 +153,7 @@ struct SafeTensorsTests {
         }
         let dir = (temporary("x") as NSString).deletingLastPathComponent + "/short"
         try other.save(directory: dir)
-        let error = #expect(throws: SafeTensorsError.self) {
+        let error = #expect(throws: ModelFileError.self) {
             try CheckpointPair.load(pretrained: Fixture.root + "/pretrained", finetuned: dir)
         }
         #expect(error?.description.hasPrefix("\(dir)/config.json: the architecture differs from") == true, "\(String(describing: error))")

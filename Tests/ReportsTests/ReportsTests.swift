@@ -1,4 +1,5 @@
 import Curves
+import _Files
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -8,12 +8,16 @@ public enum AtomicFile {
     }
 
     public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+
+    public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
+            try data.write(to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw Failure(description: "\(path): cannot write (\(error.localizedDescription))")
