@@ -70,7 +70,8 @@ public enum CurveReport {
 
         L(D) = B / (F + D^beta) + E, fitted by least squares in log-loss (± one standard error).
         vanilla: F = 0; rectified: F free, with the zero-shot point; lensllm: F free, on the points after
-        the residual-test transition.
+        the residual-test transition, this curve alone (the lensllm *selection* fits all candidates jointly
+        with one shared exponent; see the benchmark report).
 
         \(CurveTables.fits(fits))
         """
