@@ -7,27 +7,6 @@ public enum Offset: Sendable, Equatable {
     case fixed(Double)
 }
 
-/// A Gaussian prior on a log-parameter, log θ ~ N(mean, sd²), added to the least-squares cost as
-/// the pseudo-residual (log θ − mean) / sd · σ: a maximum a posteriori fit when the data's noise in
-/// log-loss has standard deviation σ.
-public struct LogPrior: Sendable, Equatable {
-    public var mean: Double
-    public var sd: Double
-    public init(mean: Double, sd: Double) { (self.mean, self.sd) = (mean, sd) }
-}
-
-/// Priors on the log-parameters of `PowerLaw`, for fits that borrow strength from other curves.
-public struct PowerLawPriors: Sendable, Equatable {
-    public var beta: LogPrior?
-    public var e: LogPrior?
-    public var f: LogPrior?
-    /// σ, the assumed noise of one log-loss point, which scales the prior residuals.
-    public var noise: Double
-    public init(beta: LogPrior? = nil, e: LogPrior? = nil, f: LogPrior? = nil, noise: Double) {
-        (self.beta, self.e, self.f, self.noise) = (beta, e, f, noise)
-    }
-}
-
 /// A fitted `PowerLaw` with its uncertainty and quality.
 public struct PowerLawFit: Sendable {
     public var law: PowerLaw
@@ -60,12 +39,10 @@ extension PowerLaw {
     /// zero-shot loss) is allowed when F is free or positive.
     /// - Throws: `FitError` when there are fewer points than free parameters or no start converges.
     /// - Complexity: O(g n) for the screen of g grid points plus the LM polishes, O(n p²) each iteration.
-    public static func fit(sizes: [Double], losses: [Double], offset: Offset,
-                           priors: PowerLawPriors? = nil) throws(FitError) -> PowerLawFit {
-        let problem = LogLossProblem(sizes: sizes, losses: losses, offset: offset, priors: priors)
+    public static func fit(sizes: [Double], losses: [Double], offset: Offset) throws(FitError) -> PowerLawFit {
+        let problem = LogLossProblem(sizes: sizes, losses: losses, offset: offset)
         let p = problem.parameterCount
-        let priorCount = problem.priorCount
-        guard sizes.count + priorCount >= p else {
+        guard sizes.count >= p else {
             throw FitError("\(sizes.count) points cannot determine \(p) parameters")
         }
         if case .fixed(let f) = offset, f == 0, sizes.contains(0) {
@@ -84,12 +61,11 @@ extension PowerLaw {
             throw FitError("the fit diverged: \(law)")
         }
         let n = sizes.count
-        let dataResiduals = solution.residuals.prefix(n)
-        let sse = dataResiduals.reduce(0) { $0 + $1 * $1 }
-        let dof = n + priorCount - p
+        let sse = solution.sumOfSquares
+        let dof = n - p
         var errors = [Double?](repeating: nil, count: 4)
         if dof > 0 {
-            let sigma2 = solution.sumOfSquares / Double(dof)
+            let sigma2 = sse / Double(dof)
             for (j, slot) in problem.slots.enumerated() {
                 let variance = sigma2 * solution.inverseNormalMatrix[j * p + j]
                 errors[slot] = law.values[slot] * variance.squareRoot()
@@ -103,36 +79,22 @@ extension PowerLaw {
     }
 }
 
-/// The residuals rᵢ = log L(Dᵢ; θ) − log Lᵢ (then any prior pseudo-residuals) and their Jacobian,
-/// with θ = (log B, log β, log E[, log F]).
+/// The residuals rᵢ = log L(Dᵢ; θ) − log Lᵢ and their Jacobian, with θ = (log B, log β, log E[, log F]).
 private struct LogLossProblem {
     let sizes: [Double]
     let logLosses: [Double]
     let offset: Offset
-    let priors: PowerLawPriors?
 
-    init(sizes: [Double], losses: [Double], offset: Offset, priors: PowerLawPriors?) {
+    init(sizes: [Double], losses: [Double], offset: Offset) {
         self.sizes = sizes
         self.logLosses = losses.map { log($0) }
         self.offset = offset
-        self.priors = priors
     }
 
     var fitsOffset: Bool { offset == .free }
     var parameterCount: Int { fitsOffset ? 4 : 3 }
     /// Where each fitted parameter sits in `PowerLaw.values`.
     var slots: [Int] { fitsOffset ? [0, 1, 2, 3] : [0, 1, 2] }
-
-    /// (prior, index into θ) pairs that apply.
-    var priorTerms: [(LogPrior, Int)] {
-        guard let priors else { return [] }
-        var terms: [(LogPrior, Int)] = []
-        if let beta = priors.beta { terms.append((beta, 1)) }
-        if let e = priors.e { terms.append((e, 2)) }
-        if let f = priors.f, fitsOffset { terms.append((f, 3)) }
-        return terms
-    }
-    var priorCount: Int { priorTerms.count }
 
     func law(_ theta: [Double]) -> PowerLaw {
         let f: Double
@@ -146,9 +108,6 @@ private struct LogLossProblem {
     func residuals(_ theta: UnsafeBufferPointer<Double>, _ r: UnsafeMutableBufferPointer<Double>) {
         let law = law(Array(theta))
         for (i, d) in sizes.enumerated() { r[i] = log(law(d)) - logLosses[i] }
-        for (t, (prior, j)) in priorTerms.enumerated() {
-            r[sizes.count + t] = (theta[j] - prior.mean) / prior.sd * priors!.noise
-        }
     }
 
     /// ∂ log L / ∂θ = (∂L/∂θ) / L with, for S = F + D^β and T = B / S:
@@ -166,15 +125,10 @@ private struct LogLossProblem {
             J[i * p + 2] = law.e / l
             if fitsOffset { J[i * p + 3] = -t * law.f / s / l }
         }
-        for (t, (prior, j)) in priorTerms.enumerated() {
-            let row = sizes.count + t
-            for c in 0..<p { J[row * p + c] = 0 }
-            J[row * p + j] = priors!.noise / prior.sd
-        }
     }
 
     var gslProblem: LeastSquaresProblem {
-        LeastSquaresProblem(residualCount: sizes.count + priorCount, parameterCount: parameterCount,
+        LeastSquaresProblem(residualCount: sizes.count, parameterCount: parameterCount,
                             residuals: residuals, jacobian: jacobian)
     }
 
