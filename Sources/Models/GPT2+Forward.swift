@@ -80,7 +80,7 @@ extension GPT2 {
     }
 
     /// Rows of the (N, V) logits handled at a time when the probabilities need not be kept.
-    static var headChunk: Int { 64 }
+    static var headChunk: Int { 256 }
 
     @_specialize(where S == Double)
     @_specialize(where S == Float)
@@ -147,8 +147,13 @@ extension GPT2 {
                     func head(_ out: UnsafeMutablePointer<S>) {
                         S.gemm(transposeA: false, transposeB: true, m: count, n: V, k: C, alpha: 1, lnf.baseAddress! + start * C, lda: C,
                                p("wte.weight"), ldb: C, beta: 0, out, ldc: V)
-                        GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: out, losses: losses.baseAddress! + start,
-                                                              targets: Array(targets[start..<(start + count)]), N: count, V: V)
+                        let rowTargets = Array(targets[start..<(start + count)])
+                        if keepProbabilities {
+                            GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: out, losses: losses.baseAddress! + start,
+                                                                  targets: rowTargets, N: count, V: V)
+                        } else {
+                            GPT2Layers.crossEntropyForward(losses: losses.baseAddress! + start, logits: out, targets: rowTargets, N: count, V: V)
+                        }
                     }
                     if keepProbabilities {
                         probs.withUnsafeMutableBufferPointer { head($0.baseAddress! + start * V) }

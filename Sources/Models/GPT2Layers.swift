@@ -120,4 +120,22 @@ enum GPT2Layers {
             losses[n] = target < 0 ? 0 : -(targetLogit - maxValue - S.log(sum))
         }
     }
+
+    // logits is (N,V), read only; losses is (N): logsumexp(logits) − logits[target], as
+    // `softmaxCrossEntropyForward` gives, without writing the softmax (the loss alone needs none).
+    static func crossEntropyForward<S: GEMMScalar>(losses: UnsafeMutablePointer<S>, logits: UnsafePointer<S>,
+                                                   targets: [Int32], N: Int, V: Int) {
+        for n in 0..<N {
+            let target = Int(targets[n])
+            guard target >= 0 else { losses[n] = 0; continue }
+            // One pass (online log-sum-exp): the running sum is rescaled whenever the maximum grows.
+            let row = logits + n * V
+            var maxValue = row[0], sum: S = 1
+            for i in 1..<V {
+                let x = row[i]
+                if x > maxValue { sum = sum * S.exp(maxValue - x) + 1; maxValue = x } else { sum += S.exp(x - maxValue) }
+            }
+            losses[n] = -(row[target] - maxValue - S.log(sum))
+        }
+    }
 }
