@@ -119,7 +119,7 @@ public enum BenchmarkReport {
     }
 
     public static func json(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) -> String {
-        CurveTables.json(entries.map { e -> [String: Any] in
+        JSONText.render(entries.map { e -> [String: Any] in
             ["dataset": e.dataset, "budget": e.budget, "ratio": p.ratioLabel(e.budget), "method": e.method.rawValue,
              "pearson": e.metrics.pearson, "relative_accuracy": e.metrics.relativeAccuracy,
              "selected_index": e.metrics.selected, "scores": e.selection.scores,

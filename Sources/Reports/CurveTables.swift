@@ -18,7 +18,7 @@ public enum CurveTables {
     }
 
     public static func transitionsJSON(_ estimates: [TransitionEstimate]) -> String {
-        json(estimates.map { e in
+        JSONText.render(estimates.map { e in
             var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": e.note]
             o["transition"] = e.size ?? NSNull()
             o["interval"] = e.interval.map { [$0.lowerBound, $0.upperBound] } ?? NSNull()
@@ -45,7 +45,7 @@ public enum CurveTables {
     }
 
     public static func fitsJSON(_ fits: [(model: String, fit: LawFit)]) -> String {
-        json(fits.map { (model, lawFit) in
+        JSONText.render(fits.map { (model, lawFit) in
             let f = lawFit.fit
             var parameters: [String: Any] = [:], errors: [String: Any] = [:]
             for (i, name) in PowerLaw.names.enumerated() {
@@ -89,21 +89,6 @@ public enum CurveTables {
             },
         ]
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
-        return json(o)
-    }
-
-    /// Pretty, key-sorted JSON; non-finite numbers (which JSON cannot hold) become null.
-    static func json(_ object: Any) -> String {
-        func clean(_ value: Any) -> Any {
-            switch value {
-            case let d as Double: return d.isFinite ? d : NSNull()
-            case let a as [Any]: return a.map(clean)
-            case let o as [String: Any]: return o.mapValues(clean)
-            default: return value
-            }
-        }
-        // Only strings, numbers, arrays, dictionaries and null reach here, so this cannot throw.
-        let data = (try? JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return JSONText.render(o)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hessian
 import Models
+import Reports
 
 struct HessianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,8 +59,7 @@ struct HessianCommand: ParsableCommand {
                  "vHplusv": b.truncated.estimate, "vHplusv_interval": [b.truncated.interval.lowerBound, b.truncated.interval.upperBound],
                  "lanczos_steps": b.truncated.steps, "top_eigenvalues": b.top.values, "top_residuals": b.top.residuals, "hvps": b.applications]
             }
-            let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(JSONText.render(out), terminator: "")
             return
         }
         print("loss (\(split), \(batch.batch) x \(batch.length) tokens): \(loss.mean)\n")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Foundation
 import LinearAlgebra
 import Models
@@ -22,7 +23,7 @@ struct Corpus: ParsableCommand {
         let json: [String: Any] = ["train": rows(corpus.sample(t, count: sequences, length: length, streamSeed: 1)),
                                    "test": rows(corpus.sample(t, count: max(1, sequences / 4), length: length, streamSeed: 2))]
         let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        try data.write(to: URL(fileURLWithPath: out))
+        try AtomicFile.write(data, to: out)
         print("wrote \(sequences) train and \(max(1, sequences / 4)) test sequences of \(length) tokens (\(task) task, seed \(seed)) to \(out)")
     }
 }
