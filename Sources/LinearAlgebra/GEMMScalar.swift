@@ -10,7 +10,13 @@ public protocol GEMMScalar: BinaryFloatingPoint & Sendable {
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Σᵢ xᵢ yᵢ over two buffers (BLAS dot).
+    static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     static func exp(_ x: Self) -> Self
+    /// max xᵢ over a buffer (NaN if any element is NaN).
+    static func maximum(_ x: UnsafePointer<Self>, count: Int) -> Self
+    /// Σᵢ exp(xᵢ − shift) over a buffer, replacing each xᵢ by exp(xᵢ − shift) when `store` is set.
+    static func sumOfExponentials(_ x: UnsafeMutablePointer<Self>, count: Int, shift: Self, store: Bool) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
 }
@@ -21,6 +27,9 @@ extension Double: GEMMScalar {
                             beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        cblas_ddot(Int32(count), x, 1, y, 1)
     }
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
@@ -34,7 +43,22 @@ extension Float: GEMMScalar {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        cblas_sdot(Int32(count), x, 1, y, 1)
+    }
     public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        (0..<count).reduce(-Float.infinity) { $0.isNaN || x[$1].isNaN ? .nan : Swift.max($0, x[$1]) }
+    }
+    public static func sumOfExponentials(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float, store: Bool) -> Float {
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = Foundation.exp(x[i] - shift)
+            if store { x[i] = e }
+            sum += e
+        }
+        return sum
+    }
     public static func log(_ x: Float) -> Float { Foundation.log(x) }
     public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
 }

@@ -16,8 +16,10 @@ extension GPT2 {
 
     /// Accumulates ∂(mean loss)/∂θ into `grad` from the caches of a forward pass and, given the
     /// tangents of that pass along v, the directional derivative of the gradient, H v, into `hvp`.
-    /// Each layer's backward call is followed by its tangent, in one sweep. The (N, V) probabilities
-    /// of `a` and `t` are consumed: they become dlogits and its tangent in place.
+    /// Each layer's backward call is followed by its tangent, in one sweep. An empty `grad` asks for
+    /// H v alone: the sweep then propagates ∂loss/∂activations (which H v needs) but forms no
+    /// parameter gradient, which saves one vocabulary-sized product and a third of each block's.
+    /// The (N, V) probabilities of `a` and `t` are consumed: they become dlogits and its tangent in place.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     func backward(_ batch: TokenBatch, _ a: inout GPT2Activations<S>, tangents t: inout GPT2Tangents<S>?,
@@ -34,9 +36,10 @@ extension GPT2 {
         direction.withUnsafeBufferPointer { vbuf in
         grad.withUnsafeMutableBufferPointer { gbuf in
         hvp.withUnsafeMutableBufferPointer { hbuf in
-            let w = wbuf.baseAddress!, g = gbuf.baseAddress!
+            let w = wbuf.baseAddress!, g = gbuf.isEmpty ? nil : gbuf.baseAddress  // an empty buffer's address may be non-nil
             func p(_ name: String) -> UnsafePointer<S> { w + range(name).lowerBound }
-            func d(_ name: String) -> UnsafeMutablePointer<S> { g + range(name).lowerBound }
+            /// The parameter gradient's slice, nil when no gradient is wanted.
+            func d(_ name: String) -> UnsafeMutablePointer<S>? { g.map { $0 + range(name).lowerBound } }
             func pv(_ name: String) -> UnsafePointer<S> { vbuf.baseAddress! + range(name).lowerBound }
             func dv(_ name: String) -> UnsafeMutablePointer<S> { hbuf.baseAddress! + range(name).lowerBound }
             let dloss = 1 / S(B * (T - 1))
@@ -47,23 +50,24 @@ extension GPT2 {
             // logits = lnf · wteᵀ: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf.
             var dlnf = zeros(N * C)
             S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnf, ldc: C)
-            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, a.lnf, ldb: C, beta: 1, d("wte.weight"), ldc: C)
+            if let dwte = d("wte.weight") {
+                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, a.lnf, ldb: C, beta: 1, dwte, ldc: C)
+            }
             var dlnfDot = tzeros(N * C)
             var dlogitsDotStorage: [S] = []
             if t != nil { swap(&dlogitsDotStorage, &t!.probs) }
             if let t {
-                // ḋlogits = ṗ · dloss on rows with a target; ḋlnf = ḋlogits wte + dlogits ẇte;
-                // ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf.
-                var dlogitsDot: [S] = []
-                swap(&dlogitsDot, &dlogitsDotStorage)  // moved, not shared: scaled in place below
+                // ḋlogits = ṗ · dloss on rows with a target, 0 on the others; ḋlnf = ḋlogits wte + dlogits ẇte;
+                // ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf. The factor dloss rides on the products' α.
+                var pDot: [S] = []
+                swap(&pDot, &dlogitsDotStorage)  // moved, not shared: rows without a target zeroed in place
                 let targets = batch.targets
-                for n in 0..<N {
-                    let factor = targets[n] >= 0 ? dloss : 0
-                    for i in 0..<V { dlogitsDot[n * V + i] *= factor }
+                for n in 0..<N where targets[n] < 0 {
+                    for i in 0..<V { pDot[n * V + i] = 0 }
                 }
-                S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnfDot, ldc: C)
+                S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: dloss, pDot, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnfDot, ldc: C)
                 S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, pv("wte.weight"), ldb: C, beta: 1, &dlnfDot, ldc: C)
-                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)
+                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: dloss, pDot, lda: V, a.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)
                 S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, t.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)
             }
 
@@ -143,7 +147,9 @@ extension GPT2 {
                 dx = dinput
                 dxDot = dinputDot
             }
-            GPT2Layers.encoderBackward(dwte: d("wte.weight"), dwpe: d("wpe.weight"), dout: dx, tokens: batch.tokens, B: B, T: T, C: C)
+            if let dwte = d("wte.weight"), let dwpe = d("wpe.weight") {
+                GPT2Layers.encoderBackward(dwte: dwte, dwpe: dwpe, dout: dx, tokens: batch.tokens, B: B, T: T, C: C)
+            }
             if tangent {
                 GPT2Layers.encoderBackward(dwte: dv("wte.weight"), dwpe: dv("wpe.weight"), dout: dxDot, tokens: batch.tokens, B: B, T: T, C: C)
             }

@@ -79,13 +79,16 @@ extension GPT2 {
         return loss
     }
 
-    /// Rows of the (N, V) logits handled at a time when the probabilities need not be kept.
-    static var headChunk: Int { 256 }
+    /// Vocabulary columns of the logits handled at a time when the probabilities need not be kept:
+    /// an (N, 2048) buffer is reused across the blocks (8 MB at N = 512 in Float64), where the whole
+    /// (N, V) logits would be 200 MB of freshly mapped pages; each block packs only its own rows of wte.
+    static var headColumns: Int { 2048 }
 
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     /// The forward pass with its caches. Without `keepProbabilities` (the loss alone) the output head
-    /// runs in row chunks through one (chunk, V) buffer instead of materialising the (N, V) softmax.
+    /// runs over column blocks of the vocabulary with a running log-sum-exp instead of materialising
+    /// the (N, V) softmax.
     func forward(_ batch: TokenBatch, keepProbabilities: Bool = true) -> (GPT2Loss<S>, GPT2Activations<S>) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         precondition(T <= config.maxPositions, "sequence length \(T) exceeds n_positions \(config.maxPositions)")
@@ -131,40 +134,26 @@ extension GPT2 {
                 x = residual3
             }
             GPT2Layers.layerNormForward(&a.lnf, mean: &a.lnfMean, rstd: &a.lnfRstd, x, w: p("ln_f.weight"), b: p("ln_f.bias"), N: N, C: C, eps: eps)
-            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection, turned into probabilities in
-            // place: all rows at once when they are kept for the backward pass, else chunk by chunk.
+            // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection.
             let targets = batch.targets
-            let rows = keepProbabilities ? N : Swift.min(N, Self.headChunk)
-            let lnf = a.lnf
-            var probs: [S] = [], losses: [S] = []
-            swap(&probs, &a.probs)
-            swap(&losses, &a.losses)
-            var chunk = keepProbabilities ? [] : zeros(rows * V)
-            lnf.withUnsafeBufferPointer { lnf in
-            losses.withUnsafeMutableBufferPointer { losses in
-                for start in stride(from: 0, to: N, by: rows) {
-                    let count = Swift.min(rows, N - start)
-                    func head(_ out: UnsafeMutablePointer<S>) {
-                        S.gemm(transposeA: false, transposeB: true, m: count, n: V, k: C, alpha: 1, lnf.baseAddress! + start * C, lda: C,
-                               p("wte.weight"), ldb: C, beta: 0, out, ldc: V)
-                        let rowTargets = Array(targets[start..<(start + count)])
-                        if keepProbabilities {
-                            GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: out, losses: losses.baseAddress! + start,
-                                                                  targets: rowTargets, N: count, V: V)
-                        } else {
-                            GPT2Layers.crossEntropyForward(losses: losses.baseAddress! + start, logits: out, targets: rowTargets, N: count, V: V)
-                        }
-                    }
-                    if keepProbabilities {
-                        probs.withUnsafeMutableBufferPointer { head($0.baseAddress! + start * V) }
-                    } else {
-                        chunk.withUnsafeMutableBufferPointer { head($0.baseAddress!) }
-                    }
+            if keepProbabilities {
+                // All of it, turned into probabilities in place for the backward pass.
+                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, p("wte.weight"), ldb: C,
+                       beta: 0, &a.probs, ldc: V)
+                GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: &a.probs, losses: &a.losses, targets: targets, N: N, V: V)
+            } else {
+                // Column blocks folded into a running log-sum-exp per row.
+                let width = Swift.min(V, Self.headColumns)
+                var block = zeros(N * width), maxima = [S](repeating: -.infinity, count: N), sums = zeros(N), targetLogits = zeros(N)
+                for first in stride(from: 0, to: V, by: width) {
+                    let count = Swift.min(width, V - first)
+                    S.gemm(transposeA: false, transposeB: true, m: N, n: count, k: C, alpha: 1, a.lnf, lda: C, p("wte.weight") + first * C,
+                           ldb: C, beta: 0, &block, ldc: count)
+                    GPT2Layers.logSumExpAccumulate(maxima: &maxima, sums: &sums, targetLogits: &targetLogits, logits: &block, ld: count,
+                                                   first: first, width: count, targets: targets, N: N)
                 }
+                for n in 0..<N where targets[n] >= 0 { a.losses[n] = maxima[n] + S.log(sums[n]) - targetLogits[n] }
             }
-            }
-            swap(&probs, &a.probs)
-            swap(&losses, &a.losses)
         }
         let predictions = T - 1
         let perSequence = (0..<B).map { b in (0..<predictions).reduce(S(0)) { $0 + a.losses[b * T + $1] } / S(predictions) }

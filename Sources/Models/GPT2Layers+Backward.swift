@@ -15,9 +15,9 @@ extension GPT2Layers {
         }
     }
 
-    // dinp, dout, inp are (N,C); dw, db, w are (C); mean, rstd are the forward caches (N).
-    // With x̂ = (x − μ) r and g = dout ⊙ w: dx = r (g − mean(g) − x̂ mean(g ⊙ x̂)).
-    static func layerNormBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dw: UnsafeMutablePointer<S>, db: UnsafeMutablePointer<S>,
+    // dinp, dout, inp are (N,C); dw, db, w are (C), dw and db nil when only dinp is wanted; mean, rstd
+    // are the forward caches (N). With x̂ = (x − μ) r and g = dout ⊙ w: dx = r (g − mean(g) − x̂ mean(g ⊙ x̂)).
+    static func layerNormBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dw: UnsafeMutablePointer<S>?, db: UnsafeMutablePointer<S>?,
                                                  dout: UnsafePointer<S>, inp: UnsafePointer<S>, w: UnsafePointer<S>,
                                                  mean: UnsafePointer<S>, rstd: UnsafePointer<S>, N: Int, C: Int) {
         for n in 0..<N {
@@ -34,19 +34,22 @@ extension GPT2Layers {
             gxMean /= S(C)
             for i in 0..<C {
                 let xhat = (x[i] - m) * r
-                db[i] += d[i]
-                dw[i] += d[i] * xhat
                 dx[i] += r * (d[i] * w[i] - gMean - xhat * gxMean)
+            }
+            if let dw, let db {
+                for i in 0..<C { db[i] += d[i]; dw[i] += d[i] * (x[i] - m) * r }
             }
         }
     }
 
-    // dinp is (N,C), dw is (C,OC), dbias is (OC) or nil; dout is (N,OC); inp is (N,C); w is (C,OC).
+    // dinp is (N,C), dw is (C,OC) or nil, dbias is (OC) or nil; dout is (N,OC); inp is (N,C); w is (C,OC).
     // dinp += dout · wᵀ; dw += inpᵀ · dout; dbias += Σₙ dout.
-    static func matmulBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dw: UnsafeMutablePointer<S>, dbias: UnsafeMutablePointer<S>?,
+    static func matmulBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dw: UnsafeMutablePointer<S>?, dbias: UnsafeMutablePointer<S>?,
                                               dout: UnsafePointer<S>, inp: UnsafePointer<S>, w: UnsafePointer<S>, N: Int, C: Int, OC: Int) {
         S.gemm(transposeA: false, transposeB: true, m: N, n: C, k: OC, alpha: 1, dout, lda: OC, w, ldb: OC, beta: 1, dinp, ldc: C)
-        S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inp, lda: C, dout, ldb: OC, beta: 1, dw, ldc: OC)
+        if let dw {
+            S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inp, lda: C, dout, ldb: OC, beta: 1, dw, ldc: OC)
+        }
         if let dbias {
             for n in 0..<N { for o in 0..<OC { dbias[o] += dout[n * OC + o] } }
         }

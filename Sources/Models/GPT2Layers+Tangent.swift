@@ -97,8 +97,7 @@ extension GPT2Layers {
     static func softmaxTangent<S: GEMMScalar>(logitsToProbsDot d: UnsafeMutablePointer<S>, probs: UnsafePointer<S>, N: Int, V: Int) {
         for n in 0..<N {
             let p = probs + n * V, row = d + n * V
-            var mean: S = 0
-            for i in 0..<V { mean += p[i] * row[i] }
+            let mean = S.dot(p, row, count: V)
             for i in 0..<V { row[i] = p[i] * (row[i] - mean) }
         }
     }

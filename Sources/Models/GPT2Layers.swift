@@ -109,33 +109,32 @@ enum GPT2Layers {
                                                           targets: [Int32], N: Int, V: Int) {
         for n in 0..<N {
             let row = p + n * V
-            var maxValue = -S.greatestFiniteMagnitude
-            for i in 0..<V { maxValue = max(maxValue, row[i]) }
+            let maxValue = S.maximum(row, count: V)
             let target = Int(targets[n])
             let targetLogit = target < 0 ? 0 : row[target]
-            var sum: S = 0
-            for i in 0..<V { row[i] = S.exp(row[i] - maxValue); sum += row[i] }
+            let sum = S.sumOfExponentials(row, count: V, shift: maxValue, store: true)
             let inverse = 1 / sum
             for i in 0..<V { row[i] *= inverse }
             losses[n] = target < 0 ? 0 : -(targetLogit - maxValue - S.log(sum))
         }
     }
 
-    // logits is (N,V), read only; losses is (N): logsumexp(logits) − logits[target], as
-    // `softmaxCrossEntropyForward` gives, without writing the softmax (the loss alone needs none).
-    static func crossEntropyForward<S: GEMMScalar>(losses: UnsafeMutablePointer<S>, logits: UnsafePointer<S>,
-                                                   targets: [Int32], N: Int, V: Int) {
+    // logits is the (N,width) block of columns first ..< first+width of the (N,V) logits, row stride
+    // ld, read only. Folds it into each row's running log-sum-exp, maxima (N) and sums (N) of
+    // exp(logit − maximum), rescaling a sum whenever its maximum grows, and picks up targetLogits (N)
+    // for the targets inside the block. After the last block, loss = maximum + log sum − target logit,
+    // as `softmaxCrossEntropyForward` gives, without writing any softmax.
+    static func logSumExpAccumulate<S: GEMMScalar>(maxima: UnsafeMutablePointer<S>, sums: UnsafeMutablePointer<S>,
+                                                   targetLogits: UnsafeMutablePointer<S>, logits: UnsafeMutablePointer<S>, ld: Int,
+                                                   first: Int, width: Int, targets: [Int32], N: Int) {
         for n in 0..<N {
-            let target = Int(targets[n])
-            guard target >= 0 else { losses[n] = 0; continue }
-            // One pass (online log-sum-exp): the running sum is rescaled whenever the maximum grows.
-            let row = logits + n * V
-            var maxValue = row[0], sum: S = 1
-            for i in 1..<V {
-                let x = row[i]
-                if x > maxValue { sum = sum * S.exp(maxValue - x) + 1; maxValue = x } else { sum += S.exp(x - maxValue) }
-            }
-            losses[n] = -(row[target] - maxValue - S.log(sum))
+            let row = logits + n * ld
+            let target = Int(targets[n]) - first
+            if target >= 0 && target < width { targetLogits[n] = row[target] }
+            let blockMaximum = S.maximum(row, count: width)
+            let maximum = blockMaximum.isNaN ? blockMaximum : Swift.max(maxima[n], blockMaximum)
+            sums[n] = sums[n] * S.exp(maxima[n] - maximum) + S.sumOfExponentials(row, count: width, shift: maximum, store: false)
+            maxima[n] = maximum
         }
     }
 }

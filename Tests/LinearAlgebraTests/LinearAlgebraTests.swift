@@ -100,4 +100,30 @@ struct LinearAlgebraTests {
         #expect(abs(Statistics.mean(xs)) < 0.03)
         #expect(abs(Statistics.populationStandardDeviation(xs) - 1) < 0.04)
     }
+
+    // The vectorised exponential against glibc's, over the range a softmax meets (every length from
+    // 1 to 20 exercises the SIMD body and the tail), and its edge cases.
+    @Test func sumOfExponentialsAgreesWithGlibcToRoundOff() {
+        var rng = SeededGenerator(seed: 7)
+        for count in 1...20 {
+            let x = (0..<count).map { _ in -700 + 700 * rng.uniform() }
+            var stored = x
+            let shift = x.max() ?? 0
+            let sum = stored.withUnsafeMutableBufferPointer {
+                Double.sumOfExponentials($0.baseAddress!, count: count, shift: shift, store: true)
+            }
+            let reference = x.map { exp($0 - shift) }
+            // Each term within a few ulps (the Taylor remainder is below half an ulp); the sum of
+            // positive terms keeps that relative accuracy.
+            for (got, want) in zip(stored, reference) { #expect(abs(got - want) <= 4 * want.ulp) }
+            #expect(abs(sum - reference.reduce(0, +)) <= 1e-15 * max(sum, 1))
+            #expect(x.withUnsafeBufferPointer { Double.maximum($0.baseAddress!, count: count) } == (x.max() ?? -.infinity))
+        }
+        var edge: [Double] = [0, -1000, 1, .nan, 2, 3, 4, 5, 6]
+        let withNaN = edge.withUnsafeMutableBufferPointer { Double.sumOfExponentials($0.baseAddress!, count: 9, shift: 0, store: false) }
+        #expect(withNaN.isNaN)
+        #expect(edge.withUnsafeBufferPointer { Double.maximum($0.baseAddress!, count: 9) }.isNaN)
+        let underflow = edge.withUnsafeMutableBufferPointer { Double.sumOfExponentials($0.baseAddress!, count: 2, shift: 0, store: false) }
+        #expect(abs(underflow - 1) <= Double.ulpOfOne)  // e^-1000 contributes nothing visible
+    }
 }

@@ -35,3 +35,20 @@ struct GPT2ForwardTests {
         #expect(abs(model.loss(b.sequence(2)).mean - loss.perSequence[2]) < 1e-13)
     }
 }
+
+/// The loss-only head (vocabulary blocks of `headColumns` with a running log-sum-exp) against the
+/// head that keeps the whole softmax, on a vocabulary of two full blocks and a partial one.
+struct GPT2HeadTests {
+    @Test func lossOverVocabularyBlocksEqualsTheFullSoftmax() {
+        let config = GPT2Config(layers: 1, channels: 16, heads: 2, maxPositions: 8, vocabulary: 2 * 2048 + 777)
+        var parameters = GPT2Parameters.randomInitialization(config: config, seed: 3)
+        // Larger logits than the initialisation gives, so the running maximum moves between blocks.
+        for (name, range, _) in parameters.tensors where name == "wte.weight" { for i in range { parameters.values[i] *= 40 } }
+        let model = GPT2<Double>(parameters)
+        let batch = TokenBatch(sequences: [[5, 4100, 17, 2047, 2048, 4872, 9, 3], [4872, 0, 1, 2, 4095, 4096, 4097, 6]])
+        let blocked = model.loss(batch), full = model.gradient(batch).loss
+        // Same terms, different summation order: round-off, relative.
+        #expect(abs(blocked.mean - full.mean) <= 1e-13 * full.mean, "\(blocked.mean) vs \(full.mean)")
+        for (b, f) in zip(blocked.perSequence, full.perSequence) { #expect(abs(b - f) <= 1e-13 * f) }
+    }
+}
