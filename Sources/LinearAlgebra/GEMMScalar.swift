@@ -18,7 +18,8 @@ public protocol GEMMScalar: BinaryFloatingPoint & Sendable {
     /// Σᵢ exp(xᵢ − shift) over a buffer, replacing each xᵢ by exp(xᵢ − shift) when `store` is set.
     static func sumOfExponentials(_ x: UnsafeMutablePointer<Self>, count: Int, shift: Self, store: Bool) -> Self
     static func log(_ x: Self) -> Self
-    static func tanh(_ x: Self) -> Self
+    /// yᵢ = tanh xᵢ over a buffer (y may be x), to an absolute error of a few ulps of 1.
+    static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 }
 
 extension Double: GEMMScalar {
@@ -33,7 +34,6 @@ extension Double: GEMMScalar {
     }
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
 extension Float: GEMMScalar {
@@ -60,5 +60,7 @@ extension Float: GEMMScalar {
         return sum
     }
     public static func log(_ x: Float) -> Float { Foundation.log(x) }
-    public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
+    }
 }

@@ -94,9 +94,10 @@ extension GPT2 {
                                                      dout: dx, doutDot: dxDot, inp: a.fchGelu[l], inpDot: t.fchGelu[l],
                                                      w: p("\(h).mlp.c_proj.weight"), wDot: pv("\(h).mlp.c_proj.weight"), N: N, C: 4 * C, OC: C)
                 }
-                GPT2Layers.geluBackward(dinp: &dfch, dout: dgelu, inp: a.fch[l], count: N * 4 * C)
+                GPT2Layers.geluBackward(dinp: &dfch, dout: dgelu, inp: a.fch[l], tanh: a.fchTanh[l], count: N * 4 * C)
                 if let t {
-                    GPT2Layers.geluBackwardTangent(dinpDot: &dfchDot, dout: dgelu, doutDot: dgeluDot, inp: a.fch[l], inpDot: t.fch[l], count: N * 4 * C)
+                    GPT2Layers.geluBackwardTangent(dinpDot: &dfchDot, dout: dgelu, doutDot: dgeluDot, inp: a.fch[l], tanh: a.fchTanh[l],
+                                                   inpDot: t.fch[l], count: N * 4 * C)
                 }
                 GPT2Layers.matmulBackward(dinp: &dln2, dw: d("\(h).mlp.c_fc.weight"), dbias: d("\(h).mlp.c_fc.bias"),
                                           dout: dfch, inp: a.ln2[l], w: p("\(h).mlp.c_fc.weight"), N: N, C: C, OC: 4 * C)

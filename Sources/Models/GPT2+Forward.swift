@@ -54,7 +54,7 @@ struct GPT2Activations<S: GEMMScalar> {
     var attY: [[S]]                        // (N,C)
     var residual2: [[S]]                   // (N,C)
     var ln2, ln2Mean, ln2Rstd: [[S]]
-    var fch, fchGelu: [[S]]                // (N,4C)
+    var fch, fchTanh, fchGelu: [[S]]       // (N,4C); fchTanh = tanh u of GELU
     var residual3: [[S]]                   // (N,C): the layer's output
     var lnf, lnfMean, lnfRstd: [S]
     var probs: [S]                         // (N,V)
@@ -97,7 +97,7 @@ extension GPT2 {
         func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
         var a = GPT2Activations<S>(
             encoded: zeros(N * C), ln1: [], ln1Mean: [], ln1Rstd: [], qkv: [], att: [], attY: [], residual2: [],
-            ln2: [], ln2Mean: [], ln2Rstd: [], fch: [], fchGelu: [], residual3: [],
+            ln2: [], ln2Mean: [], ln2Rstd: [], fch: [], fchTanh: [], fchGelu: [], residual3: [],
             lnf: zeros(N * C), lnfMean: zeros(N), lnfRstd: zeros(N), probs: keepProbabilities ? zeros(N * V) : [], losses: zeros(N))
 
         weights.withUnsafeBufferPointer { wbuf in
@@ -121,16 +121,16 @@ extension GPT2 {
                 GPT2Layers.residualForward(&residual2, x, attProj, count: N * C)
                 var ln2 = zeros(N * C), m2 = zeros(N), r2 = zeros(N)
                 GPT2Layers.layerNormForward(&ln2, mean: &m2, rstd: &r2, residual2, w: p("\(h).ln_2.weight"), b: p("\(h).ln_2.bias"), N: N, C: C, eps: eps)
-                var fch = zeros(N * 4 * C), gelu = zeros(N * 4 * C)
+                var fch = zeros(N * 4 * C), tanh = zeros(N * 4 * C), gelu = zeros(N * 4 * C)
                 GPT2Layers.matmulForward(&fch, ln2, w: p("\(h).mlp.c_fc.weight"), bias: p("\(h).mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)
-                GPT2Layers.geluForward(&gelu, fch, count: N * 4 * C)
+                GPT2Layers.geluForward(&gelu, tanh: &tanh, fch, count: N * 4 * C)
                 var fcProj = zeros(N * C)
                 GPT2Layers.matmulForward(&fcProj, gelu, w: p("\(h).mlp.c_proj.weight"), bias: p("\(h).mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)
                 var residual3 = zeros(N * C)
                 GPT2Layers.residualForward(&residual3, residual2, fcProj, count: N * C)
                 a.ln1.append(ln1); a.ln1Mean.append(m1); a.ln1Rstd.append(r1); a.qkv.append(qkv); a.att.append(att)
                 a.attY.append(attY); a.residual2.append(residual2); a.ln2.append(ln2); a.ln2Mean.append(m2); a.ln2Rstd.append(r2)
-                a.fch.append(fch); a.fchGelu.append(gelu); a.residual3.append(residual3)
+                a.fch.append(fch); a.fchTanh.append(tanh); a.fchGelu.append(gelu); a.residual3.append(residual3)
                 x = residual3
             }
             GPT2Layers.layerNormForward(&a.lnf, mean: &a.lnfMean, rstd: &a.lnfRstd, x, w: p("ln_f.weight"), b: p("ln_f.bias"), N: N, C: C, eps: eps)

@@ -69,7 +69,7 @@ extension GPT2 {
                     var fch = zeros(N * 4 * C), gelu = zeros(N * 4 * C)
                     GPT2Layers.matmulTangent(&fch, inp: a.ln2[l], inpDot: ln2, w: p("\(h).mlp.c_fc.weight"), wDot: d("\(h).mlp.c_fc.weight"),
                                              biasDot: d("\(h).mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)
-                    GPT2Layers.geluTangent(&gelu, inp: a.fch[l], inpDot: fch, count: N * 4 * C)
+                    GPT2Layers.geluTangent(&gelu, inp: a.fch[l], tanh: a.fchTanh[l], inpDot: fch, count: N * 4 * C)
                     var fcProj = zeros(N * C)
                     GPT2Layers.matmulTangent(&fcProj, inp: a.fchGelu[l], inpDot: gelu, w: p("\(h).mlp.c_proj.weight"), wDot: d("\(h).mlp.c_proj.weight"),
                                              biasDot: d("\(h).mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)

@@ -55,15 +55,11 @@ extension GPT2Layers {
         }
     }
 
-    // dinp, dout, inp are (count). gelu_new′(x) = ½(1 + tanh u) + ½ x sech²u · k(1 + 3c x²), u = k(x + c x³).
-    static func geluBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, inp: UnsafePointer<S>, count: Int) {
-        let k = geluScale(S.self), c = S(0.044715)
-        for i in 0..<count {
-            let x = inp[i]
-            let th = S.tanh(k * (x + c * x * x * x))
-            let sech2 = 1 - th * th
-            dinp[i] += (S(0.5) * (1 + th) + S(0.5) * x * sech2 * k * (1 + 3 * c * x * x)) * dout[i]
-        }
+    // dinp, dout, inp, th are (count), th = tanh u from the forward pass.
+    // gelu_new′(x) = ½(1 + tanh u) + ½ x sech²u · k(1 + 3c x²), u = k(x + c x³).
+    static func geluBackward<S: GEMMScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, inp: UnsafePointer<S>,
+                                            tanh th: UnsafePointer<S>, count: Int) {
+        for i in 0..<count { dinp[i] += geluDerivatives(inp[i], tanh: th[i]).first * dout[i] }
     }
 
     // dqkv is (B,T,3C); dout is (B,T,C); qkv, att are the forward's.

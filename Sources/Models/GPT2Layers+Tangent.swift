@@ -78,19 +78,20 @@ extension GPT2Layers {
         }
     }
 
-    /// gelu_new′(x) and gelu_new″(x): with u = k(x + c x³), th = tanh u, s = 1 − th², u′ = k(1 + 3c x²),
+    /// gelu_new′(x) and gelu_new″(x) given th = tanh u: with u = k(x + c x³), s = 1 − th², u′ = k(1 + 3c x²),
     /// u″ = 6 k c x: f′ = ½(1 + th) + ½ x s u′, f″ = s u′ + ½ x s (u″ − 2 th u′²).
-    static func geluDerivatives<S: GEMMScalar>(_ x: S) -> (first: S, second: S) {
+    @inline(__always)
+    static func geluDerivatives<S: GEMMScalar>(_ x: S, tanh th: S) -> (first: S, second: S) {
         let k = geluScale(S.self), c = S(0.044715)
-        let th = S.tanh(k * (x + c * x * x * x))
         let s = 1 - th * th
         let u1 = k * (1 + 3 * c * x * x), u2 = 6 * k * c * x
         return (S(0.5) * (1 + th) + S(0.5) * x * s * u1, s * u1 + S(0.5) * x * s * (u2 - 2 * th * u1 * u1))
     }
 
-    // outDot = gelu′(x) ẋ, all (count).
-    static func geluTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>, count: Int) {
-        for i in 0..<count { outDot[i] = geluDerivatives(inp[i]).first * inpDot[i] }
+    // outDot = gelu′(x) ẋ, all (count); th = tanh u from the forward pass.
+    static func geluTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, tanh th: UnsafePointer<S>,
+                                           inpDot: UnsafePointer<S>, count: Int) {
+        for i in 0..<count { outDot[i] = geluDerivatives(inp[i], tanh: th[i]).first * inpDot[i] }
     }
 
     // dot is (N,V): the logits' tangent l̇ in, the probabilities' ṗ = p ⊙ (l̇ − Σ p l̇) out, in place.
@@ -148,9 +149,9 @@ extension GPT2Layers {
 
     // The tangent of `geluBackward`: ḋinp += gelu″(x) ẋ dout + gelu′(x) ḋout.
     static func geluBackwardTangent<S: GEMMScalar>(dinpDot: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, doutDot: UnsafePointer<S>,
-                                                   inp: UnsafePointer<S>, inpDot: UnsafePointer<S>, count: Int) {
+                                                   inp: UnsafePointer<S>, tanh th: UnsafePointer<S>, inpDot: UnsafePointer<S>, count: Int) {
         for i in 0..<count {
-            let (f1, f2) = geluDerivatives(inp[i])
+            let (f1, f2) = geluDerivatives(inp[i], tanh: th[i])
             dinpDot[i] += f2 * inpDot[i] * dout[i] + f1 * doutDot[i]
         }
     }
