@@ -45,6 +45,14 @@ public struct LossCurve: Sendable, Equatable {
         return curve
     }
 
+    /// The first `count` points.
+    public func prefix(_ count: Int) -> LossCurve {
+        var curve = self
+        curve.sizes = Array(sizes.prefix(count))
+        curve.losses = Array(losses.prefix(count))
+        return curve
+    }
+
     /// The points from index `start` on (the power phase after a transition).
     public func suffix(from start: Int) -> LossCurve {
         var curve = self

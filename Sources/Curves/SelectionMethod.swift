@@ -3,8 +3,9 @@ import LinearAlgebra
 
 /// The ways to score candidate models for fine-tuning from what each shows up to a data budget.
 public enum SelectionMethod: String, CaseIterable, Sendable {
-    /// Transition by the sequential residual test, then the LensLLM law (eq. 10, F free) on the
-    /// power-phase points, fitted jointly with an exponent shared across the candidates
+    /// Transition by the sequential residual test, then the LensLLM law (eq. 10) on the power-phase
+    /// points of all candidates at once: with F free and the exponent shared, or with F = 0 and the
+    /// exponents shrunk toward each other, whichever predicts held-back points better
     /// (`LensLLMSelection`).
     case lensllm
     /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
@@ -37,6 +38,8 @@ public struct Selection: Sendable {
     public var selected: Int
     /// The transition index each model's curve was cut at, where the method finds one.
     public var transitions: [Int?]
+    /// For lensllm: the design it chose, why, and what each design predicts.
+    public var lensllm: LensLLMSelection.Result?
 }
 
 /// What a selection needs to know beyond the curves.
@@ -59,10 +62,12 @@ extension SelectionMethod {
         let visible = curves.map { $0.truncated(toBudget: settings.budget) }
         var scores: [Double] = []
         var transitions: [Int?] = []
+        var lensllm: LensLLMSelection.Result?
         if self == .lensllm {
-            let predictions = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source).predictions
-            scores = predictions.map(\.loss)
-            transitions = predictions.map(\.transition)
+            let result = try LensLLMSelection(test: settings.test).predict(visible, target: settings.target, source: source)
+            scores = result.predictions
+            transitions = result.transitions
+            lensllm = result
         } else {
             for curve in visible {
                 let (score, transition) = try self.score(curve, settings: settings, source: source)
@@ -71,7 +76,7 @@ extension SelectionMethod {
             }
         }
         let ranks = averageRanks(scores, ascending: scoresAreLosses)
-        return Selection(method: self, scores: scores, ranks: ranks, selected: bestIndex(ranks), transitions: transitions)
+        return Selection(method: self, scores: scores, ranks: ranks, selected: bestIndex(ranks), transitions: transitions, lensllm: lensllm)
     }
 
     private func score(_ curve: LossCurve, settings: SelectionSettings, source: String)

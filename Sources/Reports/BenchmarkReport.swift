@@ -57,9 +57,10 @@ public enum BenchmarkReport {
         return text
     }
 
-    /// Where LensLLM's selection stands against AtS, with the evidence: the average gap, and per
-    /// budget how many power-phase points the fits had and how far each method's predictions
-    /// missed the true target losses.
+    /// Where LensLLM's selection stands against AtS, with the evidence: the average gap; per budget
+    /// the power-phase points the fits had, the held-back errors that chose lensllm's design, how far
+    /// each method's predictions missed the true target losses and in which direction; and what each
+    /// of lensllm's two designs alone would have scored.
     static func lensllmAgainstAtS(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) -> String {
         var text = "\n## LensLLM against AtS\n\n"
         for dataset in unique(entries.map(\.dataset)) {
@@ -68,32 +69,51 @@ public enum BenchmarkReport {
             }
             let (lens, ats) = (rows(.lensllm), rows(.ats))
             guard lens.count == p.budgets.count, ats.count == p.budgets.count else { continue }
-            let lensAverage = lens.map(\.metrics.pearson).reduce(0, +) / Double(lens.count)
-            let atsAverage = ats.map(\.metrics.pearson).reduce(0, +) / Double(ats.count)
+            func average(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+            let lensAverage = average(lens.map(\.metrics.pearson)), atsAverage = average(ats.map(\.metrics.pearson))
             let verdict = lensAverage > atsAverage ? "beats AtS by" : "falls short of AtS by"
             text += "**\(dataset)**: lensllm averages \(Markdown.percent(lensAverage)) PearCorr and \(verdict) "
-                + "\(Markdown.percent(abs(lensAverage - atsAverage))) points (AtS \(Markdown.percent(atsAverage))).\n\n"
+                + "\(Markdown.percent(abs(lensAverage - atsAverage))) points (AtS \(Markdown.percent(atsAverage)))."
+            // Each design alone, scored like the methods.
+            let alone = LensLLMSelection.Design.allCases.map { design in
+                (design, average(lens.map { e in Statistics.pearson(e.selection.lensllm?.targetLosses[design] ?? [], e.truth) * 100 }))
+            }
+            text += " Either design alone: " + alone.map { "\($0.0.rawValue) \(Markdown.percent($0.1))" }.joined(separator: ", ") + ".\n\n"
             text += Markdown.table(
-                ["budget", "median power-phase points", "lensllm median abs log error", "AtS median abs log error",
-                 "models lensllm predicts better", "PearCorr lensllm - AtS"],
+                ["budget", "power-phase points (median)", "held-back error: shared / shrunk", "design",
+                 "median log(predicted/true): lensllm / AtS", "median abs: lensllm / AtS", "lensllm closer on",
+                 "PearCorr: shared / shrunk / lensllm / AtS"],
                 zip(lens, ats).map { l, a in
                     let power = zip(l.visiblePoints, l.selection.transitions).map { Double($0 - (($1 ?? -1) + 1)) }
-                    func error(_ e: BenchmarkEntry) -> [Double] { zip(e.selection.scores, e.truth).map { abs(log($0 / $1)) } }
-                    let (le, ae) = (error(l), error(a))
-                    let better = zip(le, ae).filter { $0 < $1 }.count
-                    return [p.ratioLabel(l.budget), Markdown.number(Statistics.median(power), digits: 2),
-                            Markdown.number(Statistics.median(le), digits: 3), Markdown.number(Statistics.median(ae), digits: 3),
-                            "\(better) of \(le.count)", Markdown.percent(l.metrics.pearson - a.metrics.pearson)]
+                    func errors(_ e: BenchmarkEntry) -> [Double] { zip(e.selection.scores, e.truth).map { log($0 / $1) } }
+                    let (le, ae) = (errors(l), errors(a))
+                    let closer = zip(le, ae).filter { abs($0) < abs($1) }.count
+                    let result = l.selection.lensllm
+                    let heldBack = result?.validation.map {
+                        "\(Markdown.number($0.sharedExponent, digits: 3)) / \(Markdown.number($0.shrunkExponents, digits: 3))"
+                    } ?? "none (power phases too short)"
+                    let designs = LensLLMSelection.Design.allCases.map { d in
+                        Markdown.percent(Statistics.pearson(result?.targetLosses[d] ?? [], l.truth) * 100)
+                    }
+                    return [p.ratioLabel(l.budget), Markdown.number(Statistics.median(power), digits: 2), heldBack,
+                            result?.design.rawValue ?? "-",
+                            "\(Markdown.number(Statistics.median(le), digits: 3)) / \(Markdown.number(Statistics.median(ae), digits: 3))",
+                            "\(Markdown.number(Statistics.median(le.map(abs)), digits: 3)) / \(Markdown.number(Statistics.median(ae.map(abs)), digits: 3))",
+                            "\(closer) of \(le.count)",
+                            (designs + [Markdown.percent(l.metrics.pearson), Markdown.percent(a.metrics.pearson)]).joined(separator: " / ")]
                 })
             text += "\n"
         }
         text += """
-        Both methods cut each curve at the same residual-test transition and see the same power-phase points
-        (the table's second column). AtS extrapolates a line through each curve's points (2 parameters per curve);
-        lensllm fits L_m = B_m / (F_m + D^beta) to all candidates at once with one exponent beta for the task and an
-        offset F_m per model (fitted, since no NTK is available for these models), so the candidates furthest into
-        their power phase pin the exponent for the rest. Where a curve is still steepening (F_m large against
-        D^beta), the law bends the extrapolation the way the phase transition goes; a line cannot.
+        Both methods cut each curve at the same residual-test transition and see the same power-phase points.
+        AtS extrapolates a least-squares line through each curve's points. lensllm fits the LensLLM law to all
+        candidates at once, with two parameters per curve, in one of two ways: L_m = B_m / (F_m + D^beta) with one
+        exponent for the task and an offset F_m per model (fitted, since no NTK is available for these models),
+        or, with F_m = 0, lines whose exponents are shrunk toward their common mean by empirical Bayes. The first
+        bends the extrapolation the way a phase transition goes, and can only bend it downwards (F >= 0, E = 0);
+        the second does not bend. Which of the two predicts each curve's last visible point better, from the
+        points before it (and from those before the last two), decides. A positive median log(predicted/true)
+        means the method over-predicts the target loss: a line does so on curves that are still steepening.
 
         """
         return text
