@@ -10,24 +10,57 @@ struct GPT2Tangents<S: GEMMScalar> {
     var ln2, ln2Xhat, ln2Rstd: [[S]]
     var fch, fchGelu, residual3: [[S]]
     var lnf, lnfXhat, lnfRstd: [S]
-    var probs: [S]
+    var logits: [S]                            // ż (N,V)
+}
+
+/// A model's loss on one batch at fixed weights, with its forward caches and backward cotangents kept:
+/// everything in H v that does not depend on v. Each `hessianVectorProduct(_:)` then runs only the
+/// tangent of the forward pass and the tangent of the backward pass, which is what the Hessian engine
+/// needs when it applies H to many vectors on one batch (Lanczos, Hutchinson).
+/// - Complexity: building it, one forward pass and a backward pass without parameter gradients (two
+///   forward passes' worth of matrix products); each product then six, against the gradient's three.
+///   Memory: the activations, the (N, V) dlogits and about 16 N C numbers per layer of cotangents.
+public struct GPT2Linearisation<S: GEMMScalar>: Sendable {
+    public let model: GPT2<S>
+    public let batch: TokenBatch
+    /// The loss at the weights, from the forward pass.
+    public let loss: GPT2Loss<S>
+    let activations: GPT2Activations<S>
+    let cotangents: GPT2Cotangents<S>
+
+    /// Runs the forward and backward passes on `batch` and keeps what H v needs of them.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public init(_ model: GPT2<S>, batch: TokenBatch) {
+        var (loss, a) = model.forward(batch)
+        var noGradient: [S] = []
+        cotangents = model.backward(batch, &a, grad: &noGradient, keepCotangents: true)!
+        (self.model, self.batch, self.loss, activations) = (model, batch, loss, a)
+    }
+
+    /// The exact Hessian-vector product H v of the mean loss on the batch, by forward-over-reverse:
+    /// the tangent of the forward pass along v, then the tangent of the backward pass (not finite
+    /// differences).
+    /// - Complexity: six forward passes' worth of matrix products: the tangents of the logits (2),
+    ///   of dlnf (2) and ẇte (2) dominate when the vocabulary does.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public func hessianVectorProduct(_ v: [S]) -> [S] {
+        precondition(v.count == model.weights.count, "direction of the wrong size")
+        var t = model.tangentForward(batch, activations, direction: v)
+        var hvp = [S](repeating: 0, count: v.count)
+        model.tangentBackward(batch, activations, cotangents, &t, hvp: &hvp)
+        return hvp
+    }
 }
 
 extension GPT2 {
-    /// The mean loss and the exact Hessian-vector product H v on a batch, by forward-over-reverse:
-    /// the tangent of the forward pass along v, then the tangent of the backward pass (not finite
-    /// differences). The gradient itself is not formed (`gradient(_:)` gives it).
-    /// - Complexity: 8 vocabulary-sized products (N V C each) against the gradient's 3: logits, their
-    ///   tangent (2), dlnf, its tangent (2) and ẇte (2); about 2.7 gradients when they dominate.
-    @_specialize(where S == Double)
-    @_specialize(where S == Float)
+    /// The mean loss and the exact Hessian-vector product H v on a batch: a `GPT2Linearisation` used
+    /// once. For several products on one batch, keep the linearisation instead.
+    /// - Complexity: eight forward passes' worth of matrix products against the gradient's three.
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, hvp: [S]) {
-        precondition(v.count == weights.count, "direction of the wrong size")
-        var (loss, a) = forward(batch)
-        var t: GPT2Tangents<S>? = tangentForward(batch, a, direction: v)
-        var noGradient: [S] = [], hvp = [S](repeating: 0, count: weights.count)
-        backward(batch, &a, tangents: &t, grad: &noGradient, hvp: &hvp)
-        return (loss, hvp)
+        let point = GPT2Linearisation(self, batch: batch)
+        return (point.loss, point.hessianVectorProduct(v))
     }
 
     @_specialize(where S == Double)
@@ -38,7 +71,7 @@ extension GPT2 {
         func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
         var t = GPT2Tangents<S>(direction: v, encoded: zeros(N * C), ln1: [], ln1Xhat: [], ln1Rstd: [], qkv: [], att: [], attY: [],
                                 residual2: [], ln2: [], ln2Xhat: [], ln2Rstd: [], fch: [], fchGelu: [], residual3: [],
-                                lnf: zeros(N * C), lnfXhat: zeros(N * C), lnfRstd: zeros(N), probs: zeros(N * V))
+                                lnf: zeros(N * C), lnfXhat: zeros(N * C), lnfRstd: zeros(N), logits: zeros(N * V))
         weights.withUnsafeBufferPointer { wbuf in
             v.withUnsafeBufferPointer { vbuf in
                 let w = wbuf.baseAddress!, vd = vbuf.baseAddress!
@@ -85,10 +118,9 @@ extension GPT2 {
                                             rstd: a.lnfRstd, w: p("ln_f.weight"), wDot: d("ln_f.weight"), bDot: d("ln_f.bias"), N: N, C: C)
                 // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
                 S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p("wte.weight"), ldb: C,
-                       beta: 0, &t.probs, ldc: V)
+                       beta: 0, &t.logits, ldc: V)
                 S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, d("wte.weight"), ldb: C,
-                       beta: 1, &t.probs, ldc: V)
-                GPT2Layers.softmaxTangent(logitsToProbsDot: &t.probs, probs: a.probs, N: N, V: V)
+                       beta: 1, &t.logits, ldc: V)
             }
         }
         return t

@@ -94,16 +94,26 @@ extension GPT2Layers {
         for i in 0..<count { outDot[i] = geluDerivatives(inp[i], tanh: th[i]).first * inpDot[i] }
     }
 
-    // dot is (N,V): the logits' tangent l̇ in, the probabilities' ṗ = p ⊙ (l̇ − Σ p l̇) out, in place.
-    static func softmaxTangent<S: GEMMScalar>(logitsToProbsDot d: UnsafeMutablePointer<S>, probs: UnsafePointer<S>, N: Int, V: Int) {
+    // MARK: Backward tangents
+
+    // The tangent of `softmaxCrossEntropyBackward`, g = dloss (p − e_y) on rows with a target y, 0 on
+    // the others; d is (N,V), the logits' tangent ż in and ġ out, in place; dlogits is g (N,V).
+    // ġ = dloss ṗ with ṗ = p ⊙ (ż − ⟨p, ż⟩), written through g itself (p is not kept):
+    // dloss p = g + dloss e_y and ⟨p, ż⟩ = ⟨g, ż⟩ / dloss + ż_y.
+    static func softmaxCrossEntropyBackwardTangent<S: GEMMScalar>(logitsDotToDlogitsDot d: UnsafeMutablePointer<S>,
+                                                                  dlogits g: UnsafePointer<S>, targets: [Int32],
+                                                                  dloss: S, N: Int, V: Int) {
         for n in 0..<N {
-            let p = probs + n * V, row = d + n * V
-            let mean = S.dot(p, row, count: V)
-            for i in 0..<V { row[i] = p[i] * (row[i] - mean) }
+            let row = d + n * V, gRow = g + n * V
+            let target = Int(targets[n])
+            guard target >= 0 else { for i in 0..<V { row[i] = 0 }; continue }
+            let targetDot = row[target]
+            let mean = S.dot(gRow, row, count: V) / dloss + targetDot
+            for i in 0..<V { row[i] = gRow[i] * (row[i] - mean) }
+            row[target] += dloss * (targetDot - mean)
         }
     }
 
-    // MARK: Backward tangents
 
     // The tangent of `layerNormBackward`. With g = dout ⊙ w, ḡ = mean g, m = mean(g x̂):
     // dx = r (g − ḡ − x̂ m) ⇒ ḋx = ṙ (g − ḡ − x̂ m) + r (ġ − mean ġ − x̂̇ m − x̂ ṁ),

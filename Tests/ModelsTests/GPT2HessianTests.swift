@@ -88,5 +88,19 @@ struct GPT2HessianTests {
         let scale = hv.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(diff <= 1e-6 * scale, "relative difference \(diff / scale)")
     }
-}
 
+    // A kept linearisation gives every product as a fresh one would, in any order: its forward and
+    // backward caches are read, never consumed. Same arithmetic in the same order: bit for bit.
+    @Test func keptLinearisationGivesFreshProductsInAnyOrder() {
+        var rng = SeededGenerator(seed: 9)
+        let u = v.map { _ in rng.normal() }
+        let point = GPT2Linearisation(model, batch: batch)
+        let first = point.hessianVectorProduct(v)
+        let other = point.hessianVectorProduct(u)
+        #expect(point.hessianVectorProduct(v) == first)
+        #expect(first == model.hessianVectorProduct(batch, direction: v).hvp)
+        #expect(other == model.hessianVectorProduct(batch, direction: u).hvp)
+        // The loss alone runs a blocked log-sum-exp, the linearisation the full softmax: round-off apart.
+        #expect(abs(point.loss.mean - model.loss(batch).mean) <= 1e-14 * point.loss.mean)
+    }
+}
