@@ -45,7 +45,7 @@ struct HVPBench: ParsableCommand {
         }
         // Rounds of all four, each timed once per round and the best kept: interleaving spreads this
         // machine's slow drifts (shared cores) over all four instead of loading them on one.
-        var lossTime = Double.infinity, gradientTime = lossTime, hvpTime = lossTime, dgemmTime = lossTime, repeatedTime = lossTime
+        var lossTime = Double.infinity, gradientTime = lossTime, hvpTime = lossTime, dgemmTime = lossTime, repeatedTime = lossTime, linearisationTime = lossTime
         func time(_ best: inout Double, _ body: () -> Void) {
             let start = DispatchTime.now().uptimeNanoseconds
             body()
@@ -57,8 +57,9 @@ struct HVPBench: ParsableCommand {
             time(&hvpTime) { _ = model.hessianVectorProduct(tokens, direction: direction) }
             // As the Hessian engine applies H: the forward and backward passes on the batch are kept
             // (and built before the clock starts), and each product runs the two tangent passes.
-            let point = GPT2Linearisation(model, batch: tokens)
-            time(&repeatedTime) { _ = point.hessianVectorProduct(direction) }
+            var point: GPT2Linearisation<Double>?
+            time(&linearisationTime) { point = GPT2Linearisation(model, batch: tokens) }
+            time(&repeatedTime) { _ = point!.hessianVectorProduct(direction) }
             time(&dgemmTime) { dgemms() }
         }
         print("GPT-2 n_layer \(layers), n_embd \(channels), n_head \(heads), context \(context), vocab \(vocabulary), batch \(batch), Float64, \(parameters.count) parameters (best of \(repeats))")
@@ -71,6 +72,7 @@ struct HVPBench: ParsableCommand {
         // the HVP costs when products dominate.
         print(String(format: "HVP       %7.3f s  (%.2f x gradient; matrix products 8 vs 3 forward passes' worth: %.2f)",
                      hvpTime, hvpTime / gradientTime, 8.0 / 3.0))
+        print(String(format: "linearisation (forward and backward kept for HVPs) %7.3f s", linearisationTime))
         print(String(format: "HVP, repeated on one batch (kept forward and backward, as the Hessian engine applies it) %7.3f s  (%.2f x gradient; 6 vs 3: %.2f)",
                      repeatedTime, repeatedTime / gradientTime, 6.0 / 3.0))
         print(String(format: "forward matmuls: %.2f GFLOP; forward at %.2f GFLOP/s; dgemm on the same shapes (preallocated) %.2f GFLOP/s; ratio %.2f",
