@@ -140,10 +140,13 @@ public enum BenchmarkReport {
 
     public static func json(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) -> String {
         JSONText.render(entries.map { e -> [String: Any] in
-            ["dataset": e.dataset, "budget": e.budget, "ratio": p.ratioLabel(e.budget), "method": e.method.rawValue,
-             "pearson": e.metrics.pearson, "relative_accuracy": e.metrics.relativeAccuracy,
-             "selected_index": e.metrics.selected, "scores": e.selection.scores,
-             "samples_per_model": e.samplesPerModel]
+            var row: [String: Any] = [
+                "dataset": e.dataset, "budget": e.budget, "ratio": p.ratioLabel(e.budget), "method": e.method.rawValue,
+                "pearson": e.metrics.pearson, "relative_accuracy": e.metrics.relativeAccuracy,
+                "selected_index": e.metrics.selected, "scores": e.selection.scores,
+                "samples_per_model": e.samplesPerModel]
+            if let result = e.selection.lensllm { row.merge(CurveTables.lensllmFields(result)) { $1 } }
+            return row
         })
     }
 

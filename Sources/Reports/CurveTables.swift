@@ -72,6 +72,12 @@ public enum CurveTables {
             if let truth { row.append(Markdown.number(truth[i])) }
             return row
         })
+        if let result = s.lensllm {
+            text += "\nlensllm design: \(result.design.rawValue) " + (result.validation.map {
+                "(held-back error over \($0.folds) fold(s): shared exponent \(Markdown.number($0.sharedExponent, digits: 3)), "
+                    + "shrunk exponents \(Markdown.number($0.shrunkExponents, digits: 3)))"
+            } ?? "(no three power phases long enough to hold a point back; the shared exponent by default)") + "\n"
+        }
         if let metrics {
             text += "\nPearCorr \(Markdown.percent(metrics.pearson)), RelAcc \(Markdown.percent(metrics.relativeAccuracy))\n"
         }
@@ -89,6 +95,16 @@ public enum CurveTables {
             },
         ]
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
+        if let result = s.lensllm { o.merge(lensllmFields(result)) { $1 } }
         return JSONText.render(o)
+    }
+
+    /// lensllm's design and the held-back errors that chose it, as JSON fields.
+    static func lensllmFields(_ result: LensLLMSelection.Result) -> [String: Any] {
+        var fields: [String: Any] = ["design": result.design.rawValue]
+        if let v = result.validation {
+            fields["held_back_error"] = ["folds": v.folds, "shared_exponent": v.sharedExponent, "shrunk_exponents": v.shrunkExponents]
+        }
+        return fields
     }
 }

@@ -57,6 +57,23 @@ struct CommandLineTests {
         #expect(run.status != 0 && run.stderr.contains("--method must be residual, broken, corollary or all"))
     }
 
+    static let gigaword = "../shared/benchmarks/rectified-scaling-law/gigaword.csv"
+
+    // lensllm says which design it chose and the held-back errors that chose it, in both formats;
+    // at Gigaword's smallest budget the straight curves choose the shrunk lines.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: root.path + "/" + gigaword), "../shared is absent"))
+    func selectReportsLensllmsDesignAndItsEvidence() throws {
+        let json = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--json")
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["design"] as? String == "F = 0, shrunk exponents")
+        let heldBack = try #require(object["held_back_error"] as? [String: Any])
+        let (shared, shrunk) = (try #require(heldBack["shared_exponent"] as? Double), try #require(heldBack["shrunk_exponents"] as? Double))
+        #expect(heldBack["folds"] as? Int == 2 && shrunk < shared)
+        let markdown = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400")
+        #expect(markdown.stdout.contains("lensllm design: F = 0, shrunk exponents (held-back error over 2 fold(s)"))
+    }
+
     @Test func transitionJSONIsValidAndNamesEveryModel() throws {
         let run = try lens("transition", "Tests/Fixtures/wide-quoted.csv", "--method", "residual", "--json")
         #expect(run.status == 0, "\(run.stderr)")
