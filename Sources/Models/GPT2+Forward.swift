@@ -84,11 +84,11 @@ extension GPT2 {
     /// (N, V) logits would be 200 MB of freshly mapped pages; each block packs only its own rows of wte.
     static var headColumns: Int { 2048 }
 
-    @_specialize(where S == Double)
-    @_specialize(where S == Float)
     /// The forward pass with its caches. Without `keepProbabilities` (the loss alone) the output head
     /// runs over column blocks of the vocabulary with a running log-sum-exp instead of materialising
     /// the (N, V) softmax.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     func forward(_ batch: TokenBatch, keepProbabilities: Bool = true) -> (GPT2Loss<S>, GPT2Activations<S>) {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         precondition(T <= config.maxPositions, "sequence length \(T) exceeds n_positions \(config.maxPositions)")
