@@ -63,36 +63,31 @@ extension GPT2Layers {
     }
 
     // dqkv is (B,T,3C); dout is (B,T,C); qkv, att are the forward's.
-    // out_t = Σ_s a_ts v_s, a = softmax(p), p_ts = q_t·k_s / √hs:
-    // da_ts = dout_t·v_s, dv_s += a_ts dout_t, dp_ts = a_ts (da_ts − Σ_u a_tu da_tu),
-    // dq_t += Σ_s dp_ts k_s / √hs, dk_s += dp_ts q_t / √hs.
+    // out_t = Σ_s a_ts v_s, a = softmax(p), p_ts = q_t·k_s / √hs; per head, with da = dout vᵀ:
+    // dv += aᵀ dout, dp_ts = a_ts (da_ts − Σ_u a_tu da_tu) / √hs, dq += dp k, dk += dpᵀ q.
+    // - Complexity: O(B NH T² hs), four (T,T)-sized products per head.
     static func attentionBackward<S: GEMMScalar>(dqkv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
                                                  qkv: UnsafePointer<S>, att: UnsafePointer<S>, B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH
         let scale = 1 / S(hs).squareRoot()
-        var da = [S](repeating: 0, count: T)
-        for b in 0..<B {
-            for t in 0..<T {
+        var scratch = [S](repeating: 0, count: T * T)
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            let dp = buffer.baseAddress!  // da, then dp in place: (T,T)
+            for b in 0..<B {
                 for h in 0..<NH {
-                    let a = att + ((b * NH + h) * T + t) * T
-                    let d = dout + (b * T + t) * C + h * hs
-                    var weighted: S = 0
-                    for s in 0...t {
-                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs
-                        let dv = dqkv + (b * T + s) * 3 * C + 2 * C + h * hs
-                        var dot: S = 0
-                        for i in 0..<hs { dot += d[i] * v[i]; dv[i] += a[s] * d[i] }
-                        da[s] = dot
-                        weighted += a[s] * dot
+                    let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
+                    let dq = dqkv + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
+                    let a = att + (b * NH + h) * T * T, d = dout + b * T * C + h * hs
+                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, d, ldb: C, beta: 1, dv, ldc: 3 * C)
+                    for t in 0..<T {
+                        let (aRow, row) = (a + t * T, dp + t * T)
+                        let weighted = S.dot(aRow, row, count: t + 1)
+                        for s in 0...t { row[s] = aRow[s] * (row[s] - weighted) * scale }
+                        for s in (t + 1)..<T { row[s] = 0 }
                     }
-                    let q = qkv + (b * T + t) * 3 * C + h * hs
-                    let dq = dqkv + (b * T + t) * 3 * C + h * hs
-                    for s in 0...t {
-                        let dp = a[s] * (da[s] - weighted) * scale
-                        let k = qkv + (b * T + s) * 3 * C + C + h * hs
-                        let dk = dqkv + (b * T + s) * 3 * C + C + h * hs
-                        for i in 0..<hs { dq[i] += dp * k[i]; dk[i] += dp * q[i] }
-                    }
+                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, k, ldb: 3 * C, beta: 1, dq, ldc: 3 * C)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, q, ldb: 3 * C, beta: 1, dk, ldc: 3 * C)
                 }
             }
         }

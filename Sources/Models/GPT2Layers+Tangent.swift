@@ -46,34 +46,29 @@ extension GPT2Layers {
     }
 
     // outDot is (B,T,C); attDot is (B,NH,T,T); qkv, qkvDot are (B,T,3C); att is the forward's softmax.
-    // ṗ_ts = (q̇_t·k_s + q_t·k̇_s) / √hs, ȧ = a ⊙ (ṗ − Σ a ṗ), ȯ_t = Σ_s ȧ_ts v_s + a_ts v̇_s.
+    // Per head: ṗ = (q̇ kᵀ + q k̇ᵀ) / √hs, ȧ = a ⊙ (ṗ − Σ a ṗ) on s ≤ t (0 above), ȯ = ȧ v + a v̇.
+    // - Complexity: O(B NH T² hs), four (T,T)-sized products per head.
     static func attentionTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, attDot: UnsafeMutablePointer<S>,
                                                 qkv: UnsafePointer<S>, qkvDot: UnsafePointer<S>, att: UnsafePointer<S>,
                                                 B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH
         let scale = 1 / S(hs).squareRoot()
         for b in 0..<B {
-            for t in 0..<T {
-                for h in 0..<NH {
-                    let q = qkv + (b * T + t) * 3 * C + h * hs, qd = qkvDot + (b * T + t) * 3 * C + h * hs
-                    let a = att + ((b * NH + h) * T + t) * T, ad = attDot + ((b * NH + h) * T + t) * T
-                    var mean: S = 0
-                    for s in 0...t {
-                        let k = qkv + (b * T + s) * 3 * C + C + h * hs, kd = qkvDot + (b * T + s) * 3 * C + C + h * hs
-                        var dot: S = 0
-                        for i in 0..<hs { dot += qd[i] * k[i] + q[i] * kd[i] }
-                        ad[s] = dot * scale
-                        mean += a[s] * ad[s]
-                    }
-                    for s in 0...t { ad[s] = a[s] * (ad[s] - mean) }
-                    for s in (t + 1)..<max(T, t + 1) { ad[s] = 0 }
-                    let o = outDot + (b * T + t) * C + h * hs
-                    for i in 0..<hs { o[i] = 0 }
-                    for s in 0...t {
-                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs, vd = qkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
-                        for i in 0..<hs { o[i] += ad[s] * v[i] + a[s] * vd[i] }
-                    }
+            for h in 0..<NH {
+                let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
+                let qd = qkvDot + b * T * 3 * C + h * hs, kd = qd + C, vd = qd + 2 * C
+                let a = att + (b * NH + h) * T * T, ad = attDot + (b * NH + h) * T * T
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: scale, qd, lda: 3 * C, k, ldb: 3 * C, beta: 0, ad, ldc: T)
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: scale, q, lda: 3 * C, kd, ldb: 3 * C, beta: 1, ad, ldc: T)
+                for t in 0..<T {
+                    let (aRow, row) = (a + t * T, ad + t * T)
+                    let mean = S.dot(aRow, row, count: t + 1)
+                    for s in 0...t { row[s] = aRow[s] * (row[s] - mean) }
+                    for s in (t + 1)..<T { row[s] = 0 }
                 }
+                let o = outDot + b * T * C + h * hs
+                S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, ad, lda: T, v, ldb: 3 * C, beta: 0, o, ldc: C)
+                S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, vd, ldb: 3 * C, beta: 1, o, ldc: C)
             }
         }
     }
@@ -166,9 +161,10 @@ extension GPT2Layers {
         }
     }
 
-    // The tangent of `attentionBackward` (see there for the forward quantities):
-    // ḋa_ts = ḋout_t·v_s + dout_t·v̇_s; ḋv_s += ȧ_ts dout_t + a_ts ḋout_t; ẇ_t = Σ ȧ da + a ḋa;
-    // ḋp = (ȧ (da − w) + a (ḋa − ẇ)) / √hs; ḋq_t += Σ ḋp k + dp k̇; ḋk_s += ḋp q + dp q̇.
+    // The tangent of `attentionBackward` (see there for the forward quantities), per head:
+    // ḋa = ḋout vᵀ + dout v̇ᵀ; ḋv += ȧᵀ dout + aᵀ ḋout; w_t = Σ a da, ẇ_t = Σ ȧ da + a ḋa;
+    // dp = a (da − w) / √hs, ḋp = (ȧ (da − w) + a (ḋa − ẇ)) / √hs; ḋq += ḋp k + dp k̇; ḋk += ḋpᵀ q + dpᵀ q̇.
+    // - Complexity: O(B NH T² hs), ten (T,T)-sized products per head.
     static func attentionBackwardTangent<S: GEMMScalar>(
         dqkvDot: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, doutDot: UnsafePointer<S>,
         qkv: UnsafePointer<S>, qkvDot: UnsafePointer<S>, att: UnsafePointer<S>, attDot: UnsafePointer<S>,
@@ -176,39 +172,36 @@ extension GPT2Layers {
     ) {
         let hs = C / NH
         let scale = 1 / S(hs).squareRoot()
-        var da = [S](repeating: 0, count: T), daDot = [S](repeating: 0, count: T)
-        for b in 0..<B {
-            for t in 0..<T {
+        var scratch = [S](repeating: 0, count: 2 * T * T)
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            let dp = buffer.baseAddress!, dpDot = dp + T * T  // da and ḋa, then dp and ḋp in place: (T,T) each
+            for b in 0..<B {
                 for h in 0..<NH {
-                    let a = att + ((b * NH + h) * T + t) * T, ad = attDot + ((b * NH + h) * T + t) * T
-                    let d = dout + (b * T + t) * C + h * hs, dd = doutDot + (b * T + t) * C + h * hs
-                    var weighted: S = 0, weightedDot: S = 0
-                    for s in 0...t {
-                        let v = qkv + (b * T + s) * 3 * C + 2 * C + h * hs, vd = qkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
-                        let dvDot = dqkvDot + (b * T + s) * 3 * C + 2 * C + h * hs
-                        var dot: S = 0, dotDot: S = 0
-                        for i in 0..<hs {
-                            dot += d[i] * v[i]
-                            dotDot += dd[i] * v[i] + d[i] * vd[i]
-                            dvDot[i] += ad[s] * d[i] + a[s] * dd[i]
+                    let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
+                    let qd = qkvDot + b * T * 3 * C + h * hs, kd = qd + C, vd = qd + 2 * C
+                    let dqDot = dqkvDot + b * T * 3 * C + h * hs, dkDot = dqDot + C, dvDot = dqDot + 2 * C
+                    let a = att + (b * NH + h) * T * T, ad = attDot + (b * NH + h) * T * T
+                    let d = dout + b * T * C + h * hs, dd = doutDot + b * T * C + h * hs
+                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
+                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, dd, lda: C, v, ldb: 3 * C, beta: 0, dpDot, ldc: T)
+                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, vd, ldb: 3 * C, beta: 1, dpDot, ldc: T)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, ad, lda: T, d, ldb: C, beta: 1, dvDot, ldc: 3 * C)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, dd, ldb: C, beta: 1, dvDot, ldc: 3 * C)
+                    for t in 0..<T {
+                        let (aRow, adRow, row, rowDot) = (a + t * T, ad + t * T, dp + t * T, dpDot + t * T)
+                        let weighted = S.dot(aRow, row, count: t + 1)
+                        let weightedDot = S.dot(adRow, row, count: t + 1) + S.dot(aRow, rowDot, count: t + 1)
+                        for s in 0...t {
+                            let (da, daDot) = (row[s], rowDot[s])
+                            row[s] = aRow[s] * (da - weighted) * scale
+                            rowDot[s] = (adRow[s] * (da - weighted) + aRow[s] * (daDot - weightedDot)) * scale
                         }
-                        da[s] = dot
-                        daDot[s] = dotDot
-                        weighted += a[s] * dot
-                        weightedDot += ad[s] * dot + a[s] * dotDot
+                        for s in (t + 1)..<T { row[s] = 0; rowDot[s] = 0 }
                     }
-                    let q = qkv + (b * T + t) * 3 * C + h * hs, qd = qkvDot + (b * T + t) * 3 * C + h * hs
-                    let dqDot = dqkvDot + (b * T + t) * 3 * C + h * hs
-                    for s in 0...t {
-                        let dp = a[s] * (da[s] - weighted) * scale
-                        let dpDot = (ad[s] * (da[s] - weighted) + a[s] * (daDot[s] - weightedDot)) * scale
-                        let k = qkv + (b * T + s) * 3 * C + C + h * hs, kd = qkvDot + (b * T + s) * 3 * C + C + h * hs
-                        let dkDot = dqkvDot + (b * T + s) * 3 * C + C + h * hs
-                        for i in 0..<hs {
-                            dqDot[i] += dpDot * k[i] + dp * kd[i]
-                            dkDot[i] += dpDot * q[i] + dp * qd[i]
-                        }
-                    }
+                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, k, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
+                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, kd, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, q, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
+                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, qd, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
                 }
             }
         }
