@@ -38,11 +38,7 @@ public struct LossCurve: Sendable, Equatable {
 
     /// The curve a method may see under a data budget: the points with n ≤ `budget`.
     public func truncated(toBudget budget: Double) -> LossCurve {
-        let kept = sizes.prefix { $0 <= budget }.count
-        var curve = self
-        curve.sizes = Array(sizes[..<kept])
-        curve.losses = Array(losses[..<kept])
-        return curve
+        prefix(sizes.prefix { $0 <= budget }.count)
     }
 
     /// The first `count` points.

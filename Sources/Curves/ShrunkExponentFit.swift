@@ -38,10 +38,8 @@ public struct ShrunkExponentFit: Sendable {
         let exponents = lines.map { -$0.slope }
         let degreesOfFreedom = curves.reduce(0) { $0 + $1.count - 2 }
         let residualVariance = degreesOfFreedom > 0 ? lines.reduce(0) { $0 + $1.sumOfSquares } / Double(degreesOfFreedom) : 0
-        let sxx = x.map { xs in
-            let mean = Statistics.mean(xs)
-            return xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        }
+        let centroids = zip(x, y).map { (x: Statistics.mean($0), y: Statistics.mean($1)) }
+        let sxx = zip(x, centroids).map { xs, c in xs.reduce(0) { $0 + ($1 - c.x) * ($1 - c.x) } }
         let variances = sxx.map { residualVariance / $0 }
 
         let m = Double(curves.count)
@@ -60,7 +58,7 @@ public struct ShrunkExponentFit: Sendable {
             let total = tau2 + variances[c]
             let beta = total > 0 ? mean + tau2 / total * (exponents[c] - mean) : exponents[c]
             // log L = ȳ − β (log D − x̄) ⇒ B = exp(ȳ + β x̄).
-            return PowerLaw(b: exp(Statistics.mean(y[c]) + beta * Statistics.mean(x[c])), beta: beta, e: 0, f: 0)
+            return PowerLaw(b: exp(centroids[c].y + beta * centroids[c].x), beta: beta, e: 0, f: 0)
         }
         return ShrunkExponentFit(meanExponent: mean, spread: tau2.squareRoot(), laws: laws)
     }

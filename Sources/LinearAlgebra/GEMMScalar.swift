@@ -30,7 +30,7 @@ extension Double: GEMMScalar {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        cblas_ddot(Int32(count), x, 1, y, 1)
+        BLAS.dot(UnsafeBufferPointer(start: x, count: count), UnsafeBufferPointer(start: y, count: count))
     }
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }

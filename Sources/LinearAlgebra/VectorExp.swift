@@ -28,34 +28,26 @@ extension Double {
     /// max xᵢ over the buffer (−∞ when empty; NaN if any element is NaN).
     /// - Complexity: O(count).
     public static func maximum(_ x: UnsafePointer<Double>, count: Int) -> Double {
-        var m = SIMD8<Double>(repeating: -.infinity), i = 0, nan = false
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self)
+        var m = SIMD8<Double>(repeating: -.infinity), nan = false
+        for i in stride(from: 0, to: count, by: 8) {
+            let v = lanes(x, i, count, padding: -.infinity)
             nan = nan || any(v .!= v)
             m.replace(with: v, where: v .> m)
-            i += 8
         }
-        var result = m.max()
-        while i < count { nan = nan || x[i].isNaN; result = Swift.max(result, x[i]); i += 1 }
-        return nan ? .nan : result
+        return nan ? .nan : m.max()
     }
 
     /// Σᵢ exp(xᵢ − shift) over the buffer, replacing each xᵢ by exp(xᵢ − shift) when `store` is set.
     /// - Complexity: O(count).
     public static func sumOfExponentials(_ x: UnsafeMutablePointer<Double>, count: Int, shift: Double, store: Bool) -> Double {
-        var sum = SIMD8<Double>(repeating: 0), i = 0
-        let s = SIMD8<Double>(repeating: shift)
-        while i + 8 <= count {
-            let e = vectorExp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self) - s)
-            if store { UnsafeMutableRawPointer(x + i).storeBytes(of: e, as: SIMD8<Double>.self) }
+        var sum = SIMD8<Double>(repeating: 0)
+        for i in stride(from: 0, to: count, by: 8) {
+            var e = vectorExp(lanes(x, i, count, padding: 0) - shift)
+            for j in Swift.min(8, count - i)..<8 { e[j] = 0 }  // padding lanes add nothing
+            if store { setLanes(e, x, i, count) }
             sum += e
-            i += 8
         }
-        var tail = SIMD8<Double>(repeating: -.infinity)
-        for j in i..<count { tail[j - i] = x[j] }
-        let e = vectorExp(tail - s).replacing(with: 0, where: tail .== -.infinity)
-        for j in i..<count where store { x[j] = e[j - i] }
-        return sum.sum() + e.sum()
+        return sum.sum()
     }
 
     /// yᵢ = tanh xᵢ over a buffer (y may be x), as sign(x) (1 − e)/(1 + e) with e = exp(−2|x|) from the
@@ -63,18 +55,30 @@ extension Double {
     /// only for |x| < 10⁻³ or so, where tanh x itself is below 10⁻³; GELU needs 1 ± tanh, not tanh).
     /// - Complexity: O(count).
     public static func tanh(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
-        var i = 0
-        while i < count {
-            let width = Swift.min(8, count - i)
-            var v = SIMD8<Double>(repeating: 0)
-            if width == 8 { v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self) } else { for j in 0..<width { v[j] = x[i + j] } }
+        for i in stride(from: 0, to: count, by: 8) {
+            let v = lanes(x, i, count, padding: 0)
             var a = v
             a.replace(with: -v, where: v .< 0)
             let e = vectorExp(-2 * a)
             var t = (1 - e) / (1 + e)
             t.replace(with: -t, where: v .< 0)
-            if width == 8 { UnsafeMutableRawPointer(y + i).storeBytes(of: t, as: SIMD8<Double>.self) } else { for j in 0..<width { y[i + j] = t[j] } }
-            i += 8
+            setLanes(t, y, i, count)
         }
     }
+}
+
+/// x[i ..< min(i + 8, count)] as eight lanes, the lanes past the end set to `padding`.
+@inline(__always)
+private func lanes(_ x: UnsafePointer<Double>, _ i: Int, _ count: Int, padding: Double) -> SIMD8<Double> {
+    if i + 8 <= count { return UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self) }
+    var v = SIMD8<Double>(repeating: padding)
+    for j in 0..<(count - i) { v[j] = x[i + j] }
+    return v
+}
+
+/// y[i ..< min(i + 8, count)] = the first lanes of v.
+@inline(__always)
+private func setLanes(_ v: SIMD8<Double>, _ y: UnsafeMutablePointer<Double>, _ i: Int, _ count: Int) {
+    if i + 8 <= count { UnsafeMutableRawPointer(y + i).storeBytes(of: v, as: SIMD8<Double>.self); return }
+    for j in 0..<(count - i) { y[i + j] = v[j] }
 }

@@ -35,8 +35,9 @@ extension GPT2 {
         let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
         let N = B * T
         func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
-        var kept = GPT2Cotangents<S>(dlogits: [], dlnf: [], dresidual3: [], dresidual2: [], dgelu: [], dfch: [], dln2: [],
-                                     dattY: [], dln1: [], dqkv: [])
+        let perLayer = [[S]](repeating: [], count: keepCotangents ? L : 0)
+        var kept = GPT2Cotangents<S>(dlogits: [], dlnf: [], dresidual3: perLayer, dresidual2: perLayer, dgelu: perLayer, dfch: perLayer,
+                                     dln2: perLayer, dattY: perLayer, dln1: perLayer, dqkv: perLayer)
         weights.withUnsafeBufferPointer { wbuf in
         grad.withUnsafeMutableBufferPointer { gbuf in
             let w = wbuf.baseAddress!, g = gbuf.isEmpty ? nil : gbuf.baseAddress  // an empty buffer's address may be non-nil
@@ -83,9 +84,8 @@ extension GPT2 {
                 GPT2Layers.layerNormBackward(dinp: &dinput, dw: d("\(h).ln_1.weight"), db: d("\(h).ln_1.bias"), dout: dln1,
                                              inp: input, w: p("\(h).ln_1.weight"), mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], N: N, C: C)
                 if keepCotangents {
-                    // Stored from the last layer down; reversed below.
-                    kept.dresidual3.append(dx); kept.dresidual2.append(dresidual2); kept.dgelu.append(dgelu); kept.dfch.append(dfch)
-                    kept.dln2.append(dln2); kept.dattY.append(dattY); kept.dqkv.append(dqkv); kept.dln1.append(dln1)
+                    (kept.dresidual3[l], kept.dresidual2[l], kept.dgelu[l], kept.dfch[l]) = (dx, dresidual2, dgelu, dfch)
+                    (kept.dln2[l], kept.dattY[l], kept.dqkv[l], kept.dln1[l]) = (dln2, dattY, dqkv, dln1)
                 }
                 dx = dinput
             }
@@ -94,11 +94,7 @@ extension GPT2 {
             }
         }
         }
-        guard keepCotangents else { return nil }
-        for path in [\GPT2Cotangents<S>.dresidual3, \.dresidual2, \.dgelu, \.dfch, \.dln2, \.dattY, \.dqkv, \.dln1] {
-            kept[keyPath: path].reverse()
-        }
-        return kept
+        return keepCotangents ? kept : nil
     }
 
     /// The tangent of the backward pass along v: accumulates H v = ∂/∂ε ∇L(θ + ε v) into `hvp`, from

@@ -74,16 +74,18 @@ public enum BenchmarkReport {
             let verdict = lensAverage > atsAverage ? "beats AtS by" : "falls short of AtS by"
             text += "**\(dataset)**: lensllm averages \(Markdown.percent(lensAverage)) PearCorr and \(verdict) "
                 + "\(Markdown.percent(abs(lensAverage - atsAverage))) points (AtS \(Markdown.percent(atsAverage)))."
-            // Each design alone, scored like the methods.
-            let alone = LensLLMSelection.Design.allCases.map { design in
-                (design, average(lens.map { e in Statistics.pearson(e.selection.lensllm?.targetLosses[design] ?? [], e.truth) * 100 }))
-            }
-            text += " Either design alone: " + alone.map { "\($0.0.rawValue) \(Markdown.percent($0.1))" }.joined(separator: ", ") + ".\n\n"
+            // Each design alone, scored like the methods: PearCorr per budget, in `Design.allCases` order.
+            let designs = LensLLMSelection.Design.allCases
+            let alone = lens.map { e in designs.map { Statistics.pearson(e.selection.lensllm?.targetLosses[$0] ?? [], e.truth) * 100 } }
+            text += " Either design alone: " + designs.indices.map { d in
+                "\(designs[d].rawValue) \(Markdown.percent(average(alone.map { $0[d] })))"
+            }.joined(separator: ", ") + ".\n\n"
             text += Markdown.table(
                 ["budget", "power-phase points (median)", "held-back error: shared / shrunk", "design",
                  "median log(predicted/true): lensllm / AtS", "median abs: lensllm / AtS", "lensllm closer on",
                  "PearCorr: shared / shrunk / lensllm / AtS"],
-                zip(lens, ats).map { l, a in
+                lens.indices.map { i in
+                    let (l, a) = (lens[i], ats[i])
                     let power = zip(l.visiblePoints, l.selection.transitions).map { Double($0 - (($1 ?? -1) + 1)) }
                     func errors(_ e: BenchmarkEntry) -> [Double] { zip(e.selection.scores, e.truth).map { log($0 / $1) } }
                     let (le, ae) = (errors(l), errors(a))
@@ -92,15 +94,12 @@ public enum BenchmarkReport {
                     let heldBack = result?.validation.map {
                         "\(Markdown.number($0.sharedExponent, digits: 3)) / \(Markdown.number($0.shrunkExponents, digits: 3))"
                     } ?? "none (power phases too short)"
-                    let designs = LensLLMSelection.Design.allCases.map { d in
-                        Markdown.percent(Statistics.pearson(result?.targetLosses[d] ?? [], l.truth) * 100)
-                    }
                     return [p.ratioLabel(l.budget), Markdown.number(Statistics.median(power), digits: 2), heldBack,
                             result?.design.rawValue ?? "-",
                             "\(Markdown.number(Statistics.median(le), digits: 3)) / \(Markdown.number(Statistics.median(ae), digits: 3))",
                             "\(Markdown.number(Statistics.median(le.map(abs)), digits: 3)) / \(Markdown.number(Statistics.median(ae.map(abs)), digits: 3))",
                             "\(closer) of \(le.count)",
-                            (designs + [Markdown.percent(l.metrics.pearson), Markdown.percent(a.metrics.pearson)]).joined(separator: " / ")]
+                            (alone[i] + [l.metrics.pearson, a.metrics.pearson]).map(Markdown.percent).joined(separator: " / ")]
                 })
             text += "\n"
         }

@@ -46,10 +46,13 @@ struct HVPBench: ParsableCommand {
         // Rounds of all four, each timed once per round and the best kept: interleaving spreads this
         // machine's slow drifts (shared cores) over all four instead of loading them on one.
         var lossTime = Double.infinity, gradientTime = lossTime, hvpTime = lossTime, dgemmTime = lossTime, repeatedTime = lossTime, linearisationTime = lossTime
-        func time(_ best: inout Double, _ body: () -> Void) {
+        /// Runs `body`, keeps the best time in `best`, and returns what `body` made.
+        @discardableResult
+        func time<Result>(_ best: inout Double, _ body: () -> Result) -> Result {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            let result = body()
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            return result
         }
         for _ in 0..<max(1, repeats) {
             time(&lossTime) { _ = model.loss(tokens) }
@@ -57,9 +60,8 @@ struct HVPBench: ParsableCommand {
             time(&hvpTime) { _ = model.hessianVectorProduct(tokens, direction: direction) }
             // As the Hessian engine applies H: the forward and backward passes on the batch are kept
             // (and built before the clock starts), and each product runs the two tangent passes.
-            var point: GPT2Linearisation<Double>?
-            time(&linearisationTime) { point = GPT2Linearisation(model, batch: tokens) }
-            time(&repeatedTime) { _ = point!.hessianVectorProduct(direction) }
+            let point = time(&linearisationTime) { GPT2Linearisation(model, batch: tokens) }
+            time(&repeatedTime) { _ = point.hessianVectorProduct(direction) }
             time(&dgemmTime) { dgemms() }
         }
         print("GPT-2 n_layer \(layers), n_embd \(channels), n_head \(heads), context \(context), vocab \(vocabulary), batch \(batch), Float64, \(parameters.count) parameters (best of \(repeats))")
