@@ -27,6 +27,8 @@ public struct QuadraticForm: Sendable {
     public var interval: ClosedRange<Double>
     /// vᵀ H v, exact from the first Lanczos step (‖v‖² α₁).
     public var raw: Double
+    /// ‖v‖.
+    public var vectorNorm: Double
     public var steps: Int
     public var applications: Int
     /// β_k: the size of the coupling between the Krylov space and its complement.
@@ -34,6 +36,11 @@ public struct QuadraticForm: Sendable {
 }
 
 public enum GaussQuadrature {
+    /// The round-off allowance, in units of k ε ‖T_k‖ ‖v‖²: the Ritz values and weights of a
+    /// fully reorthogonalised run are accurate to a small multiple of k ε ‖T_k‖ (dstev is backward
+    /// stable; Gram–Schmidt twice keeps Q_k orthonormal to O(ε)); 64 covers that multiple with room.
+    public static let roundOffFactor = 64.0
+
     /// Estimates vᵀ f(H) v by k steps of Lanczos started at v:
     ///
     ///     vᵀ f(H) v ≈ ‖v‖² e₁ᵀ f(T_k) e₁ = ‖v‖² Σⱼ (e₁ᵀ sⱼ)² f(θⱼ)
@@ -54,7 +61,7 @@ public enum GaussQuadrature {
     ///     |vᵀ |H| v − vᵀ |H₀| v| ≤ ‖v‖² ‖|H| − |H₀|‖₂ ≤ 2 β_k ‖v‖².
     ///
     /// H⁺ = (H + |H|) / 2 and vᵀ H v = vᵀ H₀ v (exact: ‖v‖² α₁), so |vᵀ H⁺ v − estimate| ≤ β_k ‖v‖².
-    /// The interval is that, widened by a round-off allowance of 64 k ε ‖T_k‖ ‖v‖², and intersected
+    /// The interval is that, widened by a round-off allowance of 64 k ε ‖T_k‖ ‖v‖² (`roundOffFactor`), and intersected
     /// with the elementary bounds
     ///
     ///     max(vᵀHv, 0) ≤ vᵀH⁺v ≤ (vᵀHv + ‖v‖ ‖Hv‖) / 2,     |vᵀHv| ≤ vᵀ|H|v ≤ ‖v‖ ‖Hv‖,
@@ -71,7 +78,7 @@ public enum GaussQuadrature {
         precondition(k >= 1)
         let norm2 = v.reduce(0) { $0 + $1 * $1 }
         guard norm2 > 0 else {
-            return QuadraticForm(estimate: 0, interval: 0...0, raw: 0, steps: 0, applications: 0, residualNorm: 0)
+            return QuadraticForm(estimate: 0, interval: 0...0, raw: 0, vectorNorm: 0, steps: 0, applications: 0, residualNorm: 0)
         }
         var lanczos = LanczosProcess(op, start: v, precision: precision, capacity: k)
         while lanczos.steps < k, lanczos.step() {}
@@ -83,7 +90,7 @@ public enum GaussQuadrature {
         let hvNorm = (norm2 * (lanczos.alpha[0] * lanczos.alpha[0] + beta1 * beta1)).squareRoot()
         let vNorm = norm2.squareRoot()
         let tNorm = zip(lanczos.alpha, [0] + lanczos.beta).map { abs($0) + 2 * $1 }.max() ?? 0
-        let roundOff = 64 * Double(lanczos.steps) * Double.ulpOfOne * tNorm * norm2
+        let roundOff = roundOffFactor * Double(lanczos.steps) * Double.ulpOfOne * tNorm * norm2
 
         let interval: ClosedRange<Double>
         switch f {
@@ -101,7 +108,7 @@ public enum GaussQuadrature {
         // The value lies in the interval, so projecting the estimate onto it can only bring it closer
         // (it matters at round-off: with T ⪰ 0 the estimate equals vᵀHv and may fall an ulp below it).
         let projected = min(max(estimate, interval.lowerBound), interval.upperBound)
-        return QuadraticForm(estimate: f == .identity ? raw : projected, interval: interval, raw: raw,
+        return QuadraticForm(estimate: f == .identity ? raw : projected, interval: interval, raw: raw, vectorNorm: vNorm,
                              steps: lanczos.steps, applications: lanczos.applications, residualNorm: lanczos.residualNorm)
     }
 }

@@ -35,11 +35,19 @@ struct KrylovBasis {
         count += 1
     }
 
-    /// Row i as Float64.
-    func row(_ i: Int) -> [Double] {
+    /// w ← w − c qᵢ.
+    /// - Complexity: O(n).
+    func subtract(row i: Int, times c: Double, from w: inout [Double]) {
+        let base = i * dimension
         switch precision {
-        case .double: return Array(doubles[(i * dimension)..<((i + 1) * dimension)])
-        case .single: return singles[(i * dimension)..<((i + 1) * dimension)].map { Double($0) }
+        case .double:
+            doubles.withUnsafeBufferPointer { v in w.withUnsafeMutableBufferPointer { w in
+                for t in 0..<dimension { w[t] -= c * v[base + t] }
+            } }
+        case .single:
+            singles.withUnsafeBufferPointer { v in w.withUnsafeMutableBufferPointer { w in
+                for t in 0..<dimension { w[t] -= c * Double(v[base + t]) }
+            } }
         }
     }
 

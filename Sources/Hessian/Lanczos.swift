@@ -9,7 +9,7 @@ import LinearAlgebra
 /// the whole basis twice (classical Gram–Schmidt, "twice is enough"), so Q_k stays orthonormal to
 /// working precision and the Ritz values carry no spurious copies.
 ///
-/// On breakdown (β_j ≤ 1e-12 ‖T_j‖: the Krylov space of v is invariant under H) the run either stops
+/// On breakdown (β_j ≤ 1e-12 ‖T_j‖, `breakdownTolerance`: the Krylov space of v is invariant under H) the run either stops
 /// (quadrature: vᵀ f(H) v is then exact) or, when `restartOnBreakdown`, continues from a seeded
 /// random vector orthogonalised against the basis with β_j = 0, which lets it find every copy of a
 /// repeated eigenvalue and the whole spectrum at k = n.
@@ -24,8 +24,6 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     public private(set) var beta: [Double] = []
     /// β_j, the norm of the residual that would start the next step (0 when the space is invariant).
     public private(set) var residualNorm: Double = 0
-    /// ‖v‖.
-    public let startNorm: Double
     public private(set) var applications = 0
     /// Steps after which the run restarted.
     public private(set) var restarts: [Int] = []
@@ -33,8 +31,16 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     public private(set) var exhausted = false
 
     var basis: KrylovBasis
-    private var next: [Double]?
+    /// q_{j+1}, the unit vector the next step appends and applies H to (stale once exhausted).
+    private var next: [Double]
+    /// H q_j as the step orthogonalises it into β_j q_{j+1}: one buffer for every step.
+    private var work: [Double]
     private var rng: SeededGenerator
+
+    /// β_j ≤ `breakdownTolerance` ‖T_j‖ means the Krylov space is invariant to working precision:
+    /// after two Gram–Schmidt passes the residual is round-off, a few ε ‖H‖ √j, far below 1e-12 ‖H‖
+    /// for any k a run can afford, while a genuine new direction keeps β_j well above it.
+    public static var breakdownTolerance: Double { 1e-12 }
 
     /// The bytes a run of `steps` steps on an operator of `dimension` will hold for its basis.
     public static func memoryBytes(dimension: Int, steps: Int, precision: BasisPrecision) -> Int {
@@ -49,66 +55,65 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
         self.restartOnBreakdown = restartOnBreakdown
         let norm = v.withUnsafeBufferPointer { BLAS.norm($0) }
         precondition(norm > 0 && norm.isFinite, "the start vector must be nonzero and finite")
-        startNorm = norm
         basis = KrylovBasis(dimension: op.dimension, precision: precision, capacity: capacity)
         next = v.map { $0 / norm }
+        work = [Double](repeating: 0, count: op.dimension)
         rng = SeededGenerator(seed: seed)
     }
 
     public var steps: Int { alpha.count }
 
     /// Takes one Lanczos step; returns false (and does nothing) when the run is exhausted.
+    /// - Complexity: one application of H into a kept buffer, two Gram–Schmidt passes O(j n); no
+    ///   allocation beyond the basis's growth.
     @discardableResult
     public mutating func step() -> Bool {
-        guard !exhausted, let q = next else { return false }
-        basis.append(q)
+        guard !exhausted else { return false }
+        basis.append(next)
         let j = basis.count - 1
-        var w = [Double](repeating: 0, count: op.dimension)
-        q.withUnsafeBufferPointer { q in w.withUnsafeMutableBufferPointer { op.apply(q, into: $0) } }
+        let op = self.op
+        next.withUnsafeBufferPointer { q in work.withUnsafeMutableBufferPointer { op.apply(q, into: $0) } }
         applications += 1
-        let a = dot(q, w)
+        let a = dot(next, work)
         alpha.append(a)
-        for t in 0..<w.count { w[t] -= a * q[t] }
-        if j > 0 {
-            let previous = basis.row(j - 1), b = beta[j - 1]
-            for t in 0..<w.count { w[t] -= b * previous[t] }
-        }
-        basis.orthogonalize(&w)
-        basis.orthogonalize(&w)
-        let b = w.withUnsafeBufferPointer { BLAS.norm($0) }
+        for t in 0..<work.count { work[t] -= a * next[t] }
+        if j > 0 { basis.subtract(row: j - 1, times: beta[j - 1], from: &work) }
+        basis.orthogonalize(&work)
+        basis.orthogonalize(&work)
+        let b = work.withUnsafeBufferPointer { BLAS.norm($0) }
         let scale = zip(alpha, [0] + beta).map { abs($0) + $1 }.max()! + b
         if basis.count == op.dimension {
             residualNorm = b
-            next = nil
             exhausted = true
-        } else if b <= 1e-12 * scale {
+        } else if b <= Self.breakdownTolerance * scale {
+            residualNorm = 0
             if restartOnBreakdown, let fresh = freshDirection() {
                 beta.append(0)
                 restarts.append(j + 1)
-                residualNorm = 0
                 next = fresh
             } else {
-                residualNorm = 0
-                next = nil
                 exhausted = true
             }
         } else {
             residualNorm = b
-            next = w.map { $0 / b }
+            for t in 0..<work.count { next[t] = work[t] / b }
             // β_j joins T when the next step is taken; until then it is the residual norm.
             beta.append(b)
         }
         return true
     }
 
-    /// A seeded random unit vector orthogonal to the basis, or nil if none is left numerically.
+    /// A seeded random unit vector orthogonal to the basis, or nil if none is left numerically:
+    /// a Gaussian vector has norm about √n, and when no more than 1e-8 of it survives two projections
+    /// the basis spans ℝⁿ to working precision (what survives is round-off of the projections).
     private mutating func freshDirection() -> [Double]? {
+        let survivalTolerance = 1e-8
         for _ in 0..<3 {
             var r = (0..<op.dimension).map { _ in rng.normal() }
             basis.orthogonalize(&r)
             basis.orthogonalize(&r)
             let n = r.withUnsafeBufferPointer { BLAS.norm($0) }
-            if n > 1e-8 * Double(op.dimension).squareRoot() { return r.map { $0 / n } }
+            if n > survivalTolerance * Double(op.dimension).squareRoot() { return r.map { $0 / n } }
         }
         return nil
     }

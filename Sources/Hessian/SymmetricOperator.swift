@@ -28,9 +28,6 @@ extension SymmetricOperator {
         x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { apply(xs, into: $0) } }
         return y
     }
-
-    /// The block named `name`, or nil.
-    public func block(named name: String) -> ParameterBlock? { blocks.first { $0.name == name } }
 }
 
 /// Counts the applications of the operator it wraps: what Lanczos, power iteration and the

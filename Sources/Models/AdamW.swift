@@ -46,9 +46,4 @@ extension GPT2 {
         }
         return losses
     }
-
-    /// The weights as Float64 parameters, for saving.
-    public func parameters() -> GPT2Parameters {
-        GPT2Parameters(config: config, values: weights.map { Double($0) })
-    }
 }

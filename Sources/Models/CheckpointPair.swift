@@ -5,7 +5,15 @@ import Hessian
 public struct CheckpointPair: Sendable {
     public let pretrained: GPT2Parameters
     public let finetuned: GPT2Parameters
+    /// v = fine-tuned − pretrained, in `GPT2Layout` order.
     public let direction: [Double]
+
+    /// The pair of two checkpoints of one architecture (`load` checks that for files).
+    public init(pretrained: GPT2Parameters, finetuned: GPT2Parameters) {
+        precondition(pretrained.config == finetuned.config, "a checkpoint pair needs one architecture")
+        (self.pretrained, self.finetuned) = (pretrained, finetuned)
+        direction = zip(finetuned.values, pretrained.values).map { $0 - $1 }
+    }
 
     /// Loads both directories; errors name the file and the first tensor that differs in shape.
     public static func load(pretrained: String, finetuned: String) throws(ModelFileError) -> CheckpointPair {
@@ -14,11 +22,11 @@ public struct CheckpointPair: Sendable {
         guard p.config == f.config else {
             throw ModelFileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f.config) vs \(p.config)")
         }
-        return CheckpointPair(pretrained: p, finetuned: f, direction: zip(f.values, p.values).map { $0 - $1 })
+        return CheckpointPair(pretrained: p, finetuned: f)
     }
 }
 
-/// What `lens hessian` reports for one block b of a checkpoint pair.
+/// The curvature of a fine-tuning step on one block b of a checkpoint pair.
 public struct BlockCurvature: Sendable {
     public var block: ParameterBlock
     /// ‖v_b‖.
@@ -32,6 +40,13 @@ public struct BlockCurvature: Sendable {
     /// HVPs spent on this block.
     public var applications: Int
 
+    /// Relative Ritz residual at which a top eigenvalue counts as converged: 1e-8 gives eigenvalues
+    /// to about 1e-8 relative, beyond what a report prints, well before Lanczos loses orthogonality.
+    public static let eigenvalueTolerance = 1e-8
+    /// Steps between convergence checks of the eigenvalue run: each check is an O(k³) tridiagonal
+    /// eigensolve, negligible against an HVP, but there is no need to do it every step.
+    public static let convergenceCheckInterval = 5
+
     /// - Parameter steps: Lanczos steps for the quadrature (it stops earlier on an invariant space).
     /// - Parameter eigenvalues: how many top eigenvalues, by Lanczos from a seeded start.
     /// - Complexity: about `steps` + the eigen-run's HVPs.
@@ -39,11 +54,33 @@ public struct BlockCurvature: Sendable {
                                                             steps: Int, eigenvalues: Int, seed: UInt64) -> BlockCurvature {
         let restricted = BlockRestriction(op, block: block)
         let vb = Array(v[block.range])
-        let norm = vb.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let form = GaussQuadrature.quadraticForm(restricted, vector: vb, function: .positivePart, steps: min(steps, restricted.dimension))
-        let top = ExtremeEigenpairs.compute(restricted, count: min(eigenvalues, restricted.dimension), tolerance: 1e-8,
-                                            maxSteps: min(steps, restricted.dimension), seed: seed, checkEvery: 5)
-        return BlockCurvature(block: block, directionNorm: norm, raw: form.raw, truncated: form, top: top,
+        let top = ExtremeEigenpairs.compute(restricted, count: min(eigenvalues, restricted.dimension), tolerance: eigenvalueTolerance,
+                                            maxSteps: min(steps, restricted.dimension), seed: seed, checkEvery: convergenceCheckInterval)
+        return BlockCurvature(block: block, directionNorm: form.vectorNorm, raw: form.raw, truncated: form, top: top,
                               applications: form.applications + top.applications)
+    }
+}
+
+/// What `lens hessian` reports about a checkpoint pair on a batch: the fine-tuned model's loss and
+/// gradient there, and the curvature of the fine-tuning step on every block.
+public struct PairCurvature: Sendable {
+    /// The mean loss of the fine-tuned model on the batch.
+    public var loss: Double
+    public var sequences: Int
+    public var sequenceLength: Int
+    /// ‖∂L/∂θ‖ per tensor, by Hugging Face name.
+    public var gradientNorms: [(name: String, norm: Double)]
+    public var blocks: [BlockCurvature]
+
+    /// - Complexity: a gradient, a linearisation, and per block about `steps` + the eigen-run's HVPs.
+    public static func analyse(_ pair: CheckpointPair, batch: TokenBatch, steps: Int, eigenvalues: Int, seed: UInt64) -> PairCurvature {
+        let op = GPT2HessianOperator(parameters: pair.finetuned, batch: batch)
+        let (loss, gradient) = op.model.gradient(batch)
+        let blocks = op.blocks.map {
+            BlockCurvature.analyse(op, block: $0, direction: pair.direction, steps: steps, eigenvalues: eigenvalues, seed: seed)
+        }
+        return PairCurvature(loss: loss.mean, sequences: batch.batch, sequenceLength: batch.length,
+                             gradientNorms: pair.finetuned.tensorNorms(gradient), blocks: blocks)
     }
 }

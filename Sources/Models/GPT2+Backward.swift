@@ -1,172 +1,168 @@
 import LinearAlgebra
 
-/// The cotangents of a backward pass, ∂(mean loss)/∂ of each cached activation (per layer l; shapes as
-/// in `GPT2Activations`), kept for the tangent backward pass: they depend on the weights and the
-/// batch, not on the direction of a Hessian-vector product.
-struct GPT2Cotangents<S: GEMMScalar>: Sendable {
-    var dlogits: [S]                            // (N,V)
-    var dlnf: [S]                               // (N,C)
-    var dresidual3, dresidual2: [[S]]           // (N,C): into each layer's output, and into residual2
-    var dgelu, dfch: [[S]]                      // (N,4C)
-    var dln2, dattY, dln1: [[S]]                // (N,C)
-    var dqkv: [[S]]                             // (N,3C)
+/// The cotangents ∂(mean loss)/∂ of one layer's activations (N = B·T). Kept per layer for the
+/// tangent backward pass, since they depend on the weights and the batch, not on the direction of a
+/// Hessian-vector product; the same struct holds their tangents in `GPT2HVPWorkspace`.
+struct GPT2LayerCotangents<S: GEMMScalar> {
+    let dresidual3, dresidual2: UnsafeMutablePointer<S>          // (N,C): into the layer's output, and into residual2
+    let dgelu, dfch: UnsafeMutablePointer<S>                     // (N,4C)
+    let dln2, dattY, dln1: UnsafeMutablePointer<S>               // (N,C)
+    let dqkv: UnsafeMutablePointer<S>                            // (N,3C)
+
+    init(_ storage: TensorStorage<S>, _ d: GPT2Dimensions) {
+        let (N, C) = (d.N, d.C)
+        (dresidual3, dresidual2) = (storage.take(N * C), storage.take(N * C))
+        (dgelu, dfch) = (storage.take(N * 4 * C), storage.take(N * 4 * C))
+        (dln2, dattY, dln1) = (storage.take(N * C), storage.take(N * C), storage.take(N * C))
+        dqkv = storage.take(N * 3 * C)
+    }
+}
+
+/// The cotangents of a backward pass (in the storage of the activations it ran on).
+struct GPT2Cotangents<S: GEMMScalar> {
+    let dlogits: UnsafeMutablePointer<S>                         // (N,V): the activations' probabilities, transformed
+    let dlnf: UnsafeMutablePointer<S>                            // (N,C)
+    /// One set per layer when kept; otherwise a single set the pass reused from layer to layer.
+    let layers: [GPT2LayerCotangents<S>]
+    let dencoded: UnsafeMutablePointer<S>                        // (N,C)
 }
 
 extension GPT2 {
     /// The mean loss on a batch and its gradient with respect to every parameter, in
-    /// `GPT2Parameters` layout.
+    /// `GPT2Layout` order.
     /// - Complexity: about three forward passes' worth of matrix products.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public func gradient(_ batch: TokenBatch) -> (loss: GPT2Loss<S>, gradient: [S]) {
-        var (loss, a) = forward(batch)
+        let (loss, a) = forward(batch)
         var grad = [S](repeating: 0, count: weights.count)
-        _ = backward(batch, &a, grad: &grad, keepCotangents: false)
+        grad.withUnsafeMutableBufferPointer { _ = backward(batch, a, gradient: $0.baseAddress!, keepCotangents: false) }
         return (loss, grad)
     }
 
-    /// The backward pass from the caches of a forward pass: accumulates ∂(mean loss)/∂θ into `grad`
-    /// and, when asked, returns the cotangents for `tangentBackward`. An empty `grad` asks for the
-    /// cotangents alone: no parameter gradient is formed, which saves one vocabulary-sized product and
-    /// a third of each block's. The (N, V) probabilities of `a` are consumed (they become dlogits).
+    /// The backward pass from the caches of a forward pass: each layer's backward call in turn, in
+    /// reverse, accumulating ∂(mean loss)/∂θ into `gradient` (zeroed by the caller, in layout order).
+    /// A nil gradient asks for the cotangents alone: no parameter gradient is formed, which saves one
+    /// vocabulary-sized product and a third of each layer's. The (N, V) probabilities of `a` become
+    /// dlogits in place; the cotangents are taken from `a.storage`, one set per layer when
+    /// `keepCotangents` (for `tangentBackward`), one set reused otherwise.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func backward(_ batch: TokenBatch, _ a: inout GPT2Activations<S>, grad: inout [S], keepCotangents: Bool) -> GPT2Cotangents<S>? {
-        let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
-        let N = B * T
-        func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
-        let perLayer = [[S]](repeating: [], count: keepCotangents ? L : 0)
-        var kept = GPT2Cotangents<S>(dlogits: [], dlnf: [], dresidual3: perLayer, dresidual2: perLayer, dgelu: perLayer, dfch: perLayer,
-                                     dln2: perLayer, dattY: perLayer, dln1: perLayer, dqkv: perLayer)
-        weights.withUnsafeBufferPointer { wbuf in
-        grad.withUnsafeMutableBufferPointer { gbuf in
-            let w = wbuf.baseAddress!, g = gbuf.isEmpty ? nil : gbuf.baseAddress  // an empty buffer's address may be non-nil
-            func p(_ name: String) -> UnsafePointer<S> { w + range(name).lowerBound }
-            /// The parameter gradient's slice, nil when no gradient is wanted.
-            func d(_ name: String) -> UnsafeMutablePointer<S>? { g.map { $0 + range(name).lowerBound } }
+    func backward(_ batch: TokenBatch, _ a: GPT2Activations<S>, gradient: UnsafeMutablePointer<S>?,
+                  keepCotangents: Bool) -> GPT2Cotangents<S> {
+        let d = GPT2Dimensions(config, batch)
+        let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
+        guard let dlogits = a.probs else { preconditionFailure("the backward pass needs a forward pass that kept its probabilities") }
+        let storage = a.storage
+        let layers = (0..<(keepCotangents ? L : Swift.min(L, 1))).map { _ in GPT2LayerCotangents(storage, d) }
+        func cotangents(_ l: Int) -> GPT2LayerCotangents<S> { layers[keepCotangents ? l : 0] }
+        let dlnf = storage.take(N * C), dencoded = storage.take(N * C)
+        let scratch = storage.take(T * T)  // attention's (T,T) per head
+        weights.withUnsafeBufferPointer { buffer in
+            let p = layout.tensors(in: buffer.baseAddress!)
+            let g = gradient.map { layout.tensors(in: $0) }
 
-            var dlogits: [S] = []
-            swap(&dlogits, &a.probs)
-            GPT2Layers.softmaxCrossEntropyBackward(probsToDlogits: &dlogits, targets: batch.targets, dloss: 1 / S(B * (T - 1)), N: N, V: V)
+            GPT2Layers.softmaxCrossEntropyBackward(probsToDlogits: dlogits, targets: batch.targets, dloss: 1 / S(B * (T - 1)), N: N, V: V)
             // logits = lnf · wteᵀ: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf.
-            var dlnf = zeros(N * C)
-            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnf, ldc: C)
-            if let dwte = d("wte.weight") {
-                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, a.lnf, ldb: C, beta: 1, dwte, ldc: C)
+            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogits, lda: V, p.wte, ldb: C, beta: 0, dlnf, ldc: C)
+            if let g {
+                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogits, lda: V, a.lnf, ldb: C, beta: 1, g.wte, ldc: C)
             }
-            var dx = zeros(N * C)
-            let last = L > 0 ? a.residual3[L - 1] : a.encoded
-            GPT2Layers.layerNormBackward(dinp: &dx, dw: d("ln_f.weight"), db: d("ln_f.bias"), dout: dlnf, inp: last,
-                                         w: p("ln_f.weight"), mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
-            if keepCotangents { kept.dlogits = dlogits; kept.dlnf = dlnf }
-
+            let top = L > 0 ? cotangents(L - 1).dresidual3 : dencoded
+            GPT2Layers.layerNormBackward(dinp: top, dw: g?.lnfw, db: g?.lnfb, dout: dlnf, inp: a.output, w: p.lnfw,
+                                         mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
             for l in stride(from: L - 1, through: 0, by: -1) {
-                let h = "h.\(l)"
-                let input = l > 0 ? a.residual3[l - 1] : a.encoded
-                // residual3 = residual2 + fcProj: both receive dx.
-                var dresidual2 = dx
-                var dgelu = zeros(N * 4 * C), dfch = zeros(N * 4 * C), dln2 = zeros(N * C)
-                GPT2Layers.matmulBackward(dinp: &dgelu, dw: d("\(h).mlp.c_proj.weight"), dbias: d("\(h).mlp.c_proj.bias"),
-                                          dout: dx, inp: a.fchGelu[l], w: p("\(h).mlp.c_proj.weight"), N: N, C: 4 * C, OC: C)
-                GPT2Layers.geluBackward(dinp: &dfch, dout: dgelu, inp: a.fch[l], tanh: a.fchTanh[l], count: N * 4 * C)
-                GPT2Layers.matmulBackward(dinp: &dln2, dw: d("\(h).mlp.c_fc.weight"), dbias: d("\(h).mlp.c_fc.bias"),
-                                          dout: dfch, inp: a.ln2[l], w: p("\(h).mlp.c_fc.weight"), N: N, C: C, OC: 4 * C)
-                GPT2Layers.layerNormBackward(dinp: &dresidual2, dw: d("\(h).ln_2.weight"), db: d("\(h).ln_2.bias"), dout: dln2,
-                                             inp: a.residual2[l], w: p("\(h).ln_2.weight"), mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], N: N, C: C)
+                let (w, x, o, c, dw) = (p.layers[l], a.input(l), a.layers[l], cotangents(l), g?.layers[l])
+                // Where the layer's input gradient goes: the previous layer's dresidual3 (the buffer this
+                // layer's own dresidual3 is, when one set is reused: it has been read by then).
+                let dinput = l > 0 ? cotangents(l - 1).dresidual3 : dencoded
+                // residual3 = residual2 + fcProj: both receive dresidual3.
+                c.dresidual2.update(from: c.dresidual3, count: N * C)
+                for (buffer, count) in [(c.dgelu, N * 4 * C), (c.dfch, N * 4 * C), (c.dln2, N * C)] { buffer.update(repeating: 0, count: count) }
+                GPT2Layers.matmulBackward(dinp: c.dgelu, dw: dw?.fcprojw, dbias: dw?.fcprojb, dout: c.dresidual3, inp: o.fchGelu,
+                                          w: w.fcprojw, N: N, C: 4 * C, OC: C)
+                GPT2Layers.geluBackward(dinp: c.dfch, dout: c.dgelu, inp: o.fch, tanh: o.fchTanh, count: N * 4 * C)
+                GPT2Layers.matmulBackward(dinp: c.dln2, dw: dw?.fcw, dbias: dw?.fcb, dout: c.dfch, inp: o.ln2, w: w.fcw, N: N, C: C, OC: 4 * C)
+                GPT2Layers.layerNormBackward(dinp: c.dresidual2, dw: dw?.ln2w, db: dw?.ln2b, dout: c.dln2, inp: o.residual2, w: w.ln2w,
+                                             mean: o.ln2Mean, rstd: o.ln2Rstd, N: N, C: C)
                 // residual2 = input + attProj: both receive dresidual2.
-                var dinput = dresidual2
-                var dattY = zeros(N * C), dqkv = zeros(N * 3 * C), dln1 = zeros(N * C)
-                GPT2Layers.matmulBackward(dinp: &dattY, dw: d("\(h).attn.c_proj.weight"), dbias: d("\(h).attn.c_proj.bias"),
-                                          dout: dresidual2, inp: a.attY[l], w: p("\(h).attn.c_proj.weight"), N: N, C: C, OC: C)
-                GPT2Layers.attentionBackward(dqkv: &dqkv, dout: dattY, qkv: a.qkv[l], att: a.att[l], B: B, T: T, C: C, NH: NH)
-                GPT2Layers.matmulBackward(dinp: &dln1, dw: d("\(h).attn.c_attn.weight"), dbias: d("\(h).attn.c_attn.bias"),
-                                          dout: dqkv, inp: a.ln1[l], w: p("\(h).attn.c_attn.weight"), N: N, C: C, OC: 3 * C)
-                GPT2Layers.layerNormBackward(dinp: &dinput, dw: d("\(h).ln_1.weight"), db: d("\(h).ln_1.bias"), dout: dln1,
-                                             inp: input, w: p("\(h).ln_1.weight"), mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], N: N, C: C)
-                if keepCotangents {
-                    (kept.dresidual3[l], kept.dresidual2[l], kept.dgelu[l], kept.dfch[l]) = (dx, dresidual2, dgelu, dfch)
-                    (kept.dln2[l], kept.dattY[l], kept.dqkv[l], kept.dln1[l]) = (dln2, dattY, dqkv, dln1)
-                }
-                dx = dinput
+                dinput.update(from: c.dresidual2, count: N * C)
+                for (buffer, count) in [(c.dattY, N * C), (c.dqkv, N * 3 * C), (c.dln1, N * C)] { buffer.update(repeating: 0, count: count) }
+                GPT2Layers.matmulBackward(dinp: c.dattY, dw: dw?.attprojw, dbias: dw?.attprojb, dout: c.dresidual2, inp: o.attY,
+                                          w: w.attprojw, N: N, C: C, OC: C)
+                GPT2Layers.attentionBackward(dqkv: c.dqkv, dout: c.dattY, qkv: o.qkv, att: o.att, scratch: scratch, B: B, T: T, C: C, NH: NH)
+                GPT2Layers.matmulBackward(dinp: c.dln1, dw: dw?.qkvw, dbias: dw?.qkvb, dout: c.dqkv, inp: o.ln1, w: w.qkvw, N: N, C: C, OC: 3 * C)
+                GPT2Layers.layerNormBackward(dinp: dinput, dw: dw?.ln1w, db: dw?.ln1b, dout: c.dln1, inp: x, w: w.ln1w,
+                                             mean: o.ln1Mean, rstd: o.ln1Rstd, N: N, C: C)
             }
-            if let dwte = d("wte.weight"), let dwpe = d("wpe.weight") {
-                GPT2Layers.encoderBackward(dwte: dwte, dwpe: dwpe, dout: dx, tokens: batch.tokens, B: B, T: T, C: C)
+            if let g {
+                GPT2Layers.encoderBackward(dwte: g.wte, dwpe: g.wpe, dout: dencoded, tokens: batch.tokens, B: B, T: T, C: C)
             }
         }
-        }
-        return keepCotangents ? kept : nil
+        return GPT2Cotangents(dlogits: dlogits, dlnf: dlnf, layers: layers, dencoded: dencoded)
     }
 
-    /// The tangent of the backward pass along v: accumulates H v = ∂/∂ε ∇L(θ + ε v) into `hvp`, from
-    /// the forward caches `a`, the backward cotangents `c` and the forward tangents `t` along v.
+    /// The tangent of the backward pass along v: H v = ∂/∂ε ∇L(θ + ε v), accumulated into `hvp`
+    /// (zeroed by the caller, in layout order), from the forward caches `a`, the kept cotangents `c`
+    /// and the forward tangents along v in `workspace` (whose logits' tangent becomes ḋlogits in place).
+    /// Each layer's backward-tangent call in turn, in reverse, with the workspace's scratch.
     /// - Complexity: four forward passes' worth of matrix products.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, _ t: inout GPT2Tangents<S>, hvp: inout [S]) {
-        let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
-        let N = B * T
-        func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
-        let direction = t.direction
-        weights.withUnsafeBufferPointer { wbuf in
-        direction.withUnsafeBufferPointer { vbuf in
-        hvp.withUnsafeMutableBufferPointer { hbuf in
-            let w = wbuf.baseAddress!
-            func p(_ name: String) -> UnsafePointer<S> { w + range(name).lowerBound }
-            func pv(_ name: String) -> UnsafePointer<S> { vbuf.baseAddress! + range(name).lowerBound }
-            func dv(_ name: String) -> UnsafeMutablePointer<S> { hbuf.baseAddress! + range(name).lowerBound }
+    func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, direction v: UnsafePointer<S>,
+                         workspace: GPT2HVPWorkspace<S>, hvp: UnsafeMutablePointer<S>) {
+        let d = GPT2Dimensions(config, batch)
+        let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
+        let (t, s) = (workspace.tangents, workspace.scratch)
+        weights.withUnsafeBufferPointer { buffer in
+            let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v), h = layout.tensors(in: hvp)
 
             // ḋlogits from l̇ogits; ḋlnf = ḋlogits wte + dlogits ẇte; ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf.
-            var dlogitsDot: [S] = []
-            swap(&dlogitsDot, &t.logits)  // moved, not shared: turned into ḋlogits in place
-            GPT2Layers.softmaxCrossEntropyBackwardTangent(logitsDotToDlogitsDot: &dlogitsDot, dlogits: c.dlogits, targets: batch.targets,
+            let dlogitsDot = t.logits
+            GPT2Layers.softmaxCrossEntropyBackwardTangent(logitsDotToDlogitsDot: dlogitsDot, dlogits: c.dlogits, targets: batch.targets,
                                                           dloss: 1 / S(B * (T - 1)), N: N, V: V)
-            var dlnfDot = zeros(N * C)
-            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p("wte.weight"), ldb: C, beta: 0, &dlnfDot, ldc: C)
-            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, c.dlogits, lda: V, pv("wte.weight"), ldb: C, beta: 1, &dlnfDot, ldc: C)
-            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)
-            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, c.dlogits, lda: V, t.lnf, ldb: C, beta: 1, dv("wte.weight"), ldc: C)
+            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p.wte, ldb: C, beta: 0, s.dlnf, ldc: C)
+            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, c.dlogits, lda: V, pv.wte, ldb: C, beta: 1, s.dlnf, ldc: C)
+            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, h.wte, ldc: C)
+            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, c.dlogits, lda: V, t.lnf, ldb: C, beta: 1, h.wte, ldc: C)
 
-            var dxDot = zeros(N * C)
-            let last = L > 0 ? a.residual3[L - 1] : a.encoded
-            GPT2Layers.layerNormBackwardTangent(dinpDot: &dxDot, dwDot: dv("ln_f.weight"), dbDot: dv("ln_f.bias"), dout: c.dlnf,
-                                                doutDot: dlnfDot, inp: last, xhatDot: t.lnfXhat, w: p("ln_f.weight"), wDot: pv("ln_f.weight"),
-                                                mean: a.lnfMean, rstd: a.lnfRstd, rstdDot: t.lnfRstd, N: N, C: C)
+            // One set of scratch serves every layer: its dresidual3 receives each layer's input tangent
+            // in turn (read by then), and the embeddings' at the end.
+            let e = s.layer
+            let top = L > 0 ? e.dresidual3 : s.dencoded
+            top.update(repeating: 0, count: N * C)
+            GPT2Layers.layerNormBackwardTangent(dinpDot: top, dwDot: h.lnfw, dbDot: h.lnfb, dout: c.dlnf, doutDot: s.dlnf, inp: a.output,
+                                                xhatDot: t.lnfXhat, w: p.lnfw, wDot: pv.lnfw, mean: a.lnfMean, rstd: a.lnfRstd,
+                                                rstdDot: t.lnfRstd, N: N, C: C)
             for l in stride(from: L - 1, through: 0, by: -1) {
-                let h = "h.\(l)"
-                let input = l > 0 ? a.residual3[l - 1] : a.encoded
-                var dresidual2Dot = dxDot
-                var dgeluDot = zeros(N * 4 * C), dfchDot = zeros(N * 4 * C), dln2Dot = zeros(N * C)
-                GPT2Layers.matmulBackwardTangent(dinpDot: &dgeluDot, dwDot: dv("\(h).mlp.c_proj.weight"), dbiasDot: dv("\(h).mlp.c_proj.bias"),
-                                                 dout: c.dresidual3[l], doutDot: dxDot, inp: a.fchGelu[l], inpDot: t.fchGelu[l],
-                                                 w: p("\(h).mlp.c_proj.weight"), wDot: pv("\(h).mlp.c_proj.weight"), N: N, C: 4 * C, OC: C)
-                GPT2Layers.geluBackwardTangent(dinpDot: &dfchDot, dout: c.dgelu[l], doutDot: dgeluDot, inp: a.fch[l], tanh: a.fchTanh[l],
-                                               inpDot: t.fch[l], count: N * 4 * C)
-                GPT2Layers.matmulBackwardTangent(dinpDot: &dln2Dot, dwDot: dv("\(h).mlp.c_fc.weight"), dbiasDot: dv("\(h).mlp.c_fc.bias"),
-                                                 dout: c.dfch[l], doutDot: dfchDot, inp: a.ln2[l], inpDot: t.ln2[l],
-                                                 w: p("\(h).mlp.c_fc.weight"), wDot: pv("\(h).mlp.c_fc.weight"), N: N, C: C, OC: 4 * C)
-                GPT2Layers.layerNormBackwardTangent(dinpDot: &dresidual2Dot, dwDot: dv("\(h).ln_2.weight"), dbDot: dv("\(h).ln_2.bias"),
-                                                    dout: c.dln2[l], doutDot: dln2Dot, inp: a.residual2[l], xhatDot: t.ln2Xhat[l],
-                                                    w: p("\(h).ln_2.weight"), wDot: pv("\(h).ln_2.weight"), mean: a.ln2Mean[l],
-                                                    rstd: a.ln2Rstd[l], rstdDot: t.ln2Rstd[l], N: N, C: C)
-                var dinputDot = dresidual2Dot
-                var dattYDot = zeros(N * C), dqkvDot = zeros(N * 3 * C), dln1Dot = zeros(N * C)
-                GPT2Layers.matmulBackwardTangent(dinpDot: &dattYDot, dwDot: dv("\(h).attn.c_proj.weight"), dbiasDot: dv("\(h).attn.c_proj.bias"),
-                                                 dout: c.dresidual2[l], doutDot: dresidual2Dot, inp: a.attY[l], inpDot: t.attY[l],
-                                                 w: p("\(h).attn.c_proj.weight"), wDot: pv("\(h).attn.c_proj.weight"), N: N, C: C, OC: C)
-                GPT2Layers.attentionBackwardTangent(dqkvDot: &dqkvDot, dout: c.dattY[l], doutDot: dattYDot, qkv: a.qkv[l], qkvDot: t.qkv[l],
-                                                    att: a.att[l], attDot: t.att[l], B: B, T: T, C: C, NH: NH)
-                GPT2Layers.matmulBackwardTangent(dinpDot: &dln1Dot, dwDot: dv("\(h).attn.c_attn.weight"), dbiasDot: dv("\(h).attn.c_attn.bias"),
-                                                 dout: c.dqkv[l], doutDot: dqkvDot, inp: a.ln1[l], inpDot: t.ln1[l],
-                                                 w: p("\(h).attn.c_attn.weight"), wDot: pv("\(h).attn.c_attn.weight"), N: N, C: C, OC: 3 * C)
-                GPT2Layers.layerNormBackwardTangent(dinpDot: &dinputDot, dwDot: dv("\(h).ln_1.weight"), dbDot: dv("\(h).ln_1.bias"),
-                                                    dout: c.dln1[l], doutDot: dln1Dot, inp: input, xhatDot: t.ln1Xhat[l],
-                                                    w: p("\(h).ln_1.weight"), wDot: pv("\(h).ln_1.weight"), mean: a.ln1Mean[l],
-                                                    rstd: a.ln1Rstd[l], rstdDot: t.ln1Rstd[l], N: N, C: C)
-                dxDot = dinputDot
+                let (w, wv, x, o, ot, k, dw) = (p.layers[l], pv.layers[l], a.input(l), a.layers[l], t.layers[l], c.layers[l], h.layers[l])
+                let dinputDot = l > 0 ? e.dresidual3 : s.dencoded
+                e.dresidual2.update(from: e.dresidual3, count: N * C)
+                for (buffer, count) in [(e.dgelu, N * 4 * C), (e.dfch, N * 4 * C), (e.dln2, N * C)] { buffer.update(repeating: 0, count: count) }
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dgelu, dwDot: dw.fcprojw, dbiasDot: dw.fcprojb, dout: k.dresidual3,
+                                                 doutDot: e.dresidual3, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv.fcprojw,
+                                                 N: N, C: 4 * C, OC: C)
+                GPT2Layers.geluBackwardTangent(dinpDot: e.dfch, dout: k.dgelu, doutDot: e.dgelu, inp: o.fch, tanh: o.fchTanh,
+                                               inpDot: ot.fch, count: N * 4 * C)
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln2, dwDot: dw.fcw, dbiasDot: dw.fcb, dout: k.dfch, doutDot: e.dfch,
+                                                 inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv.fcw, N: N, C: C, OC: 4 * C)
+                GPT2Layers.layerNormBackwardTangent(dinpDot: e.dresidual2, dwDot: dw.ln2w, dbDot: dw.ln2b, dout: k.dln2, doutDot: e.dln2,
+                                                    inp: o.residual2, xhatDot: ot.ln2Xhat, w: w.ln2w, wDot: wv.ln2w, mean: o.ln2Mean,
+                                                    rstd: o.ln2Rstd, rstdDot: ot.ln2Rstd, N: N, C: C)
+                dinputDot.update(from: e.dresidual2, count: N * C)
+                for (buffer, count) in [(e.dattY, N * C), (e.dqkv, N * 3 * C), (e.dln1, N * C)] { buffer.update(repeating: 0, count: count) }
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dattY, dwDot: dw.attprojw, dbiasDot: dw.attprojb, dout: k.dresidual2,
+                                                 doutDot: e.dresidual2, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv.attprojw,
+                                                 N: N, C: C, OC: C)
+                GPT2Layers.attentionBackwardTangent(dqkvDot: e.dqkv, dout: k.dattY, doutDot: e.dattY, qkv: o.qkv, qkvDot: ot.qkv,
+                                                    att: o.att, attDot: ot.att, scratch: s.attention, B: B, T: T, C: C, NH: NH)
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln1, dwDot: dw.qkvw, dbiasDot: dw.qkvb, dout: k.dqkv, doutDot: e.dqkv,
+                                                 inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv.qkvw, N: N, C: C, OC: 3 * C)
+                GPT2Layers.layerNormBackwardTangent(dinpDot: dinputDot, dwDot: dw.ln1w, dbDot: dw.ln1b, dout: k.dln1, doutDot: e.dln1,
+                                                    inp: x, xhatDot: ot.ln1Xhat, w: w.ln1w, wDot: wv.ln1w, mean: o.ln1Mean,
+                                                    rstd: o.ln1Rstd, rstdDot: ot.ln1Rstd, N: N, C: C)
             }
-            GPT2Layers.encoderBackward(dwte: dv("wte.weight"), dwpe: dv("wpe.weight"), dout: dxDot, tokens: batch.tokens, B: B, T: T, C: C)
-        }
-        }
+            GPT2Layers.encoderBackward(dwte: h.wte, dwpe: h.wpe, dout: s.dencoded, tokens: batch.tokens, B: B, T: T, C: C)
         }
     }
 }

@@ -1,64 +1,71 @@
 import LinearAlgebra
 
-/// B token sequences of length T, row-major (B, T). The loss predicts token t+1 from positions ≤ t,
-/// for t < T − 1 (Hugging Face's `labels=input_ids` convention).
-public struct TokenBatch: Sendable, Equatable {
-    public var tokens: [Int32]
-    public var batch: Int
-    public var length: Int
-
-    public init(sequences: [[Int]]) {
-        precondition(!sequences.isEmpty && sequences.allSatisfy { $0.count == sequences[0].count && $0.count >= 2 },
-                     "a batch needs sequences of one length >= 2")
-        tokens = sequences.flatMap { $0.map { Int32($0) } }
-        batch = sequences.count
-        length = sequences[0].count
-    }
-
-    /// targets[b, t] = tokens[b, t+1], or −1 at the last position.
-    var targets: [Int32] {
-        (0..<(batch * length)).map { i in i % length == length - 1 ? -1 : tokens[i + 1] }
-    }
-
-    /// The batch of one sequence.
-    public func sequence(_ b: Int) -> TokenBatch {
-        var one = self
-        one.tokens = Array(tokens[(b * length)..<((b + 1) * length)])
-        one.batch = 1
-        return one
-    }
-}
-
 /// A GPT-2 model whose arithmetic runs in `S` (Float64 for Hessian work, Float32 for throughput).
 public struct GPT2<S: GEMMScalar>: Sendable {
     public let config: GPT2Config
-    /// The parameters in `GPT2Parameters` layout, converted to S.
+    /// Where each tensor lives in `weights` (and in gradients, directions and HVPs).
+    public let layout: GPT2Layout
+    /// The parameters in `GPT2Layout` order, converted to S.
     public var weights: [S]
-    let ranges: [String: Range<Int>]
 
     public init(_ parameters: GPT2Parameters) {
-        config = parameters.config
+        (config, layout) = (parameters.config, parameters.layout)
         weights = parameters.values.map { S($0) }
-        ranges = Dictionary(uniqueKeysWithValues: parameters.tensors.map { ($0.name, $0.range) })
     }
 
-    func range(_ name: String) -> Range<Int> { ranges[name]! }
+    /// The weights as Float64 parameters, for saving.
+    public func parameters() -> GPT2Parameters {
+        GPT2Parameters(config: config, values: weights.map { Double($0) })
+    }
 }
 
-/// What the forward pass keeps for the backward and tangent passes (per layer l, shapes for N = B·T).
+/// What the forward pass keeps of one layer for the backward and tangent passes (N = B·T).
+struct GPT2LayerActivations<S: GEMMScalar> {
+    let ln1, ln1Mean, ln1Rstd: UnsafeMutablePointer<S>          // (N,C), (N), (N)
+    let qkv: UnsafeMutablePointer<S>                             // (N,3C)
+    let att: UnsafeMutablePointer<S>                             // (B,NH,T,T) softmax
+    let attY, attProj, residual2: UnsafeMutablePointer<S>        // (N,C)
+    let ln2, ln2Mean, ln2Rstd: UnsafeMutablePointer<S>           // (N,C), (N), (N)
+    let fch, fchTanh, fchGelu: UnsafeMutablePointer<S>           // (N,4C); fchTanh = tanh u of GELU
+    let fcProj, residual3: UnsafeMutablePointer<S>               // (N,C); residual3 is the layer's output
+
+    init(_ storage: TensorStorage<S>, _ d: GPT2Dimensions) {
+        let (N, C) = (d.N, d.C)
+        (ln1, ln1Mean, ln1Rstd) = (storage.take(N * C), storage.take(N), storage.take(N))
+        qkv = storage.take(N * 3 * C)
+        att = storage.take(d.B * d.NH * d.T * d.T)
+        (attY, attProj, residual2) = (storage.take(N * C), storage.take(N * C), storage.take(N * C))
+        (ln2, ln2Mean, ln2Rstd) = (storage.take(N * C), storage.take(N), storage.take(N))
+        (fch, fchTanh, fchGelu) = (storage.take(N * 4 * C), storage.take(N * 4 * C), storage.take(N * 4 * C))
+        (fcProj, residual3) = (storage.take(N * C), storage.take(N * C))
+    }
+}
+
+/// What the forward pass keeps for the backward and tangent passes, in buffers owned by `storage`
+/// (which the backward pass extends with its cotangents).
 struct GPT2Activations<S: GEMMScalar> {
-    var encoded: [S]                       // (N,C)
-    var ln1, ln1Mean, ln1Rstd: [[S]]       // (N,C), (N), (N)
-    var qkv: [[S]]                         // (N,3C)
-    var att: [[S]]                         // (B,NH,T,T)
-    var attY: [[S]]                        // (N,C)
-    var residual2: [[S]]                   // (N,C)
-    var ln2, ln2Mean, ln2Rstd: [[S]]
-    var fch, fchTanh, fchGelu: [[S]]       // (N,4C); fchTanh = tanh u of GELU
-    var residual3: [[S]]                   // (N,C): the layer's output
-    var lnf, lnfMean, lnfRstd: [S]
-    var probs: [S]                         // (N,V)
-    var losses: [S]                        // (N)
+    let storage: TensorStorage<S>
+    let encoded: UnsafeMutablePointer<S>                         // (N,C)
+    let layers: [GPT2LayerActivations<S>]
+    let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<S>           // (N,C), (N), (N)
+    /// (N,V) softmax, when kept for a backward pass (which turns it into dlogits).
+    let probs: UnsafeMutablePointer<S>?
+    let losses: UnsafeMutablePointer<S>                          // (N)
+
+    init(_ d: GPT2Dimensions, keepProbabilities: Bool) {
+        let storage = TensorStorage<S>()
+        self.storage = storage
+        encoded = storage.take(d.N * d.C)
+        layers = (0..<d.L).map { _ in GPT2LayerActivations(storage, d) }
+        (lnf, lnfMean, lnfRstd) = (storage.take(d.N * d.C), storage.take(d.N), storage.take(d.N))
+        probs = keepProbabilities ? storage.take(d.N * d.V) : nil
+        losses = storage.take(d.N)
+    }
+
+    /// The input of layer l: the embeddings, or the previous layer's output.
+    func input(_ l: Int) -> UnsafeMutablePointer<S> { l > 0 ? layers[l - 1].residual3 : encoded }
+    /// The last layer's output, ln_f's input.
+    var output: UnsafeMutablePointer<S> { input(layers.count) }
 }
 
 /// The loss of a forward pass.
@@ -75,8 +82,7 @@ extension GPT2 {
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public func loss(_ batch: TokenBatch) -> GPT2Loss<S> {
-        let (loss, _) = forward(batch, keepProbabilities: false)
-        return loss
+        forward(batch, keepProbabilities: false).loss
     }
 
     /// Vocabulary columns of the logits handled at a time when the probabilities need not be kept:
@@ -84,72 +90,53 @@ extension GPT2 {
     /// (N, V) logits would be 200 MB of freshly mapped pages; each block packs only its own rows of wte.
     static var headColumns: Int { 2048 }
 
-    /// The forward pass with its caches. Without `keepProbabilities` (the loss alone) the output head
-    /// runs over column blocks of the vocabulary with a running log-sum-exp instead of materialising
-    /// the (N, V) softmax.
+    /// The forward pass with its caches: each layer's forward call in turn, reading the weights
+    /// through the typed layout. Without `keepProbabilities` (the loss alone) the output head runs
+    /// over column blocks of the vocabulary with a running log-sum-exp instead of materialising the
+    /// (N, V) softmax.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func forward(_ batch: TokenBatch, keepProbabilities: Bool = true) -> (GPT2Loss<S>, GPT2Activations<S>) {
-        let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
+    func forward(_ batch: TokenBatch, keepProbabilities: Bool = true) -> (loss: GPT2Loss<S>, activations: GPT2Activations<S>) {
+        let d = GPT2Dimensions(config, batch)
+        let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
         precondition(T <= config.maxPositions, "sequence length \(T) exceeds n_positions \(config.maxPositions)")
-        let N = B * T
         let eps = S(config.layerNormEpsilon)
-        func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
-        var a = GPT2Activations<S>(
-            encoded: zeros(N * C), ln1: [], ln1Mean: [], ln1Rstd: [], qkv: [], att: [], attY: [], residual2: [],
-            ln2: [], ln2Mean: [], ln2Rstd: [], fch: [], fchTanh: [], fchGelu: [], residual3: [],
-            lnf: zeros(N * C), lnfMean: zeros(N), lnfRstd: zeros(N), probs: keepProbabilities ? zeros(N * V) : [], losses: zeros(N))
-
-        weights.withUnsafeBufferPointer { wbuf in
-            let w = wbuf.baseAddress!
-            func p(_ name: String) -> UnsafePointer<S> { w + range(name).lowerBound }
-            a.encoded.withUnsafeMutableBufferPointer {
-                GPT2Layers.encoderForward($0.baseAddress!, tokens: batch.tokens, wte: p("wte.weight"), wpe: p("wpe.weight"), B: B, T: T, C: C)
-            }
-            var x = a.encoded
+        let a = GPT2Activations<S>(d, keepProbabilities: keepProbabilities)
+        let targets = batch.targets
+        weights.withUnsafeBufferPointer { buffer in
+            let p = layout.tensors(in: buffer.baseAddress!)
+            GPT2Layers.encoderForward(a.encoded, tokens: batch.tokens, wte: p.wte, wpe: p.wpe, B: B, T: T, C: C)
             for l in 0..<L {
-                let h = "h.\(l)"
-                var ln1 = zeros(N * C), m1 = zeros(N), r1 = zeros(N)
-                GPT2Layers.layerNormForward(&ln1, mean: &m1, rstd: &r1, x, w: p("\(h).ln_1.weight"), b: p("\(h).ln_1.bias"), N: N, C: C, eps: eps)
-                var qkv = zeros(N * 3 * C)
-                GPT2Layers.matmulForward(&qkv, ln1, w: p("\(h).attn.c_attn.weight"), bias: p("\(h).attn.c_attn.bias"), N: N, C: C, OC: 3 * C)
-                var att = zeros(B * NH * T * T), attY = zeros(N * C)
-                GPT2Layers.attentionForward(&attY, att: &att, qkv, B: B, T: T, C: C, NH: NH)
-                var attProj = zeros(N * C)
-                GPT2Layers.matmulForward(&attProj, attY, w: p("\(h).attn.c_proj.weight"), bias: p("\(h).attn.c_proj.bias"), N: N, C: C, OC: C)
-                var residual2 = zeros(N * C)
-                GPT2Layers.residualForward(&residual2, x, attProj, count: N * C)
-                var ln2 = zeros(N * C), m2 = zeros(N), r2 = zeros(N)
-                GPT2Layers.layerNormForward(&ln2, mean: &m2, rstd: &r2, residual2, w: p("\(h).ln_2.weight"), b: p("\(h).ln_2.bias"), N: N, C: C, eps: eps)
-                var fch = zeros(N * 4 * C), tanh = zeros(N * 4 * C), gelu = zeros(N * 4 * C)
-                GPT2Layers.matmulForward(&fch, ln2, w: p("\(h).mlp.c_fc.weight"), bias: p("\(h).mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)
-                GPT2Layers.geluForward(&gelu, tanh: &tanh, fch, count: N * 4 * C)
-                var fcProj = zeros(N * C)
-                GPT2Layers.matmulForward(&fcProj, gelu, w: p("\(h).mlp.c_proj.weight"), bias: p("\(h).mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)
-                var residual3 = zeros(N * C)
-                GPT2Layers.residualForward(&residual3, residual2, fcProj, count: N * C)
-                a.ln1.append(ln1); a.ln1Mean.append(m1); a.ln1Rstd.append(r1); a.qkv.append(qkv); a.att.append(att)
-                a.attY.append(attY); a.residual2.append(residual2); a.ln2.append(ln2); a.ln2Mean.append(m2); a.ln2Rstd.append(r2)
-                a.fch.append(fch); a.fchTanh.append(tanh); a.fchGelu.append(gelu); a.residual3.append(residual3)
-                x = residual3
+                let (w, x, o) = (p.layers[l], a.input(l), a.layers[l])
+                GPT2Layers.layerNormForward(o.ln1, mean: o.ln1Mean, rstd: o.ln1Rstd, x, w: w.ln1w, b: w.ln1b, N: N, C: C, eps: eps)
+                GPT2Layers.matmulForward(o.qkv, o.ln1, w: w.qkvw, bias: w.qkvb, N: N, C: C, OC: 3 * C)
+                GPT2Layers.attentionForward(o.attY, att: o.att, o.qkv, B: B, T: T, C: C, NH: NH)
+                GPT2Layers.matmulForward(o.attProj, o.attY, w: w.attprojw, bias: w.attprojb, N: N, C: C, OC: C)
+                GPT2Layers.residualForward(o.residual2, x, o.attProj, count: N * C)
+                GPT2Layers.layerNormForward(o.ln2, mean: o.ln2Mean, rstd: o.ln2Rstd, o.residual2, w: w.ln2w, b: w.ln2b, N: N, C: C, eps: eps)
+                GPT2Layers.matmulForward(o.fch, o.ln2, w: w.fcw, bias: w.fcb, N: N, C: C, OC: 4 * C)
+                GPT2Layers.geluForward(o.fchGelu, tanh: o.fchTanh, o.fch, count: N * 4 * C)
+                GPT2Layers.matmulForward(o.fcProj, o.fchGelu, w: w.fcprojw, bias: w.fcprojb, N: N, C: 4 * C, OC: C)
+                GPT2Layers.residualForward(o.residual3, o.residual2, o.fcProj, count: N * C)
             }
-            GPT2Layers.layerNormForward(&a.lnf, mean: &a.lnfMean, rstd: &a.lnfRstd, x, w: p("ln_f.weight"), b: p("ln_f.bias"), N: N, C: C, eps: eps)
+            GPT2Layers.layerNormForward(a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, a.output, w: p.lnfw, b: p.lnfb, N: N, C: C, eps: eps)
             // logits = lnf · wteᵀ: (N,C)·(C,V), the tied output projection.
-            let targets = batch.targets
-            if keepProbabilities {
+            if let probs = a.probs {
                 // All of it, turned into probabilities in place for the backward pass.
-                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, p("wte.weight"), ldb: C,
-                       beta: 0, &a.probs, ldc: V)
-                GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: &a.probs, losses: &a.losses, targets: targets, N: N, V: V)
+                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, p.wte, ldb: C,
+                       beta: 0, probs, ldc: V)
+                GPT2Layers.softmaxCrossEntropyForward(logitsToProbs: probs, losses: a.losses, targets: targets, N: N, V: V)
             } else {
                 // Column blocks folded into a running log-sum-exp per row.
                 let width = Swift.min(V, Self.headColumns)
-                var block = zeros(N * width), maxima = [S](repeating: -.infinity, count: N), sums = zeros(N), targetLogits = zeros(N)
+                let block = a.storage.take(N * width)
+                var maxima = [S](repeating: -.infinity, count: N), sums = [S](repeating: 0, count: N)
+                var targetLogits = [S](repeating: 0, count: N)
                 for first in stride(from: 0, to: V, by: width) {
                     let count = Swift.min(width, V - first)
-                    S.gemm(transposeA: false, transposeB: true, m: N, n: count, k: C, alpha: 1, a.lnf, lda: C, p("wte.weight") + first * C,
-                           ldb: C, beta: 0, &block, ldc: count)
-                    GPT2Layers.logSumExpAccumulate(maxima: &maxima, sums: &sums, targetLogits: &targetLogits, logits: &block, ld: count,
+                    S.gemm(transposeA: false, transposeB: true, m: N, n: count, k: C, alpha: 1, a.lnf, lda: C, p.wte + first * C,
+                           ldb: C, beta: 0, block, ldc: count)
+                    GPT2Layers.logSumExpAccumulate(maxima: &maxima, sums: &sums, targetLogits: &targetLogits, logits: block, ld: count,
                                                    first: first, width: count, targets: targets, N: N)
                 }
                 for n in 0..<N where targets[n] >= 0 { a.losses[n] = maxima[n] + S.log(sums[n]) - targetLogits[n] }

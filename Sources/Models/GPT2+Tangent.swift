@@ -1,82 +1,81 @@
 import LinearAlgebra
 
-/// The directional derivatives of the forward pass's caches along a parameter direction v
-/// (per layer l; shapes as in `GPT2Activations`).
+/// The directional derivatives of one layer's forward caches along a parameter direction v
+/// (shapes as in `GPT2LayerActivations`; x̂̇ and ṙ of each layer norm kept for the backward tangent).
+struct GPT2LayerTangents<S: GEMMScalar> {
+    let ln1, ln1Xhat, ln1Rstd: UnsafeMutablePointer<S>          // ẏ, x̂̇ (N,C), ṙ (N) of ln_1
+    let qkv: UnsafeMutablePointer<S>                             // (N,3C)
+    let att: UnsafeMutablePointer<S>                             // (B,NH,T,T)
+    let attY, attProj, residual2: UnsafeMutablePointer<S>        // (N,C)
+    let ln2, ln2Xhat, ln2Rstd: UnsafeMutablePointer<S>           // ẏ, x̂̇ (N,C), ṙ (N) of ln_2
+    let fch, fchGelu: UnsafeMutablePointer<S>                    // (N,4C)
+    let fcProj, residual3: UnsafeMutablePointer<S>               // (N,C)
+
+    init(_ storage: TensorStorage<S>, _ d: GPT2Dimensions) {
+        let (N, C) = (d.N, d.C)
+        (ln1, ln1Xhat, ln1Rstd) = (storage.take(N * C), storage.take(N * C), storage.take(N))
+        qkv = storage.take(N * 3 * C)
+        att = storage.take(d.B * d.NH * d.T * d.T)
+        (attY, attProj, residual2) = (storage.take(N * C), storage.take(N * C), storage.take(N * C))
+        (ln2, ln2Xhat, ln2Rstd) = (storage.take(N * C), storage.take(N * C), storage.take(N))
+        (fch, fchGelu) = (storage.take(N * 4 * C), storage.take(N * 4 * C))
+        (fcProj, residual3) = (storage.take(N * C), storage.take(N * C))
+    }
+}
+
+/// The directional derivatives of the forward pass's caches along v.
 struct GPT2Tangents<S: GEMMScalar> {
-    var direction: [S]                         // v, in parameter layout
-    var encoded: [S]
-    var ln1, ln1Xhat, ln1Rstd: [[S]]           // ẏ, x̂̇, ṙ of ln_1
-    var qkv, att, attY, residual2: [[S]]
-    var ln2, ln2Xhat, ln2Rstd: [[S]]
-    var fch, fchGelu, residual3: [[S]]
-    var lnf, lnfXhat, lnfRstd: [S]
-    var logits: [S]                            // ż (N,V)
+    let encoded: UnsafeMutablePointer<S>                         // (N,C)
+    let layers: [GPT2LayerTangents<S>]
+    let lnf, lnfXhat, lnfRstd: UnsafeMutablePointer<S>           // (N,C), (N,C), (N)
+    let logits: UnsafeMutablePointer<S>                          // ż (N,V)
+
+    init(_ storage: TensorStorage<S>, _ d: GPT2Dimensions) {
+        encoded = storage.take(d.N * d.C)
+        layers = (0..<d.L).map { _ in GPT2LayerTangents(storage, d) }
+        (lnf, lnfXhat, lnfRstd) = (storage.take(d.N * d.C), storage.take(d.N * d.C), storage.take(d.N))
+        logits = storage.take(d.N * d.V)
+    }
+
+    /// The tangent of layer l's input.
+    func input(_ l: Int) -> UnsafeMutablePointer<S> { l > 0 ? layers[l - 1].residual3 : encoded }
+    var output: UnsafeMutablePointer<S> { input(layers.count) }
 }
 
 extension GPT2 {
-    /// The tangent of `forward` along v from its caches `a`: each layer's tangent call in turn, up to
-    /// the logits' tangent ż = l̇nf · wteᵀ + lnf · ẇteᵀ.
+    /// The tangent of `forward` along v from its caches `a`, into `t`: each layer's tangent call in
+    /// turn, up to the logits' tangent ż = l̇nf · wteᵀ + lnf · ẇteᵀ. Every buffer of `t` is overwritten.
     /// - Complexity: two forward passes' worth of matrix products.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: [S]) -> GPT2Tangents<S> {
-        let (B, T, C, NH, V, L) = (batch.batch, batch.length, config.channels, config.heads, config.vocabulary, config.layers)
-        let N = B * T
-        func zeros(_ n: Int) -> [S] { [S](repeating: 0, count: n) }
-        var t = GPT2Tangents<S>(direction: v, encoded: zeros(N * C), ln1: [], ln1Xhat: [], ln1Rstd: [], qkv: [], att: [], attY: [],
-                                residual2: [], ln2: [], ln2Xhat: [], ln2Rstd: [], fch: [], fchGelu: [], residual3: [],
-                                lnf: zeros(N * C), lnfXhat: zeros(N * C), lnfRstd: zeros(N), logits: zeros(N * V))
-        weights.withUnsafeBufferPointer { wbuf in
-            v.withUnsafeBufferPointer { vbuf in
-                let w = wbuf.baseAddress!, vd = vbuf.baseAddress!
-                func p(_ name: String) -> UnsafePointer<S> { w + range(name).lowerBound }
-                func d(_ name: String) -> UnsafePointer<S> { vd + range(name).lowerBound }
-                GPT2Layers.encoderTangent(&t.encoded, tokens: batch.tokens, wteDot: d("wte.weight"), wpeDot: d("wpe.weight"), B: B, T: T, C: C)
-                var xDot = t.encoded
-                for l in 0..<L {
-                    let h = "h.\(l)"
-                    let x = l > 0 ? a.residual3[l - 1] : a.encoded
-                    var ln1 = zeros(N * C), ln1Xhat = zeros(N * C), ln1Rstd = zeros(N)
-                    GPT2Layers.layerNormTangent(&ln1, xhatDot: &ln1Xhat, rstdDot: &ln1Rstd, inp: x, inpDot: xDot, mean: a.ln1Mean[l],
-                                                rstd: a.ln1Rstd[l], w: p("\(h).ln_1.weight"), wDot: d("\(h).ln_1.weight"), bDot: d("\(h).ln_1.bias"), N: N, C: C)
-                    var qkv = zeros(N * 3 * C)
-                    GPT2Layers.matmulTangent(&qkv, inp: a.ln1[l], inpDot: ln1, w: p("\(h).attn.c_attn.weight"), wDot: d("\(h).attn.c_attn.weight"),
-                                             biasDot: d("\(h).attn.c_attn.bias"), N: N, C: C, OC: 3 * C)
-                    var att = zeros(B * NH * T * T), attY = zeros(N * C)
-                    GPT2Layers.attentionTangent(&attY, attDot: &att, qkv: a.qkv[l], qkvDot: qkv, att: a.att[l], B: B, T: T, C: C, NH: NH)
-                    var attProj = zeros(N * C)
-                    GPT2Layers.matmulTangent(&attProj, inp: a.attY[l], inpDot: attY, w: p("\(h).attn.c_proj.weight"), wDot: d("\(h).attn.c_proj.weight"),
-                                             biasDot: d("\(h).attn.c_proj.bias"), N: N, C: C, OC: C)
-                    var residual2 = zeros(N * C)
-                    GPT2Layers.residualForward(&residual2, xDot, attProj, count: N * C)
-                    var ln2 = zeros(N * C), ln2Xhat = zeros(N * C), ln2Rstd = zeros(N)
-                    GPT2Layers.layerNormTangent(&ln2, xhatDot: &ln2Xhat, rstdDot: &ln2Rstd, inp: a.residual2[l], inpDot: residual2,
-                                                mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], w: p("\(h).ln_2.weight"), wDot: d("\(h).ln_2.weight"),
-                                                bDot: d("\(h).ln_2.bias"), N: N, C: C)
-                    var fch = zeros(N * 4 * C), gelu = zeros(N * 4 * C)
-                    GPT2Layers.matmulTangent(&fch, inp: a.ln2[l], inpDot: ln2, w: p("\(h).mlp.c_fc.weight"), wDot: d("\(h).mlp.c_fc.weight"),
-                                             biasDot: d("\(h).mlp.c_fc.bias"), N: N, C: C, OC: 4 * C)
-                    GPT2Layers.geluTangent(&gelu, inp: a.fch[l], tanh: a.fchTanh[l], inpDot: fch, count: N * 4 * C)
-                    var fcProj = zeros(N * C)
-                    GPT2Layers.matmulTangent(&fcProj, inp: a.fchGelu[l], inpDot: gelu, w: p("\(h).mlp.c_proj.weight"), wDot: d("\(h).mlp.c_proj.weight"),
-                                             biasDot: d("\(h).mlp.c_proj.bias"), N: N, C: 4 * C, OC: C)
-                    var residual3 = zeros(N * C)
-                    GPT2Layers.residualForward(&residual3, residual2, fcProj, count: N * C)
-                    t.ln1.append(ln1); t.ln1Xhat.append(ln1Xhat); t.ln1Rstd.append(ln1Rstd); t.qkv.append(qkv); t.att.append(att)
-                    t.attY.append(attY); t.residual2.append(residual2); t.ln2.append(ln2); t.ln2Xhat.append(ln2Xhat); t.ln2Rstd.append(ln2Rstd)
-                    t.fch.append(fch); t.fchGelu.append(gelu); t.residual3.append(residual3)
-                    xDot = residual3
-                }
-                let last = L > 0 ? a.residual3[L - 1] : a.encoded
-                GPT2Layers.layerNormTangent(&t.lnf, xhatDot: &t.lnfXhat, rstdDot: &t.lnfRstd, inp: last, inpDot: xDot, mean: a.lnfMean,
-                                            rstd: a.lnfRstd, w: p("ln_f.weight"), wDot: d("ln_f.weight"), bDot: d("ln_f.bias"), N: N, C: C)
-                // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
-                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p("wte.weight"), ldb: C,
-                       beta: 0, &t.logits, ldc: V)
-                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, d("wte.weight"), ldb: C,
-                       beta: 1, &t.logits, ldc: V)
+    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: UnsafePointer<S>, into t: GPT2Tangents<S>) {
+        let d = GPT2Dimensions(config, batch)
+        let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
+        weights.withUnsafeBufferPointer { buffer in
+            let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v)
+            GPT2Layers.encoderTangent(t.encoded, tokens: batch.tokens, wteDot: pv.wte, wpeDot: pv.wpe, B: B, T: T, C: C)
+            for l in 0..<L {
+                let (w, wv, x, xDot, o, ot) = (p.layers[l], pv.layers[l], a.input(l), t.input(l), a.layers[l], t.layers[l])
+                GPT2Layers.layerNormTangent(ot.ln1, xhatDot: ot.ln1Xhat, rstdDot: ot.ln1Rstd, inp: x, inpDot: xDot, mean: o.ln1Mean,
+                                            rstd: o.ln1Rstd, w: w.ln1w, wDot: wv.ln1w, bDot: wv.ln1b, N: N, C: C)
+                GPT2Layers.matmulTangent(ot.qkv, inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv.qkvw, biasDot: wv.qkvb, N: N, C: C, OC: 3 * C)
+                GPT2Layers.attentionTangent(ot.attY, attDot: ot.att, qkv: o.qkv, qkvDot: ot.qkv, att: o.att, B: B, T: T, C: C, NH: NH)
+                GPT2Layers.matmulTangent(ot.attProj, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv.attprojw, biasDot: wv.attprojb,
+                                         N: N, C: C, OC: C)
+                GPT2Layers.residualForward(ot.residual2, xDot, ot.attProj, count: N * C)
+                GPT2Layers.layerNormTangent(ot.ln2, xhatDot: ot.ln2Xhat, rstdDot: ot.ln2Rstd, inp: o.residual2, inpDot: ot.residual2,
+                                            mean: o.ln2Mean, rstd: o.ln2Rstd, w: w.ln2w, wDot: wv.ln2w, bDot: wv.ln2b, N: N, C: C)
+                GPT2Layers.matmulTangent(ot.fch, inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv.fcw, biasDot: wv.fcb, N: N, C: C, OC: 4 * C)
+                GPT2Layers.geluTangent(ot.fchGelu, inp: o.fch, tanh: o.fchTanh, inpDot: ot.fch, count: N * 4 * C)
+                GPT2Layers.matmulTangent(ot.fcProj, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv.fcprojw, biasDot: wv.fcprojb,
+                                         N: N, C: 4 * C, OC: C)
+                GPT2Layers.residualForward(ot.residual3, ot.residual2, ot.fcProj, count: N * C)
             }
+            GPT2Layers.layerNormTangent(t.lnf, xhatDot: t.lnfXhat, rstdDot: t.lnfRstd, inp: a.output, inpDot: t.output, mean: a.lnfMean,
+                                        rstd: a.lnfRstd, w: p.lnfw, wDot: pv.lnfw, bDot: pv.lnfb, N: N, C: C)
+            // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
+            S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p.wte, ldb: C, beta: 0, t.logits, ldc: V)
+            S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, pv.wte, ldb: C, beta: 1, t.logits, ldc: V)
         }
-        return t
     }
 }

@@ -51,22 +51,4 @@ public struct GPT2Config: Sendable, Equatable {
         }
         return config
     }
-
-    /// The parameter tensors in the toolkit's order, with Hugging Face names (no `transformer.`
-    /// prefix) and shapes; each block (`embeddings`, `h.0` …, `ln_f`) is contiguous.
-    public var tensorLayout: [(name: String, shape: [Int], block: String)] {
-        let c = channels
-        var out: [(String, [Int], String)] = [("wte.weight", [vocabulary, c], "embeddings"), ("wpe.weight", [maxPositions, c], "embeddings")]
-        for l in 0..<layers {
-            let b = "h.\(l)"
-            out += [("\(b).ln_1.weight", [c], b), ("\(b).ln_1.bias", [c], b),
-                    ("\(b).attn.c_attn.weight", [c, 3 * c], b), ("\(b).attn.c_attn.bias", [3 * c], b),
-                    ("\(b).attn.c_proj.weight", [c, c], b), ("\(b).attn.c_proj.bias", [c], b),
-                    ("\(b).ln_2.weight", [c], b), ("\(b).ln_2.bias", [c], b),
-                    ("\(b).mlp.c_fc.weight", [c, 4 * c], b), ("\(b).mlp.c_fc.bias", [4 * c], b),
-                    ("\(b).mlp.c_proj.weight", [4 * c, c], b), ("\(b).mlp.c_proj.bias", [c], b)]
-        }
-        out += [("ln_f.weight", [c], "ln_f"), ("ln_f.bias", [c], "ln_f")]
-        return out
-    }
 }

@@ -3,17 +3,22 @@ import LinearAlgebra
 
 /// The Hessian of a GPT-2 model's mean loss on one batch, at fixed weights, as a symmetric operator
 /// for the Hessian engine: each application is one exact forward-over-reverse HVP in Float64, on a
-/// forward and backward pass run once when the operator is made (`GPT2Linearisation`). Its
-/// blocks are the model's (`embeddings`, `h.0` … `h.{L−1}`, `ln_f`), so `BlockRestriction` gives the
-/// diagonal blocks H_bb of Theorem 1; a batch of one sequence gives a per-sample Hessian.
+/// forward and backward pass run once when the operator is made (`GPT2Linearisation`), into the
+/// caller's buffer through a workspace allocated once. Its blocks are the model's (`embeddings`,
+/// `h.0` … `h.{L−1}`, `ln_f`), so `BlockRestriction` gives the diagonal blocks H_bb of Theorem 1; a
+/// batch of one sequence gives a per-sample Hessian.
+///
+/// The workspace makes the operator a single-threaded object: apply it from one thread at a time.
 public struct GPT2HessianOperator: SymmetricOperator {
     /// The model's forward and backward passes on the batch, computed once at construction.
     public let point: GPT2Linearisation<Double>
     public let blocks: [ParameterBlock]
+    private let workspace: GPT2HVPWorkspace<Double>
 
     public init(parameters: GPT2Parameters, batch: TokenBatch) {
         point = GPT2Linearisation(GPT2<Double>(parameters), batch: batch)
-        blocks = parameters.blocks
+        blocks = parameters.layout.blocks.map { ParameterBlock(name: $0.name, range: parameters.layout.range(of: $0)) }
+        workspace = GPT2HVPWorkspace(parameters.config, batch)
     }
 
     public var model: GPT2<Double> { point.model }
@@ -21,9 +26,9 @@ public struct GPT2HessianOperator: SymmetricOperator {
     public var dimension: Int { point.model.weights.count }
 
     /// - Complexity: one HVP on the kept linearisation: the two tangent passes, about six forward
-    ///   passes' worth of matrix products.
+    ///   passes' worth of matrix products; x is read and y written in place.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        let hv = point.hessianVectorProduct(Array(x))
-        for i in 0..<hv.count { y[i] = hv[i] }
+        precondition(x.count == dimension && y.count == dimension, "vectors of the wrong dimension")
+        point.hessianVectorProduct(x.baseAddress!, into: y.baseAddress!, workspace: workspace)
     }
 }

@@ -62,33 +62,31 @@ extension GPT2Layers {
         for i in 0..<count { dinp[i] += geluDerivatives(inp[i], tanh: th[i]).first * dout[i] }
     }
 
-    // dqkv is (B,T,3C); dout is (B,T,C); qkv, att are the forward's.
+    // dqkv is (B,T,3C); dout is (B,T,C); qkv, att are the forward's; scratch is (T,T).
     // out_t = Σ_s a_ts v_s, a = softmax(p), p_ts = q_t·k_s / √hs; per head, with da = dout vᵀ:
     // dv += aᵀ dout, dp_ts = a_ts (da_ts − Σ_u a_tu da_tu) / √hs, dq += dp k, dk += dpᵀ q.
     // - Complexity: O(B NH T² hs), four (T,T)-sized products per head.
     static func attentionBackward<S: GEMMScalar>(dqkv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
-                                                 qkv: UnsafePointer<S>, att: UnsafePointer<S>, B: Int, T: Int, C: Int, NH: Int) {
+                                                 qkv: UnsafePointer<S>, att: UnsafePointer<S>, scratch: UnsafeMutablePointer<S>,
+                                                 B: Int, T: Int, C: Int, NH: Int) {
         let hs = C / NH
         let scale = 1 / S(hs).squareRoot()
-        var scratch = [S](repeating: 0, count: T * T)
-        scratch.withUnsafeMutableBufferPointer { buffer in
-            let dp = buffer.baseAddress!  // da, then dp in place: (T,T)
-            for b in 0..<B {
-                for h in 0..<NH {
-                    let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
-                    let dq = dqkv + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
-                    let a = att + (b * NH + h) * T * T, d = dout + b * T * C + h * hs
-                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, d, ldb: C, beta: 1, dv, ldc: 3 * C)
-                    for t in 0..<T {
-                        let (aRow, row) = (a + t * T, dp + t * T)
-                        let weighted = S.dot(aRow, row, count: t + 1)
-                        for s in 0...t { row[s] = aRow[s] * (row[s] - weighted) * scale }
-                        for s in (t + 1)..<T { row[s] = 0 }
-                    }
-                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, k, ldb: 3 * C, beta: 1, dq, ldc: 3 * C)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, q, ldb: 3 * C, beta: 1, dk, ldc: 3 * C)
+        let dp = scratch  // da, then dp in place: (T,T)
+        for b in 0..<B {
+            for h in 0..<NH {
+                let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
+                let dq = dqkv + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
+                let a = att + (b * NH + h) * T * T, d = dout + b * T * C + h * hs
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, d, ldb: C, beta: 1, dv, ldc: 3 * C)
+                for t in 0..<T {
+                    let (aRow, row) = (a + t * T, dp + t * T)
+                    let weighted = S.dot(aRow, row, count: t + 1)
+                    for s in 0...t { row[s] = aRow[s] * (row[s] - weighted) * scale }
+                    for s in (t + 1)..<T { row[s] = 0 }
                 }
+                S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, k, ldb: 3 * C, beta: 1, dq, ldc: 3 * C)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, q, ldb: 3 * C, beta: 1, dk, ldc: 3 * C)
             }
         }
     }

@@ -161,48 +161,45 @@ extension GPT2Layers {
         }
     }
 
-    // The tangent of `attentionBackward` (see there for the forward quantities), per head:
+    // The tangent of `attentionBackward` (see there for the forward quantities; scratch is two (T,T)), per head:
     // ḋa = ḋout vᵀ + dout v̇ᵀ; ḋv += ȧᵀ dout + aᵀ ḋout; w_t = Σ a da, ẇ_t = Σ ȧ da + a ḋa;
     // dp = a (da − w) / √hs, ḋp = (ȧ (da − w) + a (ḋa − ẇ)) / √hs; ḋq += ḋp k + dp k̇; ḋk += ḋpᵀ q + dpᵀ q̇.
     // - Complexity: O(B NH T² hs), ten (T,T)-sized products per head.
     static func attentionBackwardTangent<S: GEMMScalar>(
         dqkvDot: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, doutDot: UnsafePointer<S>,
         qkv: UnsafePointer<S>, qkvDot: UnsafePointer<S>, att: UnsafePointer<S>, attDot: UnsafePointer<S>,
-        B: Int, T: Int, C: Int, NH: Int
+        scratch: UnsafeMutablePointer<S>, B: Int, T: Int, C: Int, NH: Int
     ) {
         let hs = C / NH
         let scale = 1 / S(hs).squareRoot()
-        var scratch = [S](repeating: 0, count: 2 * T * T)
-        scratch.withUnsafeMutableBufferPointer { buffer in
-            let dp = buffer.baseAddress!, dpDot = dp + T * T  // da and ḋa, then dp and ḋp in place: (T,T) each
-            for b in 0..<B {
-                for h in 0..<NH {
-                    let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
-                    let qd = qkvDot + b * T * 3 * C + h * hs, kd = qd + C, vd = qd + 2 * C
-                    let dqDot = dqkvDot + b * T * 3 * C + h * hs, dkDot = dqDot + C, dvDot = dqDot + 2 * C
-                    let a = att + (b * NH + h) * T * T, ad = attDot + (b * NH + h) * T * T
-                    let d = dout + b * T * C + h * hs, dd = doutDot + b * T * C + h * hs
-                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
-                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, dd, lda: C, v, ldb: 3 * C, beta: 0, dpDot, ldc: T)
-                    S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, vd, ldb: 3 * C, beta: 1, dpDot, ldc: T)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, ad, lda: T, d, ldb: C, beta: 1, dvDot, ldc: 3 * C)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, dd, ldb: C, beta: 1, dvDot, ldc: 3 * C)
-                    for t in 0..<T {
-                        let (aRow, adRow, row, rowDot) = (a + t * T, ad + t * T, dp + t * T, dpDot + t * T)
-                        let weighted = S.dot(aRow, row, count: t + 1)
-                        let weightedDot = S.dot(adRow, row, count: t + 1) + S.dot(aRow, rowDot, count: t + 1)
-                        for s in 0...t {
-                            let (da, daDot) = (row[s], rowDot[s])
-                            row[s] = aRow[s] * (da - weighted) * scale
-                            rowDot[s] = (adRow[s] * (da - weighted) + aRow[s] * (daDot - weightedDot)) * scale
-                        }
-                        for s in (t + 1)..<T { row[s] = 0; rowDot[s] = 0 }
+        let dp = scratch, dpDot = scratch + T * T  // da and ḋa, then dp and ḋp in place: (T,T) each
+        for b in 0..<B {
+            for h in 0..<NH {
+                let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
+                let qd = qkvDot + b * T * 3 * C + h * hs, kd = qd + C, vd = qd + 2 * C
+                let dqDot = dqkvDot + b * T * 3 * C + h * hs, dkDot = dqDot + C, dvDot = dqDot + 2 * C
+                let a = att + (b * NH + h) * T * T, ad = attDot + (b * NH + h) * T * T
+                let d = dout + b * T * C + h * hs, dd = doutDot + b * T * C + h * hs
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, v, ldb: 3 * C, beta: 0, dp, ldc: T)
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, dd, lda: C, v, ldb: 3 * C, beta: 0, dpDot, ldc: T)
+                S.gemm(transposeA: false, transposeB: true, m: T, n: T, k: hs, alpha: 1, d, lda: C, vd, ldb: 3 * C, beta: 1, dpDot, ldc: T)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, ad, lda: T, d, ldb: C, beta: 1, dvDot, ldc: 3 * C)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, a, lda: T, dd, ldb: C, beta: 1, dvDot, ldc: 3 * C)
+                for t in 0..<T {
+                    let (aRow, adRow, row, rowDot) = (a + t * T, ad + t * T, dp + t * T, dpDot + t * T)
+                    let weighted = S.dot(aRow, row, count: t + 1)
+                    let weightedDot = S.dot(adRow, row, count: t + 1) + S.dot(aRow, rowDot, count: t + 1)
+                    for s in 0...t {
+                        let (da, daDot) = (row[s], rowDot[s])
+                        row[s] = aRow[s] * (da - weighted) * scale
+                        rowDot[s] = (adRow[s] * (da - weighted) + aRow[s] * (daDot - weightedDot)) * scale
                     }
-                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, k, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
-                    S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, kd, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, q, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
-                    S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, qd, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
+                    for s in (t + 1)..<T { row[s] = 0; rowDot[s] = 0 }
                 }
+                S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, k, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
+                S.gemm(transposeA: false, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, kd, ldb: 3 * C, beta: 1, dqDot, ldc: 3 * C)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dpDot, lda: T, q, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
+                S.gemm(transposeA: true, transposeB: false, m: T, n: hs, k: T, alpha: 1, dp, lda: T, qd, ldb: 3 * C, beta: 1, dkDot, ldc: 3 * C)
             }
         }
     }

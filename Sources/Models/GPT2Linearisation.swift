@@ -1,13 +1,13 @@
 import LinearAlgebra
 
 /// A model's loss on one batch at fixed weights, with its forward caches and backward cotangents kept:
-/// everything in H v that does not depend on v. Each `hessianVectorProduct(_:)` then runs only the
+/// everything in H v that does not depend on v. Each `hessianVectorProduct` then runs only the
 /// tangent of the forward pass and the tangent of the backward pass, which is what the Hessian engine
 /// needs when it applies H to many vectors on one batch (Lanczos, Hutchinson).
 /// - Complexity: building it, one forward pass and a backward pass without parameter gradients (two
 ///   forward passes' worth of matrix products); each product then six, against the gradient's three.
-///   Memory: the activations, the (N, V) dlogits and about 16 N C numbers per layer of cotangents.
-public struct GPT2Linearisation<S: GEMMScalar>: Sendable {
+///   Memory: the activations, the (N, V) dlogits and 16 N C numbers per layer of cotangents.
+public struct GPT2Linearisation<S: GEMMScalar> {
     public let model: GPT2<S>
     public let batch: TokenBatch
     /// The loss at the weights, from the forward pass.
@@ -19,31 +19,77 @@ public struct GPT2Linearisation<S: GEMMScalar>: Sendable {
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     public init(_ model: GPT2<S>, batch: TokenBatch) {
-        var (loss, a) = model.forward(batch)
-        var noGradient: [S] = []
-        cotangents = model.backward(batch, &a, grad: &noGradient, keepCotangents: true)!
+        let (loss, a) = model.forward(batch)
+        cotangents = model.backward(batch, a, gradient: nil, keepCotangents: true)
         (self.model, self.batch, self.loss, activations) = (model, batch, loss, a)
     }
 
     /// The exact Hessian-vector product H v of the mean loss on the batch, by forward-over-reverse:
     /// the tangent of the forward pass along v, then the tangent of the backward pass (not finite
-    /// differences).
+    /// differences). v and H v are in `GPT2Layout` order; H v is written whole into `hvp`, which must
+    /// not overlap v. The workspace's buffers are overwritten, so one workspace serves one product at
+    /// a time.
     /// - Complexity: six forward passes' worth of matrix products: the tangents of the logits (2),
-    ///   of dlnf (2) and ẇte (2) dominate when the vocabulary does.
+    ///   of dlnf (2) and ẇte (2) dominate when the vocabulary does. No allocation.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
+    public func hessianVectorProduct(_ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>, workspace: GPT2HVPWorkspace<S>) {
+        precondition(workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
+        hvp.update(repeating: 0, count: model.weights.count)
+        model.tangentForward(batch, activations, direction: v, into: workspace.tangents)
+        model.tangentBackward(batch, activations, cotangents, direction: v, workspace: workspace, hvp: hvp)
+    }
+
+    /// H v as a new array, with a workspace of its own (for a single product; keep a workspace for many).
     public func hessianVectorProduct(_ v: [S]) -> [S] {
         precondition(v.count == model.weights.count, "direction of the wrong size")
-        var t = model.tangentForward(batch, activations, direction: v)
         var hvp = [S](repeating: 0, count: v.count)
-        model.tangentBackward(batch, activations, cotangents, &t, hvp: &hvp)
+        let workspace = GPT2HVPWorkspace<S>(model.config, batch)
+        v.withUnsafeBufferPointer { v in
+            hvp.withUnsafeMutableBufferPointer { hessianVectorProduct(v.baseAddress!, into: $0.baseAddress!, workspace: workspace) }
+        }
         return hvp
+    }
+}
+
+/// The buffers of a Hessian-vector product on one batch shape, allocated once and reused by every
+/// product: the forward tangents along v (`GPT2Tangents`, the (N, V) logits' tangent the largest) and
+/// the backward tangent's scratch (one layer's worth of cotangent tangents, reused from layer to layer).
+/// A `GPT2HessianOperator` holds one, so the Hessian engine's many products allocate nothing.
+/// - Complexity: memory N V + L (20 N C + B NH T²) + 21 N C + 2 T² numbers (`bytes`).
+public final class GPT2HVPWorkspace<S: GEMMScalar> {
+    private let storage = TensorStorage<S>()
+    private let config: GPT2Config
+    private let batchShape: (batch: Int, length: Int)
+    let tangents: GPT2Tangents<S>
+    let scratch: Scratch
+
+    /// The backward tangent's buffers: ḋ of one layer's cotangents, of dlnf and of the embeddings'
+    /// input, and two (T,T) blocks for attention.
+    struct Scratch {
+        let layer: GPT2LayerCotangents<S>
+        let dlnf, dencoded, attention: UnsafeMutablePointer<S>
+    }
+
+    public init(_ config: GPT2Config, _ batch: TokenBatch) {
+        let d = GPT2Dimensions(config, batch)
+        (self.config, batchShape) = (config, (batch.batch, batch.length))
+        tangents = GPT2Tangents(storage, d)
+        scratch = Scratch(layer: GPT2LayerCotangents(storage, d), dlnf: storage.take(d.N * d.C), dencoded: storage.take(d.N * d.C),
+                          attention: storage.take(2 * d.T * d.T))
+    }
+
+    /// The memory it holds.
+    public var bytes: Int { storage.count * MemoryLayout<S>.stride }
+
+    func fits(_ config: GPT2Config, _ batch: TokenBatch) -> Bool {
+        config == self.config && batch.batch == batchShape.batch && batch.length == batchShape.length
     }
 }
 
 extension GPT2 {
     /// The mean loss and the exact Hessian-vector product H v on a batch: a `GPT2Linearisation` used
-    /// once. For several products on one batch, keep the linearisation instead.
+    /// once. For several products on one batch, keep the linearisation and a workspace instead.
     /// - Complexity: eight forward passes' worth of matrix products against the gradient's three.
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, hvp: [S]) {
         let point = GPT2Linearisation(self, batch: batch)

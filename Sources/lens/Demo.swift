@@ -69,7 +69,7 @@ struct Demo: ParsableCommand {
         let direction = zip(finetuned.values, pretrained.values).map { $0 - $1 }
         print("\n5. Curvature of the fine-tuning step per block on held-out target data (v = fine-tuned - pretrained):\n")
         print("| block | v^T H v | v^T H^+ v | certified interval | top eigenvalue | HVPs |\n|---|---:|---:|---|---:|---:|")
-        for block in finetuned.blocks {
+        for block in op.blocks {
             let b = BlockCurvature.analyse(op, block: block, direction: direction, steps: 40, eigenvalues: 1, seed: seed)
             print(String(format: "| %@ | %.4e | %.4e | [%.4e, %.4e] | %.4e | %d |", block.name, b.raw, b.truncated.estimate,
                          b.truncated.interval.lowerBound, b.truncated.interval.upperBound, b.top.values[0], b.applications))

@@ -45,15 +45,11 @@ struct HessianCommand: ParsableCommand {
         let vocabulary = pair.finetuned.config.vocabulary
         let batch = try context.map { try TokenFile.readBinary(path: tokens, context: $0, vocabulary: vocabulary) }
             ?? TokenFile.read(path: tokens, split: split, vocabulary: vocabulary)
-        let op = GPT2HessianOperator(parameters: pair.finetuned, batch: batch)
-        let (loss, gradient) = op.model.gradient(batch)
-        let blocks = pair.finetuned.blocks.map {
-            BlockCurvature.analyse(op, block: $0, direction: pair.direction, steps: steps, eigenvalues: top, seed: seed)
-        }
-        let gradientNorms = pair.finetuned.tensors.map { t in (t.name, gradient[t.range].reduce(0) { $0 + $1 * $1 }.squareRoot()) }
+        let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed)
+        let (loss, blocks, gradientNorms) = (analysis.loss, analysis.blocks, analysis.gradientNorms)
         if json {
-            var out: [String: Any] = ["loss": loss.mean, "split": split, "batch": batch.batch, "sequence_length": batch.length]
-            out["gradient_norm"] = Dictionary(uniqueKeysWithValues: gradientNorms)
+            var out: [String: Any] = ["loss": loss, "split": split, "batch": batch.batch, "sequence_length": batch.length]
+            out["gradient_norm"] = Dictionary(uniqueKeysWithValues: gradientNorms.map { ($0.name, $0.norm) })
             out["blocks"] = blocks.map { b -> [String: Any] in
                 ["block": b.block.name, "parameters": b.block.range.count, "v_norm": b.directionNorm, "vHv": b.raw,
                  "vHplusv": b.truncated.estimate, "vHplusv_interval": [b.truncated.interval.lowerBound, b.truncated.interval.upperBound],
@@ -62,7 +58,7 @@ struct HessianCommand: ParsableCommand {
             print(JSONText.render(out), terminator: "")
             return
         }
-        print("loss (\(split), \(batch.batch) x \(batch.length) tokens): \(loss.mean)\n")
+        print("loss (\(split), \(batch.batch) x \(batch.length) tokens): \(loss)\n")
         print("| tensor | gradient norm |\n|---|---:|")
         for (name, norm) in gradientNorms { print("| \(name) | \(String(format: "%.6e", norm)) |") }
         print("\n| block | parameters | v^T H v | v^T H^+ v (Lanczos) | certified interval | Lanczos steps | top eigenvalues | HVPs |")

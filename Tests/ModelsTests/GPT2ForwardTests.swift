@@ -43,7 +43,7 @@ struct GPT2HeadTests {
         let config = GPT2Config(layers: 1, channels: 16, heads: 2, maxPositions: 8, vocabulary: 2 * 2048 + 777)
         var parameters = GPT2Parameters.randomInitialization(config: config, seed: 3)
         // Larger logits than the initialisation gives, so the running maximum moves between blocks.
-        for (name, range, _) in parameters.tensors where name == "wte.weight" { for i in range { parameters.values[i] *= 40 } }
+        for i in parameters.layout.ranges.wte { parameters.values[i] *= 40 }
         let model = GPT2<Double>(parameters)
         let batch = TokenBatch(sequences: [[5, 4100, 17, 2047, 2048, 4872, 9, 3], [4872, 0, 1, 2, 4095, 4096, 4097, 6]])
         let blocked = model.loss(batch), full = model.gradient(batch).loss

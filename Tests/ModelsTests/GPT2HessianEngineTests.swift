@@ -21,7 +21,7 @@ struct GPT2HessianEngineTests {
 
     /// The contiguous range of a group of tensors (named with the `transformer.` prefix).
     func group(_ names: [String]) -> ParameterBlock {
-        let ranges = names.map { parameters.range(String($0.dropFirst("transformer.".count))) }
+        let ranges = names.map { name in parameters.tensors.first { "transformer." + $0.name == name }!.range }
         let range = ranges.map(\.lowerBound).min()!..<ranges.map(\.upperBound).max()!
         precondition(range.count == ranges.reduce(0) { $0 + $1.count }, "group is not contiguous")
         return ParameterBlock(name: names.joined(separator: "+"), range: range)

@@ -26,7 +26,7 @@ struct GPT2HessianTests {
 
     /// v restricted to a block (zero elsewhere).
     func restricted(_ block: String) -> [Double] {
-        let range = finetuned.blocks.first { $0.name == block }!.range
+        let range = finetuned.layout.range(of: finetuned.layout.blocks.first { $0.name == block }!)
         return v.indices.map { range.contains($0) ? v[$0] : 0 }
     }
 

@@ -1,0 +1,84 @@
+import _Files
+import Foundation
+
+/// Hugging Face checkpoint directories (`config.json` + `model.safetensors`), the one place the
+/// toolkit names GPT-2's tensors: the names exist at the file boundary, everything inside reads
+/// `GPT2Layout`'s typed fields.
+extension GPT2Tensors where T == String {
+    /// Hugging Face's tensor names, without the `transformer.` prefix.
+    static func huggingFaceNames(layers: Int) -> GPT2Tensors<String> {
+        GPT2Tensors(wte: "wte.weight", wpe: "wpe.weight", layers: (0..<layers).map { l in
+            let h = "h.\(l)"
+            return GPT2LayerTensors(
+                ln1w: "\(h).ln_1.weight", ln1b: "\(h).ln_1.bias", qkvw: "\(h).attn.c_attn.weight", qkvb: "\(h).attn.c_attn.bias",
+                attprojw: "\(h).attn.c_proj.weight", attprojb: "\(h).attn.c_proj.bias", ln2w: "\(h).ln_2.weight", ln2b: "\(h).ln_2.bias",
+                fcw: "\(h).mlp.c_fc.weight", fcb: "\(h).mlp.c_fc.bias", fcprojw: "\(h).mlp.c_proj.weight", fcprojb: "\(h).mlp.c_proj.bias")
+        }, lnfw: "ln_f.weight", lnfb: "ln_f.bias")
+    }
+}
+
+extension GPT2Parameters {
+    /// Every tensor in flat order with its Hugging Face name (no `transformer.` prefix), range and
+    /// shape: for reading and writing checkpoints and for reports that compare with PyTorch.
+    public var tensors: [(name: String, range: Range<Int>, shape: [Int])] {
+        let names = GPT2Tensors.huggingFaceNames(layers: config.layers).flat
+        return zip(names, zip(layout.ranges.flat, config.shapes.flat)).map { ($0, $1.0, $1.1) }
+    }
+
+    /// Loads a Hugging Face checkpoint directory (`config.json` + `model.safetensors`). Tensor names
+    /// may carry the `transformer.` prefix or not; `attn.bias` / `attn.masked_bias` buffers of older
+    /// checkpoints are ignored; `lm_head.weight`, if stored, must equal `wte.weight` (tied).
+    public static func load(directory: String) throws(ModelFileError) -> GPT2Parameters {
+        let config = try GPT2Config.read(path: "\(directory)/config.json")
+        let path = "\(directory)/model.safetensors"
+        let file = try SafeTensorsFile(path: path)
+        var byName: [String: SafeTensorsEntry] = [:]
+        for entry in file.entries {
+            let name = entry.name.hasPrefix("transformer.") ? String(entry.name.dropFirst("transformer.".count)) : entry.name
+            if name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") { continue }
+            if byName[name] != nil { throw ModelFileError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
+            byName[name] = entry
+        }
+        var parameters = GPT2Parameters(config: config)
+        for (name, range, shape) in parameters.tensors {
+            guard let entry = byName.removeValue(forKey: name) else {
+                throw ModelFileError(path, tensor: name, "missing (expected shape \(shape))")
+            }
+            guard entry.shape == shape else {
+                throw ModelFileError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
+            }
+            parameters.values.replaceSubrange(range, with: file.values(entry))
+        }
+        if let head = byName.removeValue(forKey: "lm_head.weight") {
+            guard file.values(head) == Array(parameters.values[parameters.layout.ranges.wte]) else {
+                throw ModelFileError(path, tensor: head.name, "differs from wte.weight, but GPT-2 ties them")
+            }
+        }
+        if let extra = byName.keys.sorted().first {
+            throw ModelFileError(path, tensor: extra, "is not a GPT-2 parameter")
+        }
+        return parameters
+    }
+
+    /// Writes a checkpoint directory Hugging Face loads: `model.safetensors` (tensors named with the
+    /// `transformer.` prefix as `save_pretrained` writes them, tied `lm_head` not stored) and a
+    /// `config.json` for `GPT2LMHeadModel`. Both files are written whole (temporary file, then rename).
+    /// - Parameter dtype: F32 (Hugging Face's default) or F64.
+    public func save(directory: String, dtype: SafeTensorsDType = .f32) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tensors = self.tensors.map {
+            SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
+        }
+        try AtomicFile.write(SafeTensorsFile.encode(tensors, metadata: ["format": "pt"]), to: "\(directory)/model.safetensors")
+        let json: [String: Any] = [
+            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+            "n_layer": config.layers, "n_embd": config.channels, "n_head": config.heads,
+            "n_positions": config.maxPositions, "vocab_size": config.vocabulary, "n_inner": NSNull(),
+            "layer_norm_epsilon": config.layerNormEpsilon, "activation_function": "gelu_new",
+            "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
+            "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
+        ]
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+                             to: "\(directory)/config.json")
+    }
+}
