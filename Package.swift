@@ -10,12 +10,13 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Hessian", targets: ["Hessian"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries from Debian (see .ci/run): module maps only.
+        // System libraries from Debian (see scripts/install-deps): module maps only.
         .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
         .systemLibrary(name: "_CLAPACKE", path: "Sources/_CLAPACKE"),
         .systemLibrary(name: "_CGSL", path: "Sources/_CGSL"),
@@ -30,19 +31,21 @@ let package = Package(
         .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
-        // Markdown and SVG writers; no numerics of their own.
-        .target(name: "Reports", dependencies: ["Curves", "LinearAlgebra", "_Files"]),
+        // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
+        .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "_Files"]),
+        // Speed measurements for `lens bench`, each against a baseline timed in the same run.
+        .target(name: "Benchmarks", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Curves", "Reports", "Hessian", "Models", "_Files",
+            "Benchmarks", "Curves", "Models", "Reports", "_Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "Hessian"]),
-        .testTarget(name: "CurvesTests", dependencies: ["Curves"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "_Files"]),
-        .testTarget(name: "lensTests", dependencies: ["lens"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Hessian", "LinearAlgebra"]),
+        .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
+        .testTarget(name: "lensTests", dependencies: ["lens", "Models"]),
     ]
 )

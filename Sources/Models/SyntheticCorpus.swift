@@ -21,13 +21,17 @@ public struct SyntheticCorpus: Sendable {
 
     public enum Task: String, Sendable { case source, target }
 
+    /// Mixed into the seed for the target task's re-drawn successors, so that they come from a stream
+    /// of their own and the source chain is the same whatever the shift.
+    static let shiftSalt: UInt64 = 0x5417_7ED0
+
     /// Each token's likely successors under `task`.
     public func successors(_ task: Task) -> [[Int]] {
         var rng = SeededGenerator(seed: seed)
         func draw(_ rng: inout SeededGenerator) -> [Int] { (0..<branching).map { _ in Int(rng.next() % UInt64(vocabulary)) } }
         var table = (0..<vocabulary).map { _ in draw(&rng) }
         if task == .target {
-            var shiftRng = SeededGenerator(seed: seed ^ 0x5417_7ED0)
+            var shiftRng = SeededGenerator(seed: seed ^ Self.shiftSalt)
             for token in 0..<vocabulary where shiftRng.uniform() < shift { table[token] = draw(&shiftRng) }
         }
         return table
@@ -48,5 +52,12 @@ public struct SyntheticCorpus: Sendable {
             return out
         }
         return TokenBatch(sequences: sequences)
+    }
+
+    /// A train batch of `trainSequences` sequences and a test batch a quarter its size (at least one),
+    /// from two streams of `task`.
+    public func splits(_ task: Task, trainSequences: Int, length: Int) -> (train: TokenBatch, test: TokenBatch) {
+        (sample(task, count: trainSequences, length: length, streamSeed: 1),
+         sample(task, count: max(1, trainSequences / 4), length: length, streamSeed: 2))
     }
 }

@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 
 /// Token data for the model, in one of two layouts:
@@ -35,6 +36,20 @@ public enum TokenFile {
         try data.write(to: URL(fileURLWithPath: path))
     }
 
+    /// Reads either layout: the flat uint16 file cut into sequences of `context` tokens when a context
+    /// is given, else the `split` batch of a JSON file.
+    public static func read(path: String, split: String, context: Int?, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+        if let context { return try readBinary(path: path, context: context, vocabulary: vocabulary) }
+        return try read(path: path, split: split, vocabulary: vocabulary)
+    }
+
+    /// Writes named batches as a JSON tokens file (the fixture's `tokens.json` layout), whole or not at all.
+    public static func writeJSON(_ splits: [String: TokenBatch], path: String) throws {
+        let json = splits.mapValues { $0.sequences }
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), to: path)
+    }
+
+    /// Reads the `split` batch of a JSON tokens file.
     public static func read(path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
         let object: Any
         do {

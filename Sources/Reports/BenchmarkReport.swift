@@ -1,14 +1,15 @@
 import Curves
 import _Files
 import Foundation
-import LinearAlgebra
 
 /// `lens benchmark`: PearCorr and RelAcc of every method per budget and averaged, beside the
 /// published numbers, the fine-tuning data each method consumes, and predicted-vs-true scatters.
 public enum BenchmarkReport {
     public static func markdown(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol, provenance: String) -> String {
-        let datasets = unique(entries.map(\.dataset))
-        let methods = unique(entries.map(\.method))
+        markdown(BenchmarkSummary(entries, protocol: p), protocol: p, provenance: provenance)
+    }
+
+    static func markdown(_ summary: BenchmarkSummary, protocol p: BenchmarkProtocol, provenance: String) -> String {
         let ratios = p.budgets.map(p.ratioLabel)
         var text = "# Model selection on the Rectified Scaling Law benchmark\n\n\(provenance)\n\n"
         text += """
@@ -19,27 +20,25 @@ public enum BenchmarkReport {
 
         """
         for metric in ["PearCorr", "RelAcc"] {
-            for dataset in datasets {
+            let pearson = metric == "PearCorr"
+            for dataset in summary.datasets {
                 var rows: [[String]] = []
-                for method in methods {
-                    let values = p.budgets.map { budget in
-                        entries.first { $0.dataset == dataset && $0.method == method && $0.budget == budget }
-                            .map { metric == "PearCorr" ? $0.metrics.pearson : $0.metrics.relativeAccuracy }
+                for m in dataset.methods {
+                    let values = pearson ? m.pearson : m.relativeAccuracy
+                    rows.append([m.method.rawValue] + values.map { $0.map(Markdown.percent) ?? "-" }
+                                + [Markdown.percent(pearson ? m.averagePearson : m.averageRelativeAccuracy)])
+                    if let published = m.published {
+                        rows.append(["  published"] + (pearson ? published.pearson : published.relativeAccuracy).map(Markdown.percent)
+                                    + [Markdown.percent(pearson ? published.averagePearson : published.averageRelativeAccuracy)])
                     }
-                    rows.append([method.rawValue] + values.map { $0.map(Markdown.percent) ?? "-" }
-                                + [Markdown.percent(values.compactMap { $0 }.reduce(0, +) / Double(values.count))])
-                    if let published = PublishedResults.row(dataset: dataset, method: method) {
-                        let v = metric == "PearCorr" ? published.pearson : published.relativeAccuracy
-                        rows.append(["  published"] + v.map(Markdown.percent) + [Markdown.percent(v.reduce(0, +) / 7)])
-                    }
-                    if method == .rectified, metric == "PearCorr", let avg = PublishedResults.rectifiedAveragePearson[dataset] {
-                        rows.append(["  published (OurFit)"] + ratios.map { _ in "" } + [Markdown.percent(avg)])
+                    if m.method == .rectified, pearson, let average = PublishedResults.rectifiedAveragePearson[dataset.name] {
+                        rows.append(["  published (OurFit)"] + ratios.map { _ in "" } + [Markdown.percent(average)])
                     }
                 }
-                text += "\n## \(metric), \(dataset)\n\n" + Markdown.table(["method"] + ratios + ["average"], rows)
+                text += "\n## \(metric), \(dataset.name)\n\n" + Markdown.table(["method"] + ratios + ["average"], rows)
             }
         }
-        text += lensllmAgainstAtS(entries, protocol: p)
+        text += lensllmAgainstAtS(summary, protocol: p)
         text += "\n## Fine-tuning data each method consumes\n\n"
         text += """
         Per model, as a fraction of one full fine-tuning run at the target. With the 6 x parameters x tokens
@@ -47,12 +46,8 @@ public enum BenchmarkReport {
         ratio equals this sample ratio for every model.
 
         """
-        let first = datasets.first ?? ""
-        text += Markdown.table(["method"] + ratios, methods.map { method in
-            [method.rawValue] + p.budgets.map { budget in
-                let e = entries.first { $0.dataset == first && $0.method == method && $0.budget == budget }
-                return e.map { String(format: "%.3f", $0.samplesPerModel / p.target) } ?? "-"
-            }
+        text += Markdown.table(["method"] + ratios, (summary.datasets.first?.methods ?? []).map { m in
+            [m.method.rawValue] + m.dataFraction.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
         })
         return text
     }
@@ -61,45 +56,31 @@ public enum BenchmarkReport {
     /// the power-phase points the fits had, the held-back errors that chose lensllm's design, how far
     /// each method's predictions missed the true target losses and in which direction; and what each
     /// of lensllm's two designs alone would have scored.
-    static func lensllmAgainstAtS(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) -> String {
+    static func lensllmAgainstAtS(_ summary: BenchmarkSummary, protocol p: BenchmarkProtocol) -> String {
         var text = "\n## LensLLM against AtS\n\n"
-        for dataset in unique(entries.map(\.dataset)) {
-            func rows(_ m: SelectionMethod) -> [BenchmarkEntry] {
-                p.budgets.compactMap { b in entries.first { $0.dataset == dataset && $0.method == m && $0.budget == b } }
-            }
-            let (lens, ats) = (rows(.lensllm), rows(.ats))
-            guard lens.count == p.budgets.count, ats.count == p.budgets.count else { continue }
-            func average(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-            let lensAverage = average(lens.map(\.metrics.pearson)), atsAverage = average(ats.map(\.metrics.pearson))
-            let verdict = lensAverage > atsAverage ? "beats AtS by" : "falls short of AtS by"
-            text += "**\(dataset)**: lensllm averages \(Markdown.percent(lensAverage)) PearCorr and \(verdict) "
-                + "\(Markdown.percent(abs(lensAverage - atsAverage))) points (AtS \(Markdown.percent(atsAverage)))."
-            // Each design alone, scored like the methods: PearCorr per budget, in `Design.allCases` order.
-            let designs = LensLLMSelection.Design.allCases
-            let alone = lens.map { e in designs.map { Statistics.pearson(e.selection.lensllm?.targetLosses[$0] ?? [], e.truth) * 100 } }
-            text += " Either design alone: " + designs.indices.map { d in
-                "\(designs[d].rawValue) \(Markdown.percent(average(alone.map { $0[d] })))"
-            }.joined(separator: ", ") + ".\n\n"
+        let designs = LensLLMSelection.Design.allCases
+        for dataset in summary.datasets {
+            guard let e = dataset.lensllmAgainstAtS else { continue }
+            let beats = e.lensllmAveragePearson > e.atsAveragePearson
+            text += "**\(dataset.name)**: lensllm averages \(Markdown.percent(e.lensllmAveragePearson)) PearCorr and "
+                + (beats ? "beats AtS by " : "falls short of AtS by ")
+                + "\(Markdown.percent(abs(e.lensllmAveragePearson - e.atsAveragePearson))) points (AtS \(Markdown.percent(e.atsAveragePearson)))."
+            text += " Either design alone: " + zip(designs, e.designAveragePearson).map { "\($0.rawValue) \(Markdown.percent($1))" }
+                .joined(separator: ", ") + ".\n\n"
             text += Markdown.table(
                 ["budget", "power-phase points (median)", "held-back error: shared / shrunk", "design",
                  "median log(predicted/true): lensllm / AtS", "median abs: lensllm / AtS", "lensllm closer on",
                  "PearCorr: shared / shrunk / lensllm / AtS"],
-                lens.indices.map { i in
-                    let (l, a) = (lens[i], ats[i])
-                    let power = zip(l.visiblePoints, l.selection.transitions).map { Double($0 - (($1 ?? -1) + 1)) }
-                    func errors(_ e: BenchmarkEntry) -> [Double] { zip(e.selection.scores, e.truth).map { log($0 / $1) } }
-                    let (le, ae) = (errors(l), errors(a))
-                    let closer = zip(le, ae).filter { abs($0) < abs($1) }.count
-                    let result = l.selection.lensllm
-                    let heldBack = result?.validation.map {
+                e.budgets.map { b in
+                    let heldBack = b.validation.map {
                         "\(Markdown.number($0.sharedExponent, digits: 3)) / \(Markdown.number($0.shrunkExponents, digits: 3))"
                     } ?? "none (power phases too short)"
-                    return [p.ratioLabel(l.budget), Markdown.number(Statistics.median(power), digits: 2), heldBack,
-                            result?.design.rawValue ?? "-",
-                            "\(Markdown.number(Statistics.median(le), digits: 3)) / \(Markdown.number(Statistics.median(ae), digits: 3))",
-                            "\(Markdown.number(Statistics.median(le.map(abs)), digits: 3)) / \(Markdown.number(Statistics.median(ae.map(abs)), digits: 3))",
-                            "\(closer) of \(le.count)",
-                            (alone[i] + [l.metrics.pearson, a.metrics.pearson]).map(Markdown.percent).joined(separator: " / ")]
+                    return [p.ratioLabel(b.budget), Markdown.number(b.medianPowerPhasePoints, digits: 2), heldBack,
+                            b.design?.rawValue ?? "-",
+                            "\(Markdown.number(b.medianLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianLogError.ats, digits: 3))",
+                            "\(Markdown.number(b.medianAbsoluteLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianAbsoluteLogError.ats, digits: 3))",
+                            "\(b.lensllmCloser) of \(b.models)",
+                            (b.designPearson + [b.lensllmPearson, b.atsPearson]).map(Markdown.percent).joined(separator: " / ")]
                 })
             text += "\n"
         }
@@ -152,9 +133,10 @@ public enum BenchmarkReport {
     /// Writes `index.md` (tables) and the scatters for the first and last budgets into `directory`.
     public static func write(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol, provenance: String,
                              scatterMethods: [SelectionMethod], to directory: String) throws {
-        var text = markdown(entries, protocol: p, provenance: provenance)
+        let summary = BenchmarkSummary(entries, protocol: p)
+        var text = markdown(summary, protocol: p, provenance: provenance)
         text += "\n## Predicted vs true loss\n\n"
-        for dataset in unique(entries.map(\.dataset)) {
+        for dataset in summary.datasets.map(\.name) {
             for budget in [p.budgets.first!, p.budgets.last!] {
                 let name = "scatter-\(dataset)-\(format(budget)).svg"
                 try AtomicFile.write(scatter(entries, dataset: dataset, budget: budget, methods: scatterMethods, protocol: p).svg(),
@@ -163,9 +145,5 @@ public enum BenchmarkReport {
             }
         }
         try AtomicFile.write(text, to: "\(directory)/index.md")
-    }
-
-    private static func unique<T: Equatable>(_ xs: [T]) -> [T] {
-        xs.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
 }

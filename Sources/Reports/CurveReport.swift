@@ -82,7 +82,6 @@ public enum CurveReport {
     static func plot(_ a: CurveAnalysis) -> Plot {
         var plot = Plot(title: a.curve.model, xLabel: "fine-tuning samples n", yLabel: "test loss", logX: true, logY: true)
         let colors = Plot.palette
-        let hi = a.curve.sizes.last ?? 10
         for (i, entry) in a.transitions.enumerated() {
             guard let e = try? entry.result.get(), let size = e.size else { continue }
             if let interval = e.interval {
@@ -93,9 +92,8 @@ public enum CurveReport {
         plot.add(.points(zip(a.curve.sizes, a.curve.losses).map { ($0, $1) }, label: "measured", color: "#000000"))
         for (i, entry) in a.fits.enumerated() {
             guard let fit = try? entry.result.get() else { continue }
-            let from = a.curve.sizes[fit.firstPoint]
-            let grid = (0...120).map { exp(log(from) + (log(hi) - log(from)) * Double($0) / 120) }
-            plot.add(.line(grid.map { ($0, fit.fit.law($0)) }, label: entry.kind.rawValue, color: colors[i], dashed: entry.kind == .vanilla))
+            plot.add(.line(fit.sampled(on: a.curve).map { ($0.size, $0.loss) }, label: entry.kind.rawValue, color: colors[i],
+                           dashed: entry.kind == .vanilla))
         }
         return plot
     }

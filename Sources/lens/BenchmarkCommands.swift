@@ -1,29 +1,8 @@
 import ArgumentParser
+import Benchmarks
 import Curves
-import Foundation
+import Models
 import Reports
-
-/// The CSV files of a directory, sorted, each named for its data set (file name without .csv).
-func benchmarkFiles(in directory: String) throws -> [(dataset: String, path: String)] {
-    let names: [String]
-    do {
-        names = try FileManager.default.contentsOfDirectory(atPath: directory)
-    } catch {
-        throw ValidationError("\(directory): cannot list the directory (\(error.localizedDescription))")
-    }
-    let csvs = names.filter { $0.hasSuffix(".csv") }.sorted()
-    guard !csvs.isEmpty else { throw ValidationError("\(directory): no .csv files to benchmark") }
-    return csvs.map { (String($0.dropLast(4)), "\(directory)/\($0)") }
-}
-
-/// Runs the published protocol on every CSV of `directory`.
-func runBenchmark(_ directory: String, methods: [SelectionMethod], protocol p: BenchmarkProtocol) throws -> [BenchmarkEntry] {
-    var entries: [BenchmarkEntry] = []
-    for (dataset, path) in try benchmarkFiles(in: directory) {
-        entries += try p.run(try CurveFile.read(path: path), dataset: dataset, methods: methods)
-    }
-    return entries
-}
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +19,7 @@ struct Benchmark: ParsableCommand {
 
     func run() throws {
         let p = BenchmarkProtocol()
-        let entries = try runBenchmark(directory, methods: SelectionMethod.allCases, protocol: p)
+        let entries = try p.run(directory: directory, methods: SelectionMethod.allCases)
         let provenance = "Produced by `lens benchmark \(directory)` (LensLLM toolkit); every number comes from this run."
         if let out {
             try BenchmarkReport.write(entries, protocol: p, provenance: provenance,
@@ -89,31 +68,61 @@ struct Bench: ParsableCommand {
         @Option(help: "Repetitions; the best time is reported.")
         var repeats = 3
 
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        }
+
         func run() throws {
-            let p = BenchmarkProtocol()
-            var best: [SelectionMethod: Double] = [:]
-            var total = Double.infinity
-            for _ in 0..<max(1, repeats) {
-                var sum = 0.0
-                for method in SelectionMethod.allCases {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    _ = try runBenchmark(directory, methods: [method], protocol: p)
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    best[method] = min(best[method] ?? .infinity, seconds)
-                    sum += seconds
-                }
-                total = min(total, sum)
+            print(try CurvesBenchmark(directory: directory, rounds: repeats).run().text, terminator: "")
+        }
+    }
+
+    struct LanczosBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lanczos",
+            abstract: "Applications to reach a top-eigenvalue relative error of 1e-6, Lanczos against PyHessian's power iteration; time per dense application against cblas_dsymv.")
+
+        @Option(help: "Dimension of the test matrices.")
+        var n = 1000
+
+        @Option(help: "Dimension of the dense operator timed against cblas_dsymv.")
+        var timingDimension = 2000
+
+        @Option(help: "Seed of the test matrices and start vectors.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard n >= 2, timingDimension >= 1 else { throw ValidationError("--n must be at least 2 and --timing-dimension at least 1") }
+        }
+
+        func run() throws {
+            print(LanczosBenchmark(n: n, timingDimension: timingDimension, seed: seed).run().text, terminator: "")
+        }
+    }
+
+    struct HVPBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hvp",
+            abstract: "Time GPT-2 loss, gradient and exact HVP in Float64; forward GFLOP/s against dgemm of the same shapes.")
+
+        @Option var layers = 4
+        @Option var channels = 256
+        @Option var heads = 4
+        @Option var context = 128
+        @Option var vocabulary = 50257
+        @Option var batch = 4
+        @Option var seed: UInt64 = 1
+        @Option(help: "Rounds; the best time of each is reported.") var repeats = 3
+
+        func validate() throws {
+            guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, batch >= 1, repeats >= 1 else {
+                throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
             }
-            let files = try benchmarkFiles(in: directory).count
-            let ats = best[.ats]!
-            print("Full benchmark evaluation: \(files) data sets x 7 budgets x \(SelectionMethod.allCases.count) methods (best of \(repeats))")
-            print("method      seconds   x AtS")
-            for method in SelectionMethod.allCases {
-                print(method.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
-                      String(format: "%8.4f  %6.1f", best[method]!, best[method]! / ats))
-            }
-            print(String(format: "all methods %8.4f s", total))
-            print("For scale (not measured here): the reference Python implementation takes 477 s on this kind of machine at best.")
+        }
+
+        func run() throws {
+            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
+            print(HVPBenchmark(config: config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
         }
     }
 }

@@ -13,9 +13,17 @@ extension CurveOptions {
     }
 }
 
-extension TransitionMethod: ExpressibleByArgument {}
 extension LawKind: ExpressibleByArgument {}
 extension SelectionMethod: ExpressibleByArgument {}
+
+/// `--method` of `lens transition`: one method, or all of them.
+enum TransitionChoice: String, CaseIterable, ExpressibleByArgument {
+    case residual, broken, corollary, all
+
+    var methods: [TransitionMethod] {
+        TransitionMethod(rawValue: rawValue).map { [$0] } ?? TransitionMethod.allCases
+    }
+}
 
 struct Transition: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,20 +32,13 @@ struct Transition: ParsableCommand {
     @OptionGroup var options: CurveOptions
 
     @Option(help: "residual (Algorithm 1), broken (two-regime power law), corollary (Corollary 1 shape), or all.")
-    var method: String = "all"
+    var method: TransitionChoice = .all
 
     func run() throws {
-        let methods: [TransitionMethod]
-        if method == "all" { methods = TransitionMethod.allCases } else {
-            guard let m = TransitionMethod(rawValue: method) else {
-                throw ValidationError("--method must be residual, broken, corollary or all, not \"\(method)\"")
-            }
-            methods = [m]
-        }
         let (set, curves) = try options.curves()
         var estimates: [TransitionEstimate] = []
         for curve in curves {
-            for m in methods { estimates.append(try m.estimate(curve, test: options.test, source: set.source)) }
+            for m in method.methods { estimates.append(try m.estimate(curve, test: options.test, source: set.source)) }
         }
         print(options.json ? CurveTables.transitionsJSON(estimates) : CurveTables.transitions(estimates), terminator: "")
     }
@@ -98,10 +99,9 @@ struct Select: ParsableCommand {
         let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test),
                                           source: set.source)
         // Scored against the truth when the file has the target column for every model.
-        let truth = curves.compactMap { $0.loss(at: target) }
-        let known = truth.count == curves.count && curves.count >= 2 ? truth : nil
-        let metrics = known.map { SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: $0) }
-        print(options.json ? CurveTables.selectionJSON(selection, curves: curves, truth: known, metrics: metrics)
-                           : CurveTables.selection(selection, curves: curves, truth: known, metrics: metrics), terminator: "")
+        let evaluation = selection.evaluation(against: curves, target: target)
+        print(options.json ? CurveTables.selectionJSON(selection, curves: curves, truth: evaluation?.truth, metrics: evaluation?.metrics)
+                           : CurveTables.selection(selection, curves: curves, truth: evaluation?.truth, metrics: evaluation?.metrics),
+              terminator: "")
     }
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import Hessian
 import Models
 import Reports
 
@@ -42,31 +40,9 @@ struct HessianCommand: ParsableCommand {
 
     func run() throws {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
-        let vocabulary = pair.finetuned.config.vocabulary
-        let batch = try context.map { try TokenFile.readBinary(path: tokens, context: $0, vocabulary: vocabulary) }
-            ?? TokenFile.read(path: tokens, split: split, vocabulary: vocabulary)
+        let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: pair.finetuned.config.vocabulary)
         let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed)
-        let (loss, blocks, gradientNorms) = (analysis.loss, analysis.blocks, analysis.gradientNorms)
-        if json {
-            var out: [String: Any] = ["loss": loss, "split": split, "batch": batch.batch, "sequence_length": batch.length]
-            out["gradient_norm"] = Dictionary(uniqueKeysWithValues: gradientNorms.map { ($0.name, $0.norm) })
-            out["blocks"] = blocks.map { b -> [String: Any] in
-                ["block": b.block.name, "parameters": b.block.range.count, "v_norm": b.directionNorm, "vHv": b.raw,
-                 "vHplusv": b.truncated.estimate, "vHplusv_interval": [b.truncated.interval.lowerBound, b.truncated.interval.upperBound],
-                 "lanczos_steps": b.truncated.steps, "top_eigenvalues": b.top.values, "top_residuals": b.top.residuals, "hvps": b.applications]
-            }
-            print(JSONText.render(out), terminator: "")
-            return
-        }
-        print("loss (\(split), \(batch.batch) x \(batch.length) tokens): \(loss)\n")
-        print("| tensor | gradient norm |\n|---|---:|")
-        for (name, norm) in gradientNorms { print("| \(name) | \(String(format: "%.6e", norm)) |") }
-        print("\n| block | parameters | v^T H v | v^T H^+ v (Lanczos) | certified interval | Lanczos steps | top eigenvalues | HVPs |")
-        print("|---|---:|---:|---:|---|---:|---|---:|")
-        for b in blocks {
-            let interval = String(format: "[%.6e, %.6e]", b.truncated.interval.lowerBound, b.truncated.interval.upperBound)
-            let eig = b.top.values.map { String(format: "%.4e", $0) }.joined(separator: ", ")
-            print("| \(b.block.name) | \(b.block.range.count) | \(String(format: "%.6e", b.raw)) | \(String(format: "%.6e", b.truncated.estimate)) | \(interval) | \(b.truncated.steps) | \(eig) | \(b.applications) |")
-        }
+        let name = context == nil ? split : "binary tokens"
+        print(json ? CurvatureTables.json(analysis, batch: name) : CurvatureTables.markdown(analysis, batch: name), terminator: "")
     }
 }

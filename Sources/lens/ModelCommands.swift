@@ -1,7 +1,5 @@
 import ArgumentParser
-import _Files
 import Foundation
-import LinearAlgebra
 import Models
 
 struct Corpus: ParsableCommand {
@@ -10,7 +8,7 @@ struct Corpus: ParsableCommand {
 
     @Option var vocabulary = 256
     @Option var length = 32
-    @Option(help: "Sequences in the train split (the test split gets a quarter as many).") var sequences = 64
+    @Option(help: "Sequences in the train split (the test split gets a quarter as many, at least one).") var sequences = 64
     @Option(help: "source (pretraining) or target (fine-tuning).") var task = "target"
     @Option(help: "Fraction of tokens whose successors the target task re-draws.") var shift = 0.3
     @Option var seed: UInt64 = 1
@@ -19,12 +17,9 @@ struct Corpus: ParsableCommand {
     func run() throws {
         guard let t = SyntheticCorpus.Task(rawValue: task) else { throw ValidationError("--task must be source or target") }
         let corpus = SyntheticCorpus(vocabulary: vocabulary, shift: shift, seed: seed)
-        func rows(_ b: TokenBatch) -> [[Int]] { (0..<b.batch).map { i in b.tokens[(i * b.length)..<((i + 1) * b.length)].map { Int($0) } } }
-        let json: [String: Any] = ["train": rows(corpus.sample(t, count: sequences, length: length, streamSeed: 1)),
-                                   "test": rows(corpus.sample(t, count: max(1, sequences / 4), length: length, streamSeed: 2))]
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        try AtomicFile.write(data, to: out)
-        print("wrote \(sequences) train and \(max(1, sequences / 4)) test sequences of \(length) tokens (\(task) task, seed \(seed)) to \(out)")
+        let (train, test) = corpus.splits(t, trainSequences: sequences, length: length)
+        try TokenFile.writeJSON(["train": train, "test": test], path: out)
+        print("wrote \(train.batch) train and \(test.batch) test sequences of \(length) tokens (\(task) task, seed \(seed)) to \(out)")
     }
 }
 
@@ -47,29 +42,12 @@ struct FineTune: ParsableCommand {
 
     func run() throws {
         let start = try GPT2Parameters.load(directory: from)
-        let data = try context.map { try TokenFile.readBinary(path: tokens, context: $0, vocabulary: start.config.vocabulary) }
-            ?? TokenFile.read(path: tokens, split: split, vocabulary: start.config.vocabulary)
-        var rng = SeededGenerator(seed: seed)
-        let perStep = min(batch, data.batch)
-        let batches = (0..<steps).map { _ in
-            TokenBatch(sequences: (0..<perStep).map { _ in
-                let i = Int(rng.next() % UInt64(data.batch))
-                return data.tokens[(i * data.length)..<((i + 1) * data.length)].map { Int($0) }
-            })
-        }
-        var optimizer = AdamW(learningRate: learningRate, weightDecay: weightDecay)
-        let (losses, result): ([Double], GPT2Parameters)
-        if float64 {
-            var model = GPT2<Double>(start)
-            losses = model.fineTune(on: batches, optimizer: &optimizer)
-            result = model.parameters()
-        } else {
-            var model = GPT2<Float>(start)
-            losses = model.fineTune(on: batches, optimizer: &optimizer).map { Double($0) }
-            result = model.parameters()
-        }
-        try result.save(directory: out)
+        let data = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: start.config.vocabulary)
+        let result = FineTuning(steps: steps, batchSize: batch, learningRate: learningRate, weightDecay: weightDecay,
+                                seed: seed, float64: float64).run(from: start, data: data)
+        try result.parameters.save(directory: out)
         print(String(format: "%d AdamW steps (lr %g, weight decay %g, batch %d, seed %llu): loss %.4f -> %.4f; wrote %@",
-                     steps, learningRate, weightDecay, perStep, seed, losses.first ?? .nan, losses.last ?? .nan, out))
+                     steps, learningRate, weightDecay, result.batchSize, seed, result.losses.first ?? .nan,
+                     result.losses.last ?? .nan, out))
     }
 }

@@ -47,14 +47,19 @@ struct LinearAlgebraTests {
         for (got, want) in zip(s.inverseNormalMatrix, expected) { #expect(abs(got - want) < 1e-12) }
     }
 
-    @Test func multiStartFindsTheGlobalMinimumOfADoubleWell() throws {
-        // r(x) = (x² − 4) + 0.5 x has two local minima of r²; the better one is near x = −2.26.
+    // r(x) = (x² − 4, (x − 2)/2): ½‖r‖² has a global minimum at x = 2 (cost 0) and a local one near
+    // x = −1.94 (cost about 3.9). The starts are screened cheapest first: −2.05 (local basin), 3 (global),
+    // −4 (local). A multi-start that kept the first polish, or the last, or polished one start, would
+    // end in the local minimum; only comparing the polished costs finds x = 2.
+    @Test func multiStartReturnsTheLowestOfItsPolishedMinima() throws {
         let problem = LeastSquaresProblem(
-            residualCount: 1, parameterCount: 1,
-            residuals: { x, r in r[0] = x[0] * x[0] - 4 + 0.5 * x[0] },
-            jacobian: { x, J in J[0] = 2 * x[0] + 0.5 })
-        let s = try solveLeastSquares(problem, starts: [[3], [-3], [0.1]])
-        #expect(abs(s.sumOfSquares) < 1e-20)
+            residualCount: 2, parameterCount: 1,
+            residuals: { x, r in r[0] = x[0] * x[0] - 4; r[1] = 0.5 * (x[0] - 2) },
+            jacobian: { x, J in J[0] = 2 * x[0]; J[1] = 0.5 })
+        let local = try solveLeastSquares(problem, start: [-2.05])
+        #expect(local.parameters[0] < 0 && local.sumOfSquares > 1, "the local minimum: \(local.parameters), cost \(local.sumOfSquares)")
+        let s = try solveLeastSquares(problem, starts: [[-4], [3], [-2.05]])
+        #expect(abs(s.parameters[0] - 2) < 1e-8 && s.sumOfSquares < 1e-16, "x = \(s.parameters[0]), cost \(s.sumOfSquares)")
     }
 
     @Test func lineFitMatchesNormalEquations() {

@@ -56,7 +56,7 @@ extension TransitionMethod {
         case .residual:
             let t = test.transitionIndex(curve)
             let power = curve.suffix(from: t + 1)
-            let line = LineFit(x: power.logSizes, y: power.logLosses)
+            let line = power.logLogLine
             let rmse = (line.sumOfSquares / Double(power.count)).squareRoot()
             let details = [("k", Double(test.k)), ("delta", test.delta), ("power_slope", line.slope),
                            ("power_points", Double(power.count))]

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// One model's fine-tuning test loss L(n) after fine-tuning on n samples, at increasing n.
 ///
@@ -30,6 +31,8 @@ public struct LossCurve: Sendable, Equatable {
     public var count: Int { sizes.count }
     public var logSizes: [Double] { sizes.map { log($0) } }
     public var logLosses: [Double] { losses.map { log($0) } }
+    /// The least-squares line through (log n, log L): the power law a pure power phase follows.
+    public var logLogLine: LineFit { LineFit(x: logSizes, y: logLosses) }
 
     /// L(n) if n was measured.
     public func loss(at n: Double) -> Double? {

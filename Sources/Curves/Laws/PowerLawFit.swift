@@ -33,9 +33,9 @@ extension PowerLaw {
     /// min Σᵢ (log L(Dᵢ) − log Lᵢ)², with GSL's Levenberg–Marquardt.
     ///
     /// Bounds are enforced by fitting θ = (log B, log β, log E[, log F]). Starts are data-driven:
-    /// over a grid of β, E (fractions of the smallest loss) and F (multiples of D^β at the
-    /// smallest, middle and largest size), B is set by matching the mean log-loss; the grid is
-    /// screened by its cost and only the best starts are polished by LM. A point with D = 0 (the
+    /// over `StartGrid`'s β, E (fractions of the smallest loss) and F (multiples of D^β at the
+    /// middle size), B is set by matching the mean log-loss; the grid is screened by its cost and
+    /// only the best starts are polished by LM. A point with D = 0 (the
     /// zero-shot loss) is allowed when F is free or positive.
     /// - Throws: `FitError` when there are fewer points than free parameters or no start converges.
     /// - Complexity: O(g n) for the screen of g grid points plus the LM polishes, O(n p²) each iteration.
@@ -132,32 +132,29 @@ private struct LogLossProblem {
                             residuals: residuals, jacobian: jacobian)
     }
 
-    /// The grid of data-driven starts (screened by cost in `solveLeastSquares(_:starts:)`).
+    /// The starts: for each exponent β, floor E (a fraction of the smallest loss) and, when F is
+    /// free, offset F (a multiple of D^β at the middle size) of `StartGrid`, B matching the mean of
+    /// log(L − E) + log(F + D^β), its least-squares value in log-loss with E fixed.
     var starts: [[Double]] {
         let positive = sizes.filter { $0 > 0 }
         let minLoss = exp(logLosses.min()!)
-        let anchors = positive.isEmpty ? [1.0] : [positive.first!, positive[positive.count / 2], positive.last!]
-        var candidates: [[Double]] = []
-        for beta in [0.05, 0.1, 0.2, 0.4, 0.8] {
-            let offsets: [Double]
+        let middle = positive.isEmpty ? 1.0 : positive[positive.count / 2]
+        var axes = [StartGrid.exponents, StartGrid.floorFractions]
+        if fitsOffset { axes.append(StartGrid.offsetMultiples) }
+        return StartGrid.starts(axes) { point in
+            let (beta, e) = (point[0], point[1] * minLoss)
+            let f: Double
             switch offset {
-            case .fixed(let f): offsets = [f]
-            case .free: offsets = [1e-3 * pow(anchors[0], beta)] + anchors.map { pow($0, beta) }
+            case .fixed(let value): f = value
+            case .free: f = point[2] * pow(middle, beta)
             }
-            for eFraction in [0.05, 0.3, 0.6, 0.9] {
-                let e = eFraction * minLoss
-                for f in offsets {
-                    // B matching the mean of log(L − E) + log(F + D^β).
-                    var sum = 0.0
-                    for (d, ll) in zip(sizes, logLosses) {
-                        sum += log(exp(ll) - e) + log(f + (d == 0 ? 0 : pow(d, beta)))
-                    }
-                    var theta = [sum / Double(sizes.count), log(beta), log(e)]
-                    if fitsOffset { theta.append(log(f)) }
-                    candidates.append(theta)
-                }
+            var sum = 0.0
+            for (d, ll) in zip(sizes, logLosses) {
+                sum += log(exp(ll) - e) + log(f + (d == 0 ? 0 : pow(d, beta)))
             }
+            var theta = [sum / Double(sizes.count), log(beta), log(e)]
+            if fitsOffset { theta.append(log(f)) }
+            return theta
         }
-        return candidates
     }
 }

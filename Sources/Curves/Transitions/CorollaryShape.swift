@@ -14,7 +14,7 @@ import LinearAlgebra
 /// the transition. Fitted by least squares in log-loss with θ = (log E, log C₃, log K, u),
 /// β₃ = ¾ σ(u); the 95% interval of n* is exp(log n* ± 1.96 se), se by the delta method from
 /// σ̂² (JᵀJ)⁻¹. Corollary 1 further says β₃ > 1/2 (β₂ > 0); `corollaryConsistent` reports it.
-/// - Complexity: 36 start screens and 4 LM polishes of O(m) residuals.
+/// - Complexity: 24 start screens and 4 LM polishes of O(m) residuals.
 public struct CorollaryShape: Sendable {
     public var e: Double
     public var c3: Double
@@ -67,24 +67,21 @@ public struct CorollaryShape: Sendable {
                 }
             })
 
-        // Starts: for each β₃ and E, (C₃, K) from the linear least squares of L − E on
-        // (n^−β₃, n^−3/4), floored at a small positive value.
-        var starts: [[Double]] = []
+        // Starts: for each of `StartGrid`'s exponents β₃ and floors E, (C₃, K) from the linear least
+        // squares of L − E on (n^−β₃, n^−3/4), floored at a small positive value.
         let minLoss = curve.losses.min()!
-        for beta in [0.05, 0.2, 0.35, 0.5, 0.6, 0.7] {
-            for fraction in [0.05, 0.3, 0.5, 0.7, 0.85, 0.95] {
-                let e = fraction * minLoss
-                var a = [Double](), b = [Double]()
-                for i in 0..<m {
-                    a += [pow(n[i], -beta), pow(n[i], -remainder)]
-                    b.append(curve.losses[i] - e)
-                }
-                let floor = 1e-6 * minLoss
-                let (c, k) = solveLinearLeastSquares(a, rows: m, columns: 2, b)
-                    .map { (max($0.solution[0], floor), max($0.solution[1], floor)) } ?? (floor, floor)
-                let s = beta / remainder
-                starts.append([log(e), log(c), log(k), log(s / (1 - s))])
+        let starts = StartGrid.starts([StartGrid.exponents, StartGrid.floorFractions]) { point in
+            let (beta, e) = (point[0], point[1] * minLoss)
+            var a = [Double](), b = [Double]()
+            for i in 0..<m {
+                a += [pow(n[i], -beta), pow(n[i], -remainder)]
+                b.append(curve.losses[i] - e)
             }
+            let floor = 1e-6 * minLoss
+            let (c, k) = solveLinearLeastSquares(a, rows: m, columns: 2, b)
+                .map { (max($0.solution[0], floor), max($0.solution[1], floor)) } ?? (floor, floor)
+            let s = beta / remainder
+            return [log(e), log(c), log(k), log(s / (1 - s))]
         }
         let solution: LeastSquaresSolution
         do {

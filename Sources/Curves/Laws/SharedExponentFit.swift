@@ -15,7 +15,7 @@ import LinearAlgebra
 /// Scaling Law benchmark a free E with a widening prior lowered PearCorr (measured: FLAN 65.2 → 55.1).
 ///
 /// Least squares in log-loss over all candidates' points with GSL's Levenberg–Marquardt, θ =
-/// (log β, log B₁, log F₁, …, log B_M, log F_M); multi-start over β and F from data-driven values.
+/// (log β, log B₁, log F₁, …, log B_M, log F_M); multi-start over `StartGrid`'s β and F.
 /// - Complexity: O(N P²) per iteration for N points in all and P = 2M + 1 parameters.
 public struct SharedExponentFit: Sendable {
     /// The shared exponent β.
@@ -68,25 +68,24 @@ public struct SharedExponentFit: Sendable {
                 }
             })
 
-        var starts: [[Double]] = []
-        for beta in [0.1, 0.2, 0.3, 0.5] {
-            for scale in [0.1, 1.0, 10.0] {
-                var theta = [log(beta)]
-                for c in 0..<m {
-                    let f = scale * exp(beta * logSizes[c][logSizes[c].count / 2])
-                    // B matching the mean of log L + log(F + D^β).
-                    let logB = zip(logSizes[c], logLosses[c]).map { $1 + log(f + exp(beta * $0)) }.reduce(0, +)
-                        / Double(logSizes[c].count)
-                    theta += [logB, log(f)]
-                }
-                starts.append(theta)
+        // Starts: `StartGrid`'s exponents and offsets F_m (multiples of D^β at each curve's middle
+        // size), B_m matching the mean of log L + log(F_m + D^β).
+        let starts = StartGrid.starts([StartGrid.exponents, StartGrid.offsetMultiples]) { point in
+            let (beta, multiple) = (point[0], point[1])
+            var theta = [log(beta)]
+            for c in 0..<m {
+                let f = multiple * exp(beta * logSizes[c][logSizes[c].count / 2])
+                let logB = zip(logSizes[c], logLosses[c]).map { $1 + log(f + exp(beta * $0)) }.reduce(0, +)
+                    / Double(logSizes[c].count)
+                theta += [logB, log(f)]
             }
+            return theta
         }
         let solution: LeastSquaresSolution
         do {
             // ftol ends the drift of log F_m towards −∞ for a candidate whose power phase is a
             // line (F_m → 0), where the step never meets xtol: the cost has stopped falling.
-            solution = try solveLeastSquares(problem, starts: starts, polish: 1, ftol: 1e-12, solver: .cholesky)
+            solution = try solveLeastSquares(problem, starts: starts, polish: 4, ftol: 1e-12, solver: .cholesky)
         } catch {
             throw FitError("the shared-exponent fit failed: \(error)")
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The three laws the toolkit fits, each as its authors use it. All are `PowerLaw`
 /// B / (F + D^β) + E; they differ in F and in the points they are fitted on.
 public enum LawKind: String, CaseIterable, Sendable {
@@ -16,6 +18,17 @@ public struct LawFit: Sendable {
     /// The index of the first curve point used (> 0 when fitted after the transition).
     public var firstPoint: Int
     public var usedZeroShot: Bool
+
+    /// The fitted law at `samples` sizes spaced evenly in log n, from the first size of `curve` it
+    /// was fitted on to the curve's last: what a plot draws.
+    public func sampled(on curve: LossCurve, samples: Int = 121) -> [(size: Double, loss: Double)] {
+        guard let last = curve.sizes.last, firstPoint < curve.count, samples >= 2 else { return [] }
+        let (from, to) = (log(curve.sizes[firstPoint]), log(last))
+        return (0..<samples).map { i in
+            let size = exp(from + (to - from) * Double(i) / Double(samples - 1))
+            return (size, fit.law(size))
+        }
+    }
 }
 
 extension LawKind {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The published evaluation protocol of the Rectified Scaling Law benchmark (Lin et al. 2024;
 /// see the benchmark README): for each budget, every method scores every model from the points up
 /// to the budget, and is judged against the true loss at the target size.
@@ -67,5 +69,29 @@ extension BenchmarkProtocol {
         case .ats, .lensllm, .rectified, .vanilla:
             return set.curves.first.map { $0.sizes.filter { $0 <= budget }.reduce(0, +) } ?? 0
         }
+    }
+}
+
+extension BenchmarkProtocol {
+    /// The CSV files of a directory, sorted, each named for its data set (the file name without .csv).
+    public static func files(in directory: String) throws(CurveError) -> [(dataset: String, path: String)] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw CurveError(directory, "cannot list the directory (\(error.localizedDescription))")
+        }
+        let csvs = names.filter { $0.hasSuffix(".csv") }.sorted()
+        guard !csvs.isEmpty else { throw CurveError(directory, "no .csv files to benchmark") }
+        return csvs.map { (String($0.dropLast(4)), "\(directory)/\($0)") }
+    }
+
+    /// Runs `methods` on every CSV of `directory`, data set by data set.
+    public func run(directory: String, methods: [SelectionMethod]) throws(CurveError) -> [BenchmarkEntry] {
+        var entries: [BenchmarkEntry] = []
+        for (dataset, path) in try Self.files(in: directory) {
+            entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods)
+        }
+        return entries
     }
 }

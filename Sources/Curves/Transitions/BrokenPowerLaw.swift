@@ -46,11 +46,6 @@ public struct BrokenPowerLaw: Sendable {
     /// The points needed: 4 parameters and one degree of freedom.
     public static let minimumPoints = 5
 
-    public func logLoss(atLogSize x: Double) -> Double {
-        let xb = log(breakSize)
-        return intercept + slopeBefore * min(x - xb, 0) + slopeAfter * max(x - xb, 0)
-    }
-
     /// Fits the two-regime law to the curve's (log n, log L).
     public static func fit(_ curve: LossCurve) throws(FitError) -> BrokenPowerLaw {
         try fit(logSizes: curve.logSizes, logLosses: curve.logLosses)

@@ -1,0 +1,53 @@
+import Curves
+import Foundation
+
+/// `lens bench curves`: the full benchmark evaluation (every CSV of a directory, the published
+/// budgets), timed per selection method and in all, against AtS measured in the same run.
+public struct CurvesBenchmark: Sendable {
+    public var directory: String
+    public var rounds: Int
+
+    public init(directory: String, rounds: Int) {
+        (self.directory, self.rounds) = (directory, rounds)
+    }
+
+    public struct Result: Sendable {
+        public var benchmark: CurvesBenchmark
+        public var datasets: Int
+        public var budgets: Int
+        /// Best seconds per method, in `SelectionMethod.allCases` order.
+        public var seconds: [(method: SelectionMethod, seconds: Double)]
+        /// The best round's sum over the methods.
+        public var total: Double
+    }
+
+    public func run() throws(CurveError) -> Result {
+        let p = BenchmarkProtocol()
+        let methods = SelectionMethod.allCases
+        var watches = methods.map { _ in Stopwatch() }
+        var total = Stopwatch()
+        for _ in 0..<rounds {
+            try total.time { () throws(CurveError) in
+                for (i, method) in methods.enumerated() {
+                    try watches[i].time { () throws(CurveError) in _ = try p.run(directory: directory, methods: [method]) }
+                }
+            }
+        }
+        return Result(benchmark: self, datasets: try BenchmarkProtocol.files(in: directory).count, budgets: p.budgets.count,
+                      seconds: zip(methods, watches).map { ($0, $1.best) }, total: total.best)
+    }
+}
+
+extension CurvesBenchmark.Result {
+    public var text: String {
+        let ats = seconds.first { $0.method == .ats }!.seconds
+        var lines = ["Full benchmark evaluation: \(datasets) data sets x \(budgets) budgets x \(seconds.count) methods (best of \(benchmark.rounds))",
+                     "method      seconds   x AtS"]
+        for (method, s) in seconds {
+            lines.append(method.rawValue.rightPadded(10) + String(format: " %8.4f  %6.1f", s, s / ats))
+        }
+        lines.append(String(format: "all methods %8.4f s", total))
+        lines.append("For scale (not measured here): the reference Python implementation takes 477 s on this kind of machine at best.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LinearAlgebra
+
+/// The ways to score candidate models for fine-tuning from what each shows up to a data budget.
+public enum SelectionMethod: String, CaseIterable, Sendable {
+    /// Transition by the sequential residual test, then the LensLLM law (eq. 10) on the power-phase
+    /// points of all candidates at once: with F free and the exponent shared, or with F = 0 and the
+    /// exponents shrunk toward each other, whichever predicts held-back points better
+    /// (`LensLLMSelection`).
+    case lensllm
+    /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
+    /// phase, extrapolated to the target.
+    case ats
+    /// The rectified law B / (D_l + D^β) + E fitted on every point up to the budget and the
+    /// zero-shot point, as Lin et al.'s "OurFit" uses it.
+    case rectified
+    /// The vanilla law B / D^β + E on every point up to the budget.
+    case vanilla
+    /// The zero-shot loss.
+    case zeroshot
+    /// The loss after fine-tuning on the budget.
+    case subtuning
+    /// log of the parameter count; larger is ranked better.
+    case modelsize
+
+    /// Whether the score is a predicted loss (lower is better); ModelSize's is log size.
+    public var scoresAreLosses: Bool { self != .modelsize }
+}
+
+/// One method's verdict on a set of models.
+public struct Selection: Sendable {
+    public var method: SelectionMethod
+    /// What the method ranks by: a predicted or measured loss, or log size for ModelSize.
+    public var scores: [Double]
+    /// 1 = best, ties averaged.
+    public var ranks: [Double]
+    /// The chosen model: the best rank, first in file order among equals.
+    public var selected: Int
+    /// The transition index each model's curve was cut at, where the method finds one.
+    public var transitions: [Int?]
+    /// For lensllm: the design it chose, why, and what each design predicts.
+    public var lensllm: LensLLMSelection.Result?
+}
+
+/// What a selection needs to know beyond the curves.
+public struct SelectionSettings: Sendable {
+    /// Only the points with n ≤ budget may inform a score.
+    public var budget: Double
+    /// The data size at which the losses are predicted.
+    public var target: Double
+    public var test: SequentialResidualTest
+
+    public init(budget: Double, target: Double, test: SequentialResidualTest = .init()) {
+        (self.budget, self.target, self.test) = (budget, target, test)
+    }
+}
+
+extension SelectionMethod {
+    /// Scores and ranks `curves` seeing only the points up to the budget.
+    /// - Throws: `CurveError` naming the model and what it lacks, or why its fit failed.
+    public func select(_ curves: [LossCurve], settings: SelectionSettings, source: String) throws(CurveError) -> Selection {
+        let visible = curves.map { $0.truncated(toBudget: settings.budget) }
+        let scored = try score(visible, settings: settings, source: source)
+        let ranks = averageRanks(scored.scores, ascending: scoresAreLosses)
+        return Selection(method: self, scores: scored.scores, ranks: ranks, selected: bestIndex(ranks),
+                         transitions: scored.transitions, lensllm: scored.lensllm)
+    }
+
+    /// What a method makes of the visible curves: a score and, where it finds one, a transition per curve.
+    private struct Scored {
+        var scores: [Double]
+        var transitions: [Int?]
+        var lensllm: LensLLMSelection.Result?
+    }
+
+    /// Every candidate's score from its visible curve. lensllm fits all candidates at once; the other
+    /// methods score each curve on its own.
+    private func score(_ curves: [LossCurve], settings: SelectionSettings, source: String) throws(CurveError) -> Scored {
+        /// A per-curve method: `score` for each curve in turn.
+        func eachCurve(_ score: (LossCurve) throws(CurveError) -> (Double, Int?)) throws(CurveError) -> Scored {
+            var scored = Scored(scores: [], transitions: [], lensllm: nil)
+            for curve in curves {
+                let (value, transition) = try score(curve)
+                scored.scores.append(value)
+                scored.transitions.append(transition)
+            }
+            return scored
+        }
+        func need(_ points: Int, _ curve: LossCurve) throws(CurveError) {
+            guard curve.count >= points else {
+                throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points up to the budget " +
+                                 "\(format(settings.budget)); \(rawValue) needs at least \(points)")
+            }
+        }
+        switch self {
+        case .lensllm:
+            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, source: source)
+            return Scored(scores: result.predictions, transitions: result.transitions, lensllm: result)
+        case .ats:
+            return try eachCurve { curve throws(CurveError) in
+                try need(2, curve)
+                let t = settings.test.transitionIndex(curve)
+                let power = curve.suffix(from: t + 1)
+                return (exp(power.logLogLine(log(settings.target))), t)
+            }
+        case .rectified, .vanilla:
+            let law: LawKind = self == .rectified ? .rectified : .vanilla
+            return try eachCurve { curve throws(CurveError) in (try law.fit(curve, source: source).fit.law(settings.target), nil) }
+        case .zeroshot:
+            return try eachCurve { curve throws(CurveError) in
+                guard let z = curve.zeroShot else {
+                    throw CurveError(source, "model \"\(curve.model)\" has no zero-shot loss (column 0); zeroshot needs it")
+                }
+                return (z, nil)
+            }
+        case .subtuning:
+            return try eachCurve { curve throws(CurveError) in
+                guard let l = curve.loss(at: settings.budget) else {
+                    throw CurveError(source, "model \"\(curve.model)\" has no loss at the budget \(format(settings.budget)); subtuning needs it")
+                }
+                return (l, nil)
+            }
+        case .modelsize:
+            return try eachCurve { curve throws(CurveError) in
+                guard let size = curve.parameterCount else {
+                    throw CurveError(source, "model \"\(curve.model)\" has no parameter count (column size); modelsize needs it")
+                }
+                return (log(size), nil)
+            }
+        }
+    }
+}
+
+extension Selection {
+    /// The curves' measured losses at the target and the selection's PearCorr and RelAcc against
+    /// them, when every curve has one and there are at least two (nil otherwise: the selection
+    /// cannot be scored).
+    public func evaluation(against curves: [LossCurve], target: Double) -> (truth: [Double], metrics: SelectionMetrics)? {
+        let truth = curves.compactMap { $0.loss(at: target) }
+        guard truth.count == curves.count, curves.count >= 2 else { return nil }
+        return (truth, SelectionMetrics(scores: scores, ranks: ranks, trueLosses: truth))
+    }
+}
