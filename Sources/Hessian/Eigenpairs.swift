@@ -37,7 +37,9 @@ public enum ExtremeEigenpairs {
         var rng = SeededGenerator(seed: seed)
         let start = (0..<n).map { _ in rng.normal() }
         let limit = min(maxSteps ?? n, n)
-        var lanczos = LanczosProcess(op, start: start, precision: precision, capacity: min(limit, 256),
+        // The basis grows as needed; reserving up to 256 rows up front saves the first regrowths.
+        let reserved = 256
+        var lanczos = LanczosProcess(op, start: start, precision: precision, capacity: min(limit, reserved),
                                      restartOnBreakdown: true, seed: seed &+ 1)
         var converged = false
         while lanczos.steps < limit, lanczos.step() {

@@ -107,8 +107,8 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     /// a Gaussian vector has norm about √n, and when no more than 1e-8 of it survives two projections
     /// the basis spans ℝⁿ to working precision (what survives is round-off of the projections).
     private mutating func freshDirection() -> [Double]? {
-        let survivalTolerance = 1e-8
-        for _ in 0..<3 {
+        let survivalTolerance = 1e-8, attempts = 3
+        for _ in 0..<attempts {
             var r = (0..<op.dimension).map { _ in rng.normal() }
             basis.orthogonalize(&r)
             basis.orthogonalize(&r)

@@ -77,7 +77,7 @@ extension GPT2Layers {
     /// u″ = 6 k c x: f′ = ½(1 + th) + ½ x s u′, f″ = s u′ + ½ x s (u″ − 2 th u′²).
     @inline(__always)
     static func geluDerivatives<S: GEMMScalar>(_ x: S, tanh th: S) -> (first: S, second: S) {
-        let k = geluScale(S.self), c = S(0.044715)
+        let k = geluScale(S.self), c = geluCubic(S.self)
         let s = 1 - th * th
         let u1 = k * (1 + 3 * c * x * x), u2 = 6 * k * c * x
         return (S(0.5) * (1 + th) + S(0.5) * x * s * u1, s * u1 + S(0.5) * x * s * (u2 - 2 * th * u1 * u1))

@@ -78,11 +78,13 @@ enum GPT2Layers {
 
     /// √(2/π), the gelu_new constant.
     static func geluScale<S: GEMMScalar>(_: S.Type) -> S { S(0.7978845608028654) }
+    /// The cubic coefficient of gelu_new's tanh approximation (Hendrycks & Gimpel 2016).
+    static func geluCubic<S: GEMMScalar>(_: S.Type) -> S { S(0.044715) }
 
     // out, inp, th are (N·4C). gelu_new: y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³); th = tanh u
     // is kept for the backward and tangent passes, which would otherwise evaluate it again.
     static func geluForward<S: GEMMScalar>(_ out: UnsafeMutablePointer<S>, tanh th: UnsafeMutablePointer<S>, _ inp: UnsafePointer<S>, count: Int) {
-        let k = geluScale(S.self), c = S(0.044715)
+        let k = geluScale(S.self), c = geluCubic(S.self)
         for i in 0..<count { let x = inp[i]; th[i] = k * (x + c * x * x * x) }
         S.tanh(th, into: th, count: count)
         for i in 0..<count { out[i] = S(0.5) * inp[i] * (1 + th[i]) }

@@ -125,10 +125,14 @@ public struct SafeTensorsFile: Sendable {
         self.dataStart = 8 + Int(headerLength)
     }
 
+    /// Integers JSON holds as doubles are exact below 2⁵³ ≈ 9e15; 1e15 keeps a margin and is far
+    /// beyond any tensor dimension or offset.
+    static let largestExactInteger = 1e15
+
     private static func integers(_ values: [Any]) -> [Int]? {
         var out: [Int] = []
         for v in values {
-            guard let d = v as? Double, d == d.rounded(), abs(d) < 1e15 else { return nil }
+            guard let d = v as? Double, d == d.rounded(), abs(d) < largestExactInteger else { return nil }
             out.append(Int(d))
         }
         return out

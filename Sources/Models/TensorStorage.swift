@@ -1,25 +1,29 @@
+import Foundation
 import LinearAlgebra
 
 /// The buffers of a pass's intermediate tensors, freed together when the storage is released: the
 /// model's caches (activations, cotangents, tangents) are structs of pointers into buffers taken
 /// from one storage, as llm.c points its activation tensors into one allocation.
 final class TensorStorage<S: GEMMScalar> {
-    private var buffers: [UnsafeMutableBufferPointer<S>] = []
+    private var buffers: [UnsafeMutableRawPointer] = []
 
     /// The elements held, in all.
     private(set) var count = 0
 
-    /// A new buffer of `count` zeros, owned by the storage.
+    /// A new buffer of `count` zeros, owned by the storage. `calloc` gives zeros without writing
+    /// them: large buffers are fresh pages, which the kernel hands out zeroed.
     func take(_ count: Int) -> UnsafeMutablePointer<S> {
-        let buffer = UnsafeMutableBufferPointer<S>.allocate(capacity: Swift.max(count, 1))
-        buffer.initialize(repeating: 0)
-        buffers.append(buffer)
+        guard let raw = calloc(Swift.max(count, 1), MemoryLayout<S>.stride) else {
+            fatalError("out of memory: \(count) elements of \(MemoryLayout<S>.stride) bytes")
+        }
+        buffers.append(raw)
         self.count += count
-        return buffer.baseAddress!
+        // Zero bytes are the value 0 of every IEEE type.
+        return raw.bindMemory(to: S.self, capacity: Swift.max(count, 1))
     }
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
+        for buffer in buffers { free(buffer) }
     }
 }
 

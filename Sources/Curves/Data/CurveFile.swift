@@ -185,7 +185,8 @@ public enum CurveFile {
     }
 }
 
-/// A size or count for messages: whole numbers without a decimal point.
+/// A size or count for messages: whole numbers without a decimal point (below 1e15, where a
+/// double still holds every integer exactly), anything else as Swift prints it.
 public func format(_ n: Double) -> String {
     n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
 }

@@ -51,7 +51,7 @@ extension PowerLaw {
 
         let solution: LeastSquaresSolution
         do {
-            solution = try solveLeastSquares(problem.gslProblem, starts: problem.starts)
+            solution = try solveLeastSquares(problem.gslProblem, starts: problem.starts, polish: StartGrid.polished)
         } catch {
             throw FitError("the fit failed from every start: \(error)")
         }

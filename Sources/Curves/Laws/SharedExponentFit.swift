@@ -84,8 +84,10 @@ public struct SharedExponentFit: Sendable {
         let solution: LeastSquaresSolution
         do {
             // ftol ends the drift of log F_m towards −∞ for a candidate whose power phase is a
-            // line (F_m → 0), where the step never meets xtol: the cost has stopped falling.
-            solution = try solveLeastSquares(problem, starts: starts, polish: 4, ftol: 1e-12, solver: .cholesky)
+            // line (F_m → 0), where the step never meets xtol: the cost has stopped falling, by less
+            // than 1e-12 relative, round-off for sums of squares of O(1) log residuals.
+            let stalledCost = 1e-12
+            solution = try solveLeastSquares(problem, starts: starts, polish: StartGrid.polished, ftol: stalledCost, solver: .cholesky)
         } catch {
             throw FitError("the shared-exponent fit failed: \(error)")
         }

@@ -77,6 +77,8 @@ public struct CorollaryShape: Sendable {
                 a += [pow(n[i], -beta), pow(n[i], -remainder)]
                 b.append(curve.losses[i] - e)
             }
+            // Both amplitudes must be positive to take their logs; a least-squares value at or below
+            // zero means "negligible", so start it a millionth of the loss scale up.
             let floor = 1e-6 * minLoss
             let (c, k) = solveLinearLeastSquares(a, rows: m, columns: 2, b)
                 .map { (max($0.solution[0], floor), max($0.solution[1], floor)) } ?? (floor, floor)
@@ -85,7 +87,7 @@ public struct CorollaryShape: Sendable {
         }
         let solution: LeastSquaresSolution
         do {
-            solution = try solveLeastSquares(problem, starts: starts)
+            solution = try solveLeastSquares(problem, starts: starts, polish: StartGrid.polished)
         } catch {
             throw FitError("the Corollary 1 shape could not be fitted: \(error)")
         }
@@ -100,7 +102,8 @@ public struct CorollaryShape: Sendable {
             var variance = 0.0
             for i in 0..<4 { for j in 0..<4 { variance += g[i] * solution.inverseNormalMatrix[4 * i + j] * g[j] } }
             let se = (sigma2 * variance).squareRoot()
-            if se.isFinite { interval = exp(logCrossover - 1.96 * se)...exp(logCrossover + 1.96 * se) }
+            let z = 1.959964  // the normal distribution's 97.5% quantile: a two-sided 95% interval
+            if se.isFinite { interval = exp(logCrossover - z * se)...exp(logCrossover + z * se) }
         }
         guard [p.e, p.c, p.k, p.beta, logCrossover].allSatisfy({ $0.isFinite }) else {
             throw FitError("the Corollary 1 fit diverged")
