@@ -130,6 +130,21 @@ struct CommandLineTests {
         }
     }
 
+    // The benchmarks run end to end on tiny sizes and print their measurements and baselines.
+    @Test func benchmarksRunAndReportAgainstTheirBaselines() throws {
+        let lanczos = try lens("bench", "lanczos", "--n", "60", "--timing-dimension", "40")
+        #expect(lanczos.status == 0, "\(lanczos.stderr)")
+        #expect(lanczos.stdout.contains("geometric 0.95^i") && lanczos.stdout.contains("cblas_dsymv"))
+        let hvp = try lens("bench", "hvp", "--layers", "1", "--channels", "8", "--heads", "2", "--context", "4",
+                           "--vocabulary", "16", "--batch", "2", "--repeats", "1")
+        #expect(hvp.status == 0, "\(hvp.stderr)")
+        for line in ["loss", "gradient", "HVP, repeated on one batch", "HVP on one block", "dgemm on the same shapes"] {
+            #expect(hvp.stdout.contains(line), "missing \(line): \(hvp.stdout)")
+        }
+        let bad = try lens("bench", "hvp", "--channels", "10", "--heads", "3")
+        #expect(bad.status != 0 && bad.stderr.contains("--channels a multiple of --heads"))
+    }
+
     static let fixture = root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/gpt2-tiny").path
 
     // Acceptance 9 of the GPT-2 issue: the user's entry point reproduces the golden block forms.
