@@ -66,11 +66,15 @@ public enum GaussQuadrature {
     ///
     ///     max(vᵀHv, 0) ≤ vᵀH⁺v ≤ (vᵀHv + ‖v‖ ‖Hv‖) / 2,     |vᵀHv| ≤ vᵀ|H|v ≤ ‖v‖ ‖Hv‖,
     ///
-    /// (the upper ones from vᵀ|H|v ≤ ‖v‖ ‖|H|v‖ = ‖v‖ ‖Hv‖, with ‖Hv‖² = ‖v‖² (α₁² + β₁²)). No bound
-    /// on ‖H‖ is needed, and the interval shrinks to the estimate as the Krylov space becomes invariant.
-    /// For f = identity the estimate is exact after one step. The estimate returned is projected onto
-    /// the interval.
-    /// - Complexity: k applications of H, O(k² n) reorthogonalisation, O(k³) for T_k's eigenvectors.
+    /// (the upper ones from vᵀ|H|v ≤ ‖v‖ ‖|H|v‖ = ‖v‖ ‖Hv‖, with ‖Hv‖² = ‖v‖² (α₁² + β₁²)), and with the
+    /// bounds the run's moments put on vᵀH⁺v through the Chebyshev–Markov–Stieltjes inequalities
+    /// (`MomentBounds`), which are the tight ones: within 1% of the exact value by k = 60 on Hessian-like
+    /// spectra where the Araki–Yamagami interval alone stays 45–119% wide; vᵀ|H|v = 2 vᵀH⁺v − vᵀHv
+    /// inherits them. No bound on ‖H‖ is needed, and the interval shrinks to the estimate as the Krylov
+    /// space becomes invariant. For f = identity the estimate is exact after one step. The estimate
+    /// returned is projected onto the interval.
+    /// - Complexity: k applications of H, O(k² n) reorthogonalisation, O(k³) for T_k's eigenvectors, and
+    ///   O(k³) for the moment bounds (a few hundred O(k²) tridiagonal eigenproblems).
     public static func quadraticForm<Operator: SymmetricOperator>(
         _ op: Operator, vector v: [Double], function f: SpectralFunction, steps k: Int,
         precision: BasisPrecision = .double
@@ -92,17 +96,31 @@ public enum GaussQuadrature {
         let tNorm = zip(lanczos.alpha, [0] + lanczos.beta).map { abs($0) + 2 * $1 }.max() ?? 0
         let roundOff = roundOffFactor * Double(lanczos.steps) * Double.ulpOfOne * tNorm * norm2
 
+        // The moments' own bounds on vᵀH⁺v (`MomentBounds`), unless the space is invariant (then exact).
+        var momentInterval: ClosedRange<Double>?
+        if lanczos.residualNorm > 0 && lanczos.beta.count == lanczos.steps {
+            let moments = MomentBounds(alpha: lanczos.alpha, beta: lanczos.beta, ritz: pairs.values)
+            let (positive, negative) = (moments.positivePart(), moments.negativePart())
+            let alpha1 = lanczos.alpha[0]
+            momentInterval = (norm2 * max(positive.lowerBound, alpha1 + negative.lowerBound))
+                ... (norm2 * max(min(positive.upperBound, alpha1 + negative.upperBound), positive.lowerBound, alpha1 + negative.lowerBound))
+        }
         let interval: ClosedRange<Double>
         switch f {
         case .identity:
             interval = raw...raw
         case .positivePart:
-            let lo = max(estimate - lanczos.residualNorm * norm2 - roundOff, max(raw, 0))
-            let hi = min(estimate + lanczos.residualNorm * norm2 + roundOff, (raw + vNorm * hvNorm) / 2)
+            var lo = max(estimate - lanczos.residualNorm * norm2 - roundOff, max(raw, 0))
+            var hi = min(estimate + lanczos.residualNorm * norm2 + roundOff, (raw + vNorm * hvNorm) / 2)
+            if let m = momentInterval { (lo, hi) = (max(lo, m.lowerBound - roundOff), min(hi, m.upperBound + roundOff)) }
             interval = min(lo, hi)...max(lo, hi)
         case .absoluteValue:
-            let lo = max(estimate - 2 * lanczos.residualNorm * norm2 - roundOff, abs(raw))
-            let hi = min(estimate + 2 * lanczos.residualNorm * norm2 + roundOff, vNorm * hvNorm)
+            var lo = max(estimate - 2 * lanczos.residualNorm * norm2 - roundOff, abs(raw))
+            var hi = min(estimate + 2 * lanczos.residualNorm * norm2 + roundOff, vNorm * hvNorm)
+            // |x| = 2 max(x, 0) − x.
+            if let m = momentInterval {
+                (lo, hi) = (max(lo, 2 * m.lowerBound - raw - 2 * roundOff), min(hi, 2 * m.upperBound - raw + 2 * roundOff))
+            }
             interval = min(lo, hi)...max(lo, hi)
         }
         // The value lies in the interval, so projecting the estimate onto it can only bring it closer
