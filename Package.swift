@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Hessian", targets: ["Hessian"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Theory", targets: ["Theory"]),
         .library(name: "Benchmarks", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -31,13 +32,15 @@ let package = Package(
         .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
+        // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound.
+        .target(name: "Theory", dependencies: ["Hessian", "LinearAlgebra", "Models"]),
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
-        .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "_Files"]),
+        .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.
         .target(name: "Benchmarks", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Benchmarks", "Curves", "Models", "Reports", "_Files",
+            "Benchmarks", "Curves", "Models", "Reports", "Theory", "_Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,7 +48,8 @@ let package = Package(
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
+        .testTarget(name: "TheoryTests", dependencies: ["Theory", "Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
-        .testTarget(name: "lensTests", dependencies: ["lens", "Models"]),
+        .testTarget(name: "lensTests", dependencies: ["lens", "Models", "Theory"]),
     ]
 )

@@ -52,3 +52,13 @@ public struct GPT2Config: Sendable, Equatable {
         return config
     }
 }
+
+extension GPT2Config {
+    /// Checks that a batch read from `source` fits the model: its sequences are no longer than
+    /// n_positions. (Token ids are checked against the vocabulary as they are read.)
+    public func check(_ batch: TokenBatch, source: String) throws(ModelFileError) {
+        guard batch.length <= maxPositions else {
+            throw ModelFileError(source, "sequences of \(batch.length) tokens are longer than the model's n_positions \(maxPositions)")
+        }
+    }
+}

@@ -16,9 +16,16 @@ public struct GPT2HessianOperator: SymmetricOperator {
     private let workspace: GPT2HVPWorkspace<Double>
 
     public init(parameters: GPT2Parameters, batch: TokenBatch) {
-        point = GPT2Linearisation(GPT2<Double>(parameters), batch: batch)
-        blocks = parameters.layout.blocks.map { ParameterBlock(name: $0.name, range: parameters.layout.range(of: $0)) }
-        workspace = GPT2HVPWorkspace(parameters.config, batch)
+        self.init(model: GPT2<Double>(parameters), batch: batch)
+    }
+
+    /// The Hessian of `model` on `batch`, with a workspace of its own or a given one of the batch's shape
+    /// (operators on batches of one shape, used one after another, can share one).
+    public init(model: GPT2<Double>, batch: TokenBatch, workspace: GPT2HVPWorkspace<Double>? = nil) {
+        point = GPT2Linearisation(model, batch: batch)
+        blocks = model.layout.blocks.map { ParameterBlock(name: $0.name, range: model.layout.range(of: $0)) }
+        self.workspace = workspace ?? GPT2HVPWorkspace(model.config, batch)
+        precondition(self.workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
     }
 
     public var model: GPT2<Double> { point.model }

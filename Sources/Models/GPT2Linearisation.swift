@@ -15,6 +15,19 @@ public struct GPT2Linearisation<S: GEMMScalar> {
     let activations: GPT2Activations<S>
     let cotangents: GPT2Cotangents<S>
 
+    /// The memory it holds: the forward caches, the probabilities become dlogits, the cotangents.
+    public var bytes: Int { activations.storage.count * MemoryLayout<S>.stride }
+
+    /// The bytes a linearisation on `sequences` sequences of `length` tokens holds, before making it:
+    /// per layer 22 N C + 4 N + B NH T² activations and 16 N C cotangents; then the embeddings, ln_f,
+    /// the (N, V) probabilities turned dlogits, the losses, dlnf, the embeddings' cotangent, one (T, T).
+    public static func memoryBytes(_ config: GPT2Config, sequences: Int, length: Int) -> Int {
+        let (B, T, C, NH, V, L) = (sequences, length, config.channels, config.heads, config.vocabulary, config.layers)
+        let N = B * T
+        let perLayer = 22 * N * C + 4 * N + B * NH * T * T + 16 * N * C
+        return (L * perLayer + 2 * N * C + 2 * N + N * V + N + 2 * N * C + T * T) * MemoryLayout<S>.stride
+    }
+
     /// Runs the forward and backward passes on `batch` and keeps what H v needs of them.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
@@ -81,6 +94,16 @@ public final class GPT2HVPWorkspace<S: GEMMScalar> {
 
     /// The memory it holds.
     public var bytes: Int { storage.count * MemoryLayout<S>.stride }
+
+    /// The bytes a workspace for `sequences` sequences of `length` tokens holds, before making it: the
+    /// forward tangents (per layer 20 N C + 2 N + B NH T², then 3 N C + N and the (N, V) logits), one
+    /// layer's cotangent tangents (16 N C), ḋlnf and the embeddings' (2 N C), two (T, T).
+    public static func memoryBytes(_ config: GPT2Config, sequences: Int, length: Int) -> Int {
+        let (B, T, C, NH, V, L) = (sequences, length, config.channels, config.heads, config.vocabulary, config.layers)
+        let N = B * T
+        return (L * (20 * N * C + 2 * N + B * NH * T * T) + 3 * N * C + N + N * V + 16 * N * C + 2 * N * C + 2 * T * T)
+            * MemoryLayout<S>.stride
+    }
 
     func fits(_ config: GPT2Config, _ batch: TokenBatch) -> Bool {
         config == self.config && batch.batch == batchShape.batch && batch.length == batchShape.length

@@ -35,7 +35,8 @@ public struct SyntheticTransfer: Sendable {
 
     /// What a run produced.
     public struct Result: Sendable {
-        public var pair: CheckpointPair
+        public var pretrained: GPT2Parameters
+        public var finetuned: GPT2Parameters
         /// The loss on each step's batch before its update.
         public var pretrainingLosses: [Double]
         public var fineTuningLosses: [Double]
@@ -54,7 +55,7 @@ public struct SyntheticTransfer: Sendable {
         let pretrained = model.parameters()
         var fineTuning = AdamW(learningRate: fineTuningRate, weightDecay: weightDecay)
         let fineTuningLosses = model.fineTune(on: batches(.target, fineTuningSteps, .fineTuning), optimizer: &fineTuning)
-        return Result(pair: CheckpointPair(pretrained: pretrained, finetuned: model.parameters()),
+        return Result(pretrained: pretrained, finetuned: model.parameters(),
                       pretrainingLosses: pretrainingLosses.map { Double($0) }, fineTuningLosses: fineTuningLosses.map { Double($0) },
                       heldOut: corpus.sample(.target, count: batchSize, length: config.maxPositions, streamSeed: Stream.heldOut.rawValue))
     }

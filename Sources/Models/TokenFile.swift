@@ -68,7 +68,8 @@ public enum TokenFile {
                 throw ModelFileError(path, "split \"\(split)\" sequence \(i): expected \(rows[0].count) >= 2 tokens, found \(row.count)")
             }
             if let bad = row.first(where: { $0 != $0.rounded() || $0 < 0 || $0 >= Double(vocabulary) }) {
-                throw ModelFileError(path, "split \"\(split)\" sequence \(i): token \(bad) is not an id below the vocabulary size \(vocabulary)")
+                let shown = bad == bad.rounded() && abs(bad) < 1e15 ? String(Int64(bad)) : String(bad)
+                throw ModelFileError(path, "split \"\(split)\" sequence \(i): token \(shown) is not an id below the vocabulary size \(vocabulary)")
             }
         }
         return TokenBatch(sequences: rows.map { $0.map { Int($0) } })

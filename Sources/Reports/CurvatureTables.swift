@@ -1,6 +1,7 @@
 import Foundation
 import Hessian
 import Models
+import Theory
 
 /// Markdown and JSON renderings of a checkpoint pair's curvature (`lens hessian`, the demo).
 public enum CurvatureTables {

@@ -22,4 +22,9 @@ public enum Markdown {
 
     /// Fixed one-decimal percentage, as the published tables print.
     public static func percent(_ x: Double) -> String { String(format: "%.1f", x) }
+
+    /// A byte count in MB or GB.
+    public static func bytes(_ n: Int) -> String {
+        n >= 1_000_000_000 ? String(format: "%.1f GB", Double(n) / 1e9) : String(format: "%.0f MB", Double(n) / 1e6)
+    }
 }

@@ -9,6 +9,8 @@ public struct Plot {
         /// A shaded range of x, e.g. a transition's interval.
         case band(ClosedRange<Double>, label: String, color: String)
         case rule(x: Double, label: String, color: String)
+        /// A vertical segment per point, e.g. a certified interval.
+        case ranges([(x: Double, low: Double, high: Double)], label: String, color: String)
     }
 
     public var title: String
@@ -19,6 +21,8 @@ public struct Plot {
     public var items: [Item] = []
     public var width = 720.0
     public var height = 440.0
+    /// Names for x = 0, 1, 2, …: a categorical axis, ticked at each category instead of at round numbers.
+    public var xCategories: [String]?
 
     public init(title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool) {
         (self.title, self.xLabel, self.yLabel, self.logX, self.logY) = (title, xLabel, yLabel, logX, logY)
@@ -39,8 +43,10 @@ public struct Plot {
                 xs += p.map(\.x); ys += p.map(\.y)
             case .band(let r, _, _): xs += [r.lowerBound, r.upperBound]
             case .rule(let x, _, _): xs.append(x)
+            case .ranges(let r, _, _): xs += r.map(\.x); ys += r.flatMap { [$0.low, $0.high] }
             }
         }
+        if let categories = xCategories { xs += [-0.5, Double(categories.count) - 0.5] }
         xs = xs.filter { $0.isFinite && (!logX || $0 > 0) }
         ys = ys.filter { $0.isFinite && (!logY || $0 > 0) }
         let xAxis = Axis(values: xs, log: logX), yAxis = Axis(values: ys, log: logY)
@@ -55,9 +61,11 @@ public struct Plot {
 
         """
         svg += "<clipPath id=\"area\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\"/></clipPath>\n"
-        for t in xAxis.ticks {
+        let xTicks = xCategories.map { $0.indices.map { (Double($0), $0) } } ?? xAxis.ticks.map { ($0, -1) }
+        for (t, category) in xTicks {
+            let label = category >= 0 ? escape(xCategories![category]) : Axis.label(t)
             svg += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
+            svg += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(label)</text>\n"
         }
         for t in yAxis.ticks {
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
@@ -89,6 +97,11 @@ public struct Plot {
                 let dash = dashed ? " stroke-dasharray=\"6 4\"" : ""
                 svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(dash) clip-path=\"url(#area)\"/>\n"
                 legend(label, "<line x1=\"\(f(lx))\" y1=\"\(f(legendY))\" x2=\"\(f(lx + 16))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"1.8\"\(dash)/>\n")
+            case .ranges(let r, let label, let color):
+                for q in r where q.x.isFinite && q.low.isFinite && q.high.isFinite && (!logY || q.low > 0) {
+                    svg += "<line x1=\"\(f(px(q.x)))\" y1=\"\(f(py(q.low)))\" x2=\"\(f(px(q.x)))\" y2=\"\(f(py(q.high)))\" stroke=\"\(color)\" stroke-width=\"3\" stroke-opacity=\"0.5\" clip-path=\"url(#area)\"/>\n"
+                }
+                legend(label, "<line x1=\"\(f(lx + 8))\" y1=\"\(f(legendY - 6))\" x2=\"\(f(lx + 8))\" y2=\"\(f(legendY + 6))\" stroke=\"\(color)\" stroke-width=\"3\" stroke-opacity=\"0.5\"/>\n")
             case .points(let p, let label, let color, let hollow):
                 let fill = hollow ? "white" : color
                 for q in p where q.x.isFinite && q.y.isFinite && (!logX || q.x > 0) && (!logY || q.y > 0) {

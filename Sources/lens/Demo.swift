@@ -4,6 +4,7 @@ import _Files
 import Foundation
 import Models
 import Reports
+import Theory
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,9 +52,10 @@ struct Demo: ParsableCommand {
         let transfer = SyntheticTransfer(config: config, corpus: SyntheticCorpus(vocabulary: 64, shift: 0.3, seed: seed), batchSize: 8,
                                          pretrainingSteps: 300, fineTuningSteps: 60, pretrainingRate: 3e-3, fineTuningRate: 1e-3, seed: seed)
         let run = transfer.run()
+        let pair = CheckpointPair(pretrained: run.pretrained, finetuned: run.finetuned)
         let directory = "\(out)/gpt2"
-        try run.pair.pretrained.save(directory: "\(directory)/pretrained")
-        try run.pair.finetuned.save(directory: "\(directory)/finetuned")
+        try pair.pretrained.save(directory: "\(directory)/pretrained")
+        try pair.finetuned.save(directory: "\(directory)/finetuned")
         try TokenFile.writeJSON(["heldout": run.heldOut], path: "\(directory)/tokens.json")
         print(String(format: "\n4. GPT-2 (2 layers, width 32, vocabulary 64): pretrained on the source task (%d AdamW steps, loss %.3f -> %.3f),",
                      transfer.pretrainingSteps, run.pretrainingLosses.first ?? .nan, run.pretrainingLosses.last ?? .nan))
@@ -61,7 +63,7 @@ struct Demo: ParsableCommand {
                      transfer.fineTuningSteps, run.fineTuningLosses.first ?? .nan, run.fineTuningLosses.last ?? .nan, directory))
 
         let steps = 40, top = 1
-        let curvature = PairCurvature.analyse(run.pair, batch: run.heldOut, steps: steps, eigenvalues: top, seed: seed)
+        let curvature = PairCurvature.analyse(pair, batch: run.heldOut, steps: steps, eigenvalues: top, seed: seed)
         print("\n5. Curvature of the fine-tuning step per block on the held-out target batch (v = fine-tuned - pretrained);")
         print("   `lens hessian --pretrained \(directory)/pretrained --finetuned \(directory)/finetuned --tokens \(directory)/tokens.json --split heldout --steps \(steps) --top \(top) --seed \(seed)` reproduces it:\n")
         print(CurvatureTables.blocks(curvature.blocks))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Models
+import Theory
 import Reports
 
 struct HessianCommand: ParsableCommand {
@@ -41,6 +42,7 @@ struct HessianCommand: ParsableCommand {
     func run() throws {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
         let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: pair.finetuned.config.vocabulary)
+        try pair.finetuned.config.check(batch, source: tokens)
         let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed)
         let name = context == nil ? split : "binary tokens"
         print(json ? CurvatureTables.json(analysis, batch: name) : CurvatureTables.markdown(analysis, batch: name), terminator: "")

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Testing
+import Theory
 
 /// The `lens` executable as a person uses it: answers on stdout, and for bad input a single-line
 /// error on stderr with a non-zero exit, never a crash or a stack trace.
@@ -170,5 +171,77 @@ struct CommandLineTests {
     @Test func hessianCommandNamesAMissingCheckpoint() throws {
         expectOneLineError(try lens("hessian", "--pretrained", "/no/pre", "--finetuned", "/no/ft", "--tokens", "/no/t.json"),
                            containing: "/no/pre/config.json: cannot read a JSON object")
+    }
+
+    static var fixturePresent: Bool { FileManager.default.fileExists(atPath: fixture + "/golden.json") }
+
+    // Acceptance 3 of the bound issue: the JSON carries every number, and the bound recomputed from them
+    // agrees: (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n), at the estimates and at the
+    // certified upper ends; the report is written with its chart.
+    @Test(.enabled(if: fixturePresent, "fixture absent"))
+    func boundJSONRecomputesAndTheReportIsWritten() throws {
+        let f = Self.fixture, out = NSTemporaryDirectory() + "lens-bound-\(UUID().uuidString)"
+        let run = try lens("bound", "--pretrained", f + "/pretrained", "--finetuned", f + "/finetuned", "--tokens", f + "/tokens.json",
+                           "--steps", "20", "--json", "--out", out)
+        #expect(run.status == 0, "\(run.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let (train, eps, c, n) = (try #require(o["train_loss"] as? Double), try #require(o["eps"] as? Double),
+                                  try #require(o["loss_bound"] as? Double), Double(try #require(o["n"] as? Int)))
+        let blocks = try #require(o["blocks"] as? [[String: Any]])
+        #expect(blocks.map { $0["block"] as? String } == ["embeddings", "h.0", "h.1", "ln_f"])
+        for (key, field) in [("at_estimate", "estimate"), ("certified", "certified")] {
+            let sum = blocks.reduce(0.0) { $0 + max($1[field] as! Double, 0).squareRoot() }
+            let want = (1 + eps) * train + (1 + eps) * c.squareRoot() * sum / n.squareRoot()
+            let got = try #require((o[key] as? [String: Any])?["bound"] as? Double)
+            #expect(abs(got - want) <= 1e-12 * want, "\(key): \(got) vs \(want)")
+        }
+        for b in blocks {
+            let interval = try #require(b["interval"] as? [Double]), estimate = try #require(b["estimate"] as? Double)
+            #expect(interval[0] <= estimate && estimate <= interval[1] && (b["per_sample"] as? [Any])?.count == 4)
+        }
+        #expect(o["loss_bound_source"] as? String == "largest observed per-sample loss")
+        let report = try String(contentsOfFile: out + "/index.md", encoding: .utf8)
+        #expect(report.contains("## Hessian terms per block") && report.contains("Produced by `lens bound"))
+        #expect(FileManager.default.fileExists(atPath: out + "/hessian-terms.svg"))
+    }
+
+    // Acceptance 6: identical checkpoints give v = 0, every h_i = 0 and the bound (1 + eps) L_hat.
+    @Test(.enabled(if: fixturePresent, "fixture absent"))
+    func boundOfIdenticalCheckpointsIsTheScaledTrainLoss() throws {
+        let f = Self.fixture
+        let run = try lens("bound", "--pretrained", f + "/finetuned", "--finetuned", f + "/finetuned", "--tokens", f + "/tokens.json",
+                           "--eps", "0.25", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let train = try #require(o["train_loss"] as? Double)
+        let bound = try #require((o["certified"] as? [String: Any])?["bound"] as? Double)
+        #expect(bound == 1.25 * train)
+        #expect((o["blocks"] as? [[String: Any]])?.allSatisfy { ($0["certified"] as? Double) == 0 } == true)
+    }
+
+    // Acceptance 6: bad input is a located one-line error.
+    @Test(.enabled(if: fixturePresent, "fixture absent"))
+    func boundRejectsBadTokensAndMismatchedCheckpoints() throws {
+        let f = Self.fixture, dir = NSTemporaryDirectory() + "lens-bad-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func tokens(_ name: String, _ json: String) throws -> String {
+            try json.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            return dir + "/" + name
+        }
+        func bound(_ file: String, finetuned: String = f + "/finetuned") throws -> Run {
+            try lens("bound", "--pretrained", f + "/pretrained", "--finetuned", finetuned, "--tokens", file)
+        }
+        let long = "[" + (0..<40).map { _ in "1" }.joined(separator: ",") + "]"
+        expectOneLineError(try bound(try tokens("vocab.json", #"{"train": [[1, 300]], "test": [[1, 2]]}"#)),
+                           containing: "split \"train\" sequence 0: token 300 is not an id below the vocabulary size 256")
+        expectOneLineError(try bound(try tokens("long.json", #"{"train": [\#(long)], "test": [\#(long)]}"#)),
+                           containing: "sequences of 40 tokens are longer than the model's n_positions 32")
+        expectOneLineError(try bound(try tokens("empty.json", #"{"train": [], "test": [[1, 2]]}"#)),
+                           containing: "split \"train\" must be a non-empty array of token-id arrays")
+        expectOneLineError(try bound(try tokens("nosplit.json", #"{"train": [[1, 2]]}"#)), containing: "no split \"test\"")
+        var config = try GPT2Parameters.load(directory: f + "/pretrained").config
+        config.maxPositions = 16
+        try GPT2Parameters(config: config).save(directory: dir + "/short")
+        expectOneLineError(try bound(f + "/tokens.json", finetuned: dir + "/short"), containing: "\(dir)/short/config.json: the architecture differs from")
     }
 }

@@ -1,4 +1,5 @@
 import Hessian
+import Models
 
 /// A pretrained/fine-tuned checkpoint pair of one architecture and v = fine-tuned − pretrained,
 /// the direction whose block quadratic forms v_bᵀ H_bb⁺ v_b enter Theorem 1.

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Models
+import Reports
+import Theory
+
+struct Bound: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i over the training samples, the bound, and its tightness against the test loss.")
+
+    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
+    var pretrained: String
+
+    @Option(help: "Fine-tuned checkpoint directory.")
+    var finetuned: String
+
+    @Option(help: "Token data: a JSON object of named batches (tokens.json layout), or with --context a flat uint16 file of training sequences.")
+    var tokens: String
+
+    @Option(help: "The JSON batch of training samples.")
+    var trainSplit = "train"
+
+    @Option(help: "The JSON batch of test samples.")
+    var testSplit = "test"
+
+    @Option(help: "With --context: a flat uint16 file of test sequences.")
+    var testTokens: String?
+
+    @Option(help: "Read the token files as flat little-endian uint16 cut into sequences of this length.")
+    var context: Int?
+
+    @Option(help: "The number of training samples n the bound counts (default: the training sequences given).")
+    var n: Int?
+
+    @Option(help: "epsilon of Theorem 2.")
+    var eps = 0.1
+
+    @Option(help: "C, a bound on one sample's loss (default: the largest per-sample loss observed, stated as such).")
+    var lossBound: Double?
+
+    @Option(help: "Lanczos steps per Hessian form.")
+    var steps = 60
+
+    @Option(help: "Write a markdown report and an SVG chart into this directory.")
+    var out: String?
+
+    @Flag(help: "Print JSON instead of markdown.")
+    var json = false
+
+    func validate() throws {
+        guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
+        if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
+        if let n, n < 1 { throw ValidationError("--n must be at least 1") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if context != nil && testTokens == nil { throw ValidationError("--context needs --test-tokens for the test sequences") }
+        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
+    }
+
+    func run() throws {
+        let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
+        let config = pair.finetuned.config
+        let testFile = testTokens ?? tokens
+        let train = try TokenFile.read(path: tokens, split: trainSplit, context: context, vocabulary: config.vocabulary)
+        let test = try TokenFile.read(path: testFile, split: testSplit, context: context, vocabulary: config.vocabulary)
+        try config.check(train, source: tokens)
+        try config.check(test, source: testFile)
+        ProgressLine.note("lens bound: \(train.batch) training and \(test.batch) test sequences of \(train.length) tokens, \(steps) Lanczos steps per form; "
+            + "needs about \(Markdown.bytes(HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)))")
+        let progress = ProgressLine("Hessian terms (forms)")
+        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps) {
+            progress.update($0, of: $1)
+        }
+        progress.finish()
+        let provenance = "Produced by `lens bound --pretrained \(pretrained) --finetuned \(finetuned) --tokens \(tokens)` "
+            + "(eps \(eps), \(steps) Lanczos steps; LensLLM toolkit); every number comes from this run."
+        if let out { try BoundReport.write(bound, provenance: provenance, to: out) }
+        print(json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
+    }
+}
