@@ -55,7 +55,7 @@ struct Report: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, HVPBench.self])
+    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self])
 
     struct CurvesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -97,6 +97,38 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             print(LanczosBenchmark(n: n, timingDimension: timingDimension, seed: seed).run().text, terminator: "")
+        }
+    }
+
+    struct QuadratureBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "quadrature",
+            abstract: "How tight the certified v^T H^+ v is against k on dense test spectra, beside the previous certificate, and its cost.")
+
+        @Option(help: "Dimension of the test matrices.")
+        var n = 1000
+
+        @Option(help: "Lanczos step counts, comma-separated.")
+        var steps = "10,20,30,60,120"
+
+        @Option(help: "Seed of the spectra and vectors.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard n >= 4 else { throw ValidationError("--n must be at least 4") }
+            guard let ks = stepCounts, !ks.isEmpty, ks.allSatisfy({ $0 >= 1 && $0 <= n }) else {
+                throw ValidationError("--steps must be comma-separated step counts between 1 and --n")
+            }
+        }
+
+        var stepCounts: [Int]? {
+            let parts = steps.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            return parts.allSatisfy { $0 != nil } ? parts.compactMap { $0 } : nil
+        }
+
+        func run() throws {
+            let benchmark = QuadratureBenchmark(n: n, steps: stepCounts ?? [], seed: seed)
+            print(QuadratureBenchmark.text(benchmark.run(), benchmark: benchmark), terminator: "")
         }
     }
 
