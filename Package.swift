@@ -37,7 +37,7 @@ let package = Package(
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
         .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.
-        .target(name: "Benchmarks", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models"]),
+        .target(name: "Benchmarks", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "Theory"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
             "Benchmarks", "Curves", "Models", "Reports", "Theory", "_Files",

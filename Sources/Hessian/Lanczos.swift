@@ -6,8 +6,8 @@ import LinearAlgebra
 ///     H Q_k = Q_k T_k + β_k q_{k+1} e_kᵀ,    Q_kᵀ Q_k = I,
 ///
 /// with T_k = tridiag(β, α, β) and q₁ = v / ‖v‖. Each step reorthogonalises the new vector against
-/// the whole basis twice (classical Gram–Schmidt, "twice is enough"), so Q_k stays orthonormal to
-/// working precision and the Ritz values carry no spurious copies.
+/// the whole basis by classical Gram–Schmidt, twice when the first pass cancels much of it (the DGKS
+/// criterion), so Q_k stays orthonormal to working precision and the Ritz values carry no spurious copies.
 ///
 /// On breakdown (β_j ≤ 1e-12 ‖T_j‖, `breakdownTolerance`: the Krylov space of v is invariant under H) the run either stops
 /// (quadrature: vᵀ f(H) v is then exact) or, when `restartOnBreakdown`, continues from a seeded
@@ -36,6 +36,10 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     /// H q_j as the step orthogonalises it into β_j q_{j+1}: one buffer for every step.
     private var work: [Double]
     private var rng: SeededGenerator
+
+    /// The Daniel–Gragg–Kaufman–Stewart threshold: a second Gram–Schmidt pass when the first leaves less
+    /// than 1/√2 of the vector's norm.
+    static var secondPassThreshold: Double { 0.5.squareRoot() }
 
     /// β_j ≤ `breakdownTolerance` ‖T_j‖ means the Krylov space is invariant to working precision:
     /// after two Gram–Schmidt passes the residual is round-off, a few ε ‖H‖ √j, far below 1e-12 ‖H‖
@@ -78,9 +82,18 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
         alpha.append(a)
         for t in 0..<work.count { work[t] -= a * next[t] }
         if j > 0 { basis.subtract(row: j - 1, times: beta[j - 1], from: &work) }
+        // Full reorthogonalisation by classical Gram–Schmidt, a second pass when the first removed much
+        // of w (the Daniel–Gragg–Kaufman–Stewart criterion, ‖w‖ falling below ‖w₀‖/√2): then the first
+        // pass's result carries the cancellation's error and the second restores orthogonality; otherwise
+        // the first leaves w orthogonal to working precision. (ARPACK's rule; it reads the basis, the cost
+        // of a step on large blocks, once instead of twice in the usual case.)
+        let before = work.withUnsafeBufferPointer { BLAS.norm($0) }
         basis.orthogonalize(&work)
-        basis.orthogonalize(&work)
-        let b = work.withUnsafeBufferPointer { BLAS.norm($0) }
+        var b = work.withUnsafeBufferPointer { BLAS.norm($0) }
+        if b < Self.secondPassThreshold * before {
+            basis.orthogonalize(&work)
+            b = work.withUnsafeBufferPointer { BLAS.norm($0) }
+        }
         let scale = zip(alpha, [0] + beta).map { abs($0) + $1 }.max()! + b
         if basis.count == op.dimension {
             residualNorm = b

@@ -106,14 +106,27 @@ extension GPT2 {
     /// (zeroed by the caller, in layout order), from the forward caches `a`, the kept cotangents `c`
     /// and the forward tangents along v in `workspace` (whose logits' tangent becomes ḋlogits in place).
     /// Each layer's backward-tangent call in turn, in reverse, with the workspace's scratch.
-    /// - Complexity: four forward passes' worth of matrix products.
+    ///
+    /// With a `block` (v zero outside it), only the block's part of H v is formed: the pass stops at the
+    /// block, and neither the other blocks' outputs nor the terms of their (zero) weight tangents are
+    /// computed; `hvp` is written in the block's range only.
+    /// - Complexity: four forward passes' worth of matrix products for the whole vector; for a layer's
+    ///   block, the layers from it up and one vocabulary-sized product instead of four.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, direction v: UnsafePointer<S>,
-                         workspace: GPT2HVPWorkspace<S>, hvp: UnsafeMutablePointer<S>) {
+                         workspace: GPT2HVPWorkspace<S>, hvp: UnsafeMutablePointer<S>, block: GPT2Block? = nil) {
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
         let (t, s) = (workspace.tangents, workspace.scratch)
+        func moves(_ b: GPT2Block) -> Bool { block == nil || block == b }
+        // The lowest layer the pass reaches, and whether it must go on below it, to the embeddings.
+        let (stop, toEmbeddings): (Int, Bool)
+        switch block {
+        case nil, .embeddings?: (stop, toEmbeddings) = (0, true)
+        case .layer(let l)?: (stop, toEmbeddings) = (l, false)
+        case .finalNorm?: (stop, toEmbeddings) = (L, false)
+        }
         weights.withUnsafeBufferPointer { buffer in
             let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v), h = layout.tensors(in: hvp)
 
@@ -122,47 +135,56 @@ extension GPT2 {
             GPT2Layers.softmaxCrossEntropyBackwardTangent(logitsDotToDlogitsDot: dlogitsDot, dlogits: c.dlogits, targets: batch.targets,
                                                           dloss: 1 / S(B * (T - 1)), N: N, V: V)
             S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p.wte, ldb: C, beta: 0, s.dlnf, ldc: C)
-            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, c.dlogits, lda: V, pv.wte, ldb: C, beta: 1, s.dlnf, ldc: C)
-            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, h.wte, ldc: C)
-            S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, c.dlogits, lda: V, t.lnf, ldb: C, beta: 1, h.wte, ldc: C)
+            if moves(.embeddings) {
+                S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, c.dlogits, lda: V, pv.wte, ldb: C, beta: 1, s.dlnf, ldc: C)
+                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, h.wte, ldc: C)
+                S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, c.dlogits, lda: V, t.lnf, ldb: C, beta: 1, h.wte, ldc: C)
+            }
 
             // One set of scratch serves every layer: its dresidual3 receives each layer's input tangent
             // in turn (read by then), and the embeddings' at the end.
             let e = s.layer
+            let below = stop < L  // whether the pass goes on below ln_f
             let top = L > 0 ? e.dresidual3 : s.dencoded
-            top.update(repeating: 0, count: N * C)
-            GPT2Layers.layerNormBackwardTangent(dinpDot: top, dwDot: h.lnfw, dbDot: h.lnfb, dout: c.dlnf, doutDot: s.dlnf, inp: a.output,
-                                                xhatDot: t.lnfXhat, w: p.lnfw, wDot: pv.lnfw, mean: a.lnfMean, rstd: a.lnfRstd,
-                                                rstdDot: t.lnfRstd, N: N, C: C)
-            for l in stride(from: L - 1, through: 0, by: -1) {
-                let (w, wv, x, o, ot, k, dw) = (p.layers[l], pv.layers[l], a.input(l), a.layers[l], t.layers[l], c.layers[l], h.layers[l])
+            if below { top.update(repeating: 0, count: N * C) }
+            let lnf = moves(.finalNorm)
+            GPT2Layers.layerNormBackwardTangent(dinpDot: below ? top : nil, dwDot: lnf ? h.lnfw : nil, dbDot: lnf ? h.lnfb : nil,
+                                                dout: c.dlnf, doutDot: s.dlnf, inp: a.output, xhatDot: t.lnfXhat, w: p.lnfw,
+                                                wDot: lnf ? pv.lnfw : nil, mean: a.lnfMean, rstd: a.lnfRstd, rstdDot: t.lnfRstd, N: N, C: C)
+            for l in stride(from: L - 1, through: stop, by: -1) {
+                let (w, x, o, ot, k) = (p.layers[l], a.input(l), a.layers[l], t.layers[l], c.layers[l])
+                let (dw, wv) = moves(.layer(l)) ? (h.layers[l], pv.layers[l]) : (nil, nil)
+                // Whether this layer's input tangent is wanted: above the stop, or on the way to the embeddings.
+                let onward = l > stop || toEmbeddings
                 let dinputDot = l > 0 ? e.dresidual3 : s.dencoded
                 e.dresidual2.update(from: e.dresidual3, count: N * C)
                 for (buffer, count) in [(e.dgelu, N * 4 * C), (e.dfch, N * 4 * C), (e.dln2, N * C)] { buffer.update(repeating: 0, count: count) }
-                GPT2Layers.matmulBackwardTangent(dinpDot: e.dgelu, dwDot: dw.fcprojw, dbiasDot: dw.fcprojb, dout: k.dresidual3,
-                                                 doutDot: e.dresidual3, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv.fcprojw,
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dgelu, dwDot: dw?.fcprojw, dbiasDot: dw?.fcprojb, dout: k.dresidual3,
+                                                 doutDot: e.dresidual3, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv?.fcprojw,
                                                  N: N, C: 4 * C, OC: C)
                 GPT2Layers.geluBackwardTangent(dinpDot: e.dfch, dout: k.dgelu, doutDot: e.dgelu, inp: o.fch, tanh: o.fchTanh,
                                                inpDot: ot.fch, count: N * 4 * C)
-                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln2, dwDot: dw.fcw, dbiasDot: dw.fcb, dout: k.dfch, doutDot: e.dfch,
-                                                 inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv.fcw, N: N, C: C, OC: 4 * C)
-                GPT2Layers.layerNormBackwardTangent(dinpDot: e.dresidual2, dwDot: dw.ln2w, dbDot: dw.ln2b, dout: k.dln2, doutDot: e.dln2,
-                                                    inp: o.residual2, xhatDot: ot.ln2Xhat, w: w.ln2w, wDot: wv.ln2w, mean: o.ln2Mean,
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln2, dwDot: dw?.fcw, dbiasDot: dw?.fcb, dout: k.dfch, doutDot: e.dfch,
+                                                 inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv?.fcw, N: N, C: C, OC: 4 * C)
+                GPT2Layers.layerNormBackwardTangent(dinpDot: e.dresidual2, dwDot: dw?.ln2w, dbDot: dw?.ln2b, dout: k.dln2, doutDot: e.dln2,
+                                                    inp: o.residual2, xhatDot: ot.ln2Xhat, w: w.ln2w, wDot: wv?.ln2w, mean: o.ln2Mean,
                                                     rstd: o.ln2Rstd, rstdDot: ot.ln2Rstd, N: N, C: C)
-                dinputDot.update(from: e.dresidual2, count: N * C)
+                if onward { dinputDot.update(from: e.dresidual2, count: N * C) }
                 for (buffer, count) in [(e.dattY, N * C), (e.dqkv, N * 3 * C), (e.dln1, N * C)] { buffer.update(repeating: 0, count: count) }
-                GPT2Layers.matmulBackwardTangent(dinpDot: e.dattY, dwDot: dw.attprojw, dbiasDot: dw.attprojb, dout: k.dresidual2,
-                                                 doutDot: e.dresidual2, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv.attprojw,
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dattY, dwDot: dw?.attprojw, dbiasDot: dw?.attprojb, dout: k.dresidual2,
+                                                 doutDot: e.dresidual2, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv?.attprojw,
                                                  N: N, C: C, OC: C)
                 GPT2Layers.attentionBackwardTangent(dqkvDot: e.dqkv, dout: k.dattY, doutDot: e.dattY, qkv: o.qkv, qkvDot: ot.qkv,
                                                     att: o.att, attDot: ot.att, scratch: s.attention, B: B, T: T, C: C, NH: NH)
-                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln1, dwDot: dw.qkvw, dbiasDot: dw.qkvb, dout: k.dqkv, doutDot: e.dqkv,
-                                                 inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv.qkvw, N: N, C: C, OC: 3 * C)
-                GPT2Layers.layerNormBackwardTangent(dinpDot: dinputDot, dwDot: dw.ln1w, dbDot: dw.ln1b, dout: k.dln1, doutDot: e.dln1,
-                                                    inp: x, xhatDot: ot.ln1Xhat, w: w.ln1w, wDot: wv.ln1w, mean: o.ln1Mean,
+                GPT2Layers.matmulBackwardTangent(dinpDot: e.dln1, dwDot: dw?.qkvw, dbiasDot: dw?.qkvb, dout: k.dqkv, doutDot: e.dqkv,
+                                                 inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv?.qkvw, N: N, C: C, OC: 3 * C)
+                GPT2Layers.layerNormBackwardTangent(dinpDot: onward ? dinputDot : nil, dwDot: dw?.ln1w, dbDot: dw?.ln1b, dout: k.dln1,
+                                                    doutDot: e.dln1, inp: x, xhatDot: ot.ln1Xhat, w: w.ln1w, wDot: wv?.ln1w, mean: o.ln1Mean,
                                                     rstd: o.ln1Rstd, rstdDot: ot.ln1Rstd, N: N, C: C)
             }
-            GPT2Layers.encoderBackward(dwte: h.wte, dwpe: h.wpe, dout: s.dencoded, tokens: batch.tokens, B: B, T: T, C: C)
+            if moves(.embeddings) {
+                GPT2Layers.encoderBackward(dwte: h.wte, dwpe: h.wpe, dout: s.dencoded, tokens: batch.tokens, B: B, T: T, C: C)
+            }
         }
     }
 }

@@ -44,38 +44,59 @@ struct GPT2Tangents<S: GEMMScalar> {
 
 extension GPT2 {
     /// The tangent of `forward` along v from its caches `a`, into `t`: each layer's tangent call in
-    /// turn, up to the logits' tangent ż = l̇nf · wteᵀ + lnf · ẇteᵀ. Every buffer of `t` is overwritten.
-    /// - Complexity: two forward passes' worth of matrix products.
+    /// turn, up to the logits' tangent ż = l̇nf · wteᵀ + lnf · ẇteᵀ.
+    ///
+    /// With a `block`, v is zero outside it (a block-restricted product): the tangents below the block are
+    /// zero and are not computed (the block's input tangent is set to zero), and the weight-tangent terms
+    /// of every other block are left out. The buffers the product reads are overwritten either way.
+    /// - Complexity: two forward passes' worth of matrix products for the whole vector; for a layer's
+    ///   block, the layers from it up and one vocabulary-sized product instead of two.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: UnsafePointer<S>, into t: GPT2Tangents<S>) {
+    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: UnsafePointer<S>, into t: GPT2Tangents<S>,
+                        block: GPT2Block? = nil) {
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
+        func moves(_ b: GPT2Block) -> Bool { block == nil || block == b }
+        let first: Int
+        switch block {
+        case nil, .embeddings?: first = 0
+        case .layer(let l)?: first = l
+        case .finalNorm?: first = L
+        }
         weights.withUnsafeBufferPointer { buffer in
             let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v)
-            GPT2Layers.encoderTangent(t.encoded, tokens: batch.tokens, wteDot: pv.wte, wpeDot: pv.wpe, B: B, T: T, C: C)
-            for l in 0..<L {
-                let (w, wv, x, xDot, o, ot) = (p.layers[l], pv.layers[l], a.input(l), t.input(l), a.layers[l], t.layers[l])
+            if moves(.embeddings) {
+                GPT2Layers.encoderTangent(t.encoded, tokens: batch.tokens, wteDot: pv.wte, wpeDot: pv.wpe, B: B, T: T, C: C)
+            } else {
+                t.input(first).update(repeating: 0, count: N * C)
+            }
+            for l in first..<L {
+                let (w, x, xDot, o, ot) = (p.layers[l], a.input(l), t.input(l), a.layers[l], t.layers[l])
+                let wv = moves(.layer(l)) ? pv.layers[l] : nil
                 GPT2Layers.layerNormTangent(ot.ln1, xhatDot: ot.ln1Xhat, rstdDot: ot.ln1Rstd, inp: x, inpDot: xDot, mean: o.ln1Mean,
-                                            rstd: o.ln1Rstd, w: w.ln1w, wDot: wv.ln1w, bDot: wv.ln1b, N: N, C: C)
-                GPT2Layers.matmulTangent(ot.qkv, inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv.qkvw, biasDot: wv.qkvb, N: N, C: C, OC: 3 * C)
+                                            rstd: o.ln1Rstd, w: w.ln1w, wDot: wv?.ln1w, bDot: wv?.ln1b, N: N, C: C)
+                GPT2Layers.matmulTangent(ot.qkv, inp: o.ln1, inpDot: ot.ln1, w: w.qkvw, wDot: wv?.qkvw, biasDot: wv?.qkvb, N: N, C: C, OC: 3 * C)
                 GPT2Layers.attentionTangent(ot.attY, attDot: ot.att, qkv: o.qkv, qkvDot: ot.qkv, att: o.att, B: B, T: T, C: C, NH: NH)
-                GPT2Layers.matmulTangent(ot.attProj, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv.attprojw, biasDot: wv.attprojb,
+                GPT2Layers.matmulTangent(ot.attProj, inp: o.attY, inpDot: ot.attY, w: w.attprojw, wDot: wv?.attprojw, biasDot: wv?.attprojb,
                                          N: N, C: C, OC: C)
                 GPT2Layers.residualForward(ot.residual2, xDot, ot.attProj, count: N * C)
                 GPT2Layers.layerNormTangent(ot.ln2, xhatDot: ot.ln2Xhat, rstdDot: ot.ln2Rstd, inp: o.residual2, inpDot: ot.residual2,
-                                            mean: o.ln2Mean, rstd: o.ln2Rstd, w: w.ln2w, wDot: wv.ln2w, bDot: wv.ln2b, N: N, C: C)
-                GPT2Layers.matmulTangent(ot.fch, inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv.fcw, biasDot: wv.fcb, N: N, C: C, OC: 4 * C)
+                                            mean: o.ln2Mean, rstd: o.ln2Rstd, w: w.ln2w, wDot: wv?.ln2w, bDot: wv?.ln2b, N: N, C: C)
+                GPT2Layers.matmulTangent(ot.fch, inp: o.ln2, inpDot: ot.ln2, w: w.fcw, wDot: wv?.fcw, biasDot: wv?.fcb, N: N, C: C, OC: 4 * C)
                 GPT2Layers.geluTangent(ot.fchGelu, inp: o.fch, tanh: o.fchTanh, inpDot: ot.fch, count: N * 4 * C)
-                GPT2Layers.matmulTangent(ot.fcProj, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv.fcprojw, biasDot: wv.fcprojb,
+                GPT2Layers.matmulTangent(ot.fcProj, inp: o.fchGelu, inpDot: ot.fchGelu, w: w.fcprojw, wDot: wv?.fcprojw, biasDot: wv?.fcprojb,
                                          N: N, C: 4 * C, OC: C)
                 GPT2Layers.residualForward(ot.residual3, ot.residual2, ot.fcProj, count: N * C)
             }
+            let lnf = moves(.finalNorm)
             GPT2Layers.layerNormTangent(t.lnf, xhatDot: t.lnfXhat, rstdDot: t.lnfRstd, inp: a.output, inpDot: t.output, mean: a.lnfMean,
-                                        rstd: a.lnfRstd, w: p.lnfw, wDot: pv.lnfw, bDot: pv.lnfb, N: N, C: C)
+                                        rstd: a.lnfRstd, w: p.lnfw, wDot: lnf ? pv.lnfw : nil, bDot: lnf ? pv.lnfb : nil, N: N, C: C)
             // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
             S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p.wte, ldb: C, beta: 0, t.logits, ldc: V)
-            S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, pv.wte, ldb: C, beta: 1, t.logits, ldc: V)
+            if moves(.embeddings) {
+                S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, pv.wte, ldb: C, beta: 1, t.logits, ldc: V)
+            }
         }
     }
 }

@@ -39,3 +39,51 @@ public struct GPT2HessianOperator: SymmetricOperator {
         point.hessianVectorProduct(x.baseAddress!, into: y.baseAddress!, workspace: workspace)
     }
 }
+
+/// The diagonal block H_bb of a GPT-2 Hessian on one of the model's blocks, as an operator on ℝ^|b|:
+/// what `BlockRestriction` gives of a `GPT2HessianOperator`, by block-restricted products that skip
+/// the work whose result the block cannot see (`GPT2Linearisation.hessianVectorProduct(_:into:workspace:block:)`).
+/// It shares the operator's linearisation and workspace, so like it, it is applied from one thread at a time.
+public struct GPT2BlockHessianOperator: SymmetricOperator {
+    public let base: GPT2HessianOperator
+    public let block: GPT2Block
+    public let range: Range<Int>
+    private let buffers: Buffers
+
+    /// The padded direction [0; x; 0] (zero outside the block, always) and the product's full-length buffer.
+    private final class Buffers {
+        var padded: [Double]
+        var product: [Double]
+        init(_ n: Int) { (padded, product) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n)) }
+    }
+
+    public init(_ base: GPT2HessianOperator, block: GPT2Block) {
+        (self.base, self.block, range) = (base, block, base.model.layout.range(of: block))
+        buffers = Buffers(base.dimension)
+    }
+
+    public var dimension: Int { range.count }
+    public var blocks: [ParameterBlock] { [ParameterBlock(name: block.name, range: 0..<dimension)] }
+
+    /// - Complexity: one block-restricted HVP and O(|b|) copies.
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        precondition(x.count == dimension && y.count == dimension, "vectors of the wrong dimension")
+        buffers.padded.withUnsafeMutableBufferPointer { padded in
+            _ = UnsafeMutableBufferPointer(rebasing: padded[range]).update(fromContentsOf: x)
+            buffers.product.withUnsafeMutableBufferPointer { product in
+                base.apply(restrictedTo: block, UnsafeBufferPointer(padded), into: product)
+                _ = y.update(fromContentsOf: UnsafeBufferPointer(rebasing: product[range]))
+            }
+        }
+    }
+}
+
+extension GPT2HessianOperator {
+    /// The model's blocks, in the order of `blocks`.
+    public var modelBlocks: [GPT2Block] { model.layout.blocks }
+
+    /// H_bb x_b for x zero outside `block`, written into the block's range of y (the rest untouched).
+    func apply(restrictedTo block: GPT2Block, _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        point.hessianVectorProduct(x.baseAddress!, into: y.baseAddress!, workspace: workspace, block: block)
+    }
+}

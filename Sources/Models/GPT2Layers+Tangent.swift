@@ -14,11 +14,12 @@ extension GPT2Layers {
 
     // outDot, xhatDot, inp, inpDot are (N,C); rstdDot, mean, rstd are (N); w, wDot, bDot are (C).
     // μ̇ = mean(ẋ), σ̇² = 2 mean((x − μ) ẋ), ṙ = −½ r³ σ̇², x̂̇ = (ẋ − μ̇) r + (x − μ) ṙ,
-    // ẏ = x̂̇ w + x̂ ẇ + ḃ. x̂̇ and ṙ are kept for the backward tangent.
+    // ẏ = x̂̇ w + x̂ ẇ + ḃ. x̂̇ and ṙ are kept for the backward tangent. ẇ, ḃ nil: zero (the gain and bias
+    // do not move).
     static func layerNormTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, xhatDot: UnsafeMutablePointer<S>,
                                                 rstdDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
                                                 mean: UnsafePointer<S>, rstd: UnsafePointer<S>,
-                                                w: UnsafePointer<S>, wDot: UnsafePointer<S>, bDot: UnsafePointer<S>, N: Int, C: Int) {
+                                                w: UnsafePointer<S>, wDot: UnsafePointer<S>?, bDot: UnsafePointer<S>?, N: Int, C: Int) {
         for n in 0..<N {
             let x = inp + n * C, xd = inpDot + n * C
             let (m, r) = (mean[n], rstd[n])
@@ -30,19 +31,25 @@ extension GPT2Layers {
             rstdDot[n] = rDot
             let o = outDot + n * C, hd = xhatDot + n * C
             for i in 0..<C {
-                let xhat = (x[i] - m) * r
                 hd[i] = (xd[i] - meanDot) * r + (x[i] - m) * rDot
-                o[i] = hd[i] * w[i] + xhat * wDot[i] + bDot[i]
+                if let wDot, let bDot {
+                    let xhat = (x[i] - m) * r
+                    o[i] = hd[i] * w[i] + xhat * wDot[i] + bDot[i]
+                } else {
+                    o[i] = hd[i] * w[i]
+                }
             }
         }
     }
 
-    // outDot is (N,OC): ẋ w + x ẇ + ḃ (ḃ nil: no bias).
+    // outDot is (N,OC): ẋ w + x ẇ + ḃ (ẇ and ḃ nil: the weights do not move).
     static func matmulTangent<S: GEMMScalar>(_ outDot: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
-                                             w: UnsafePointer<S>, wDot: UnsafePointer<S>, biasDot: UnsafePointer<S>?,
+                                             w: UnsafePointer<S>, wDot: UnsafePointer<S>?, biasDot: UnsafePointer<S>?,
                                              N: Int, C: Int, OC: Int) {
         matmulForward(outDot, inpDot, w: w, bias: biasDot, N: N, C: C, OC: OC)
-        S.gemm(transposeA: false, transposeB: false, m: N, n: OC, k: C, alpha: 1, inp, lda: C, wDot, ldb: OC, beta: 1, outDot, ldc: OC)
+        if let wDot {
+            S.gemm(transposeA: false, transposeB: false, m: N, n: OC, k: C, alpha: 1, inp, lda: C, wDot, ldb: OC, beta: 1, outDot, ldc: OC)
+        }
     }
 
     // outDot is (B,T,C); attDot is (B,NH,T,T); qkv, qkvDot are (B,T,3C); att is the forward's softmax.
@@ -112,44 +119,64 @@ extension GPT2Layers {
 
     // The tangent of `layerNormBackward`. With g = dout ⊙ w, ḡ = mean g, m = mean(g x̂):
     // dx = r (g − ḡ − x̂ m) ⇒ ḋx = ṙ (g − ḡ − x̂ m) + r (ġ − mean ġ − x̂̇ m − x̂ ṁ),
-    // ġ = ḋout ⊙ w + dout ⊙ ẇ, ṁ = mean(ġ x̂ + g x̂̇); ḋw += ḋout x̂ + dout x̂̇; ḋb += ḋout.
+    // ġ = ḋout ⊙ w + dout ⊙ ẇ, ṁ = mean(ġ x̂ + g x̂̇); ḋw += ḋout x̂ + dout x̂̇; ḋb += ḋout. Any output nil is not
+    // formed; ẇ nil is zero.
     static func layerNormBackwardTangent<S: GEMMScalar>(
-        dinpDot: UnsafeMutablePointer<S>, dwDot: UnsafeMutablePointer<S>, dbDot: UnsafeMutablePointer<S>,
+        dinpDot: UnsafeMutablePointer<S>?, dwDot: UnsafeMutablePointer<S>?, dbDot: UnsafeMutablePointer<S>?,
         dout: UnsafePointer<S>, doutDot: UnsafePointer<S>, inp: UnsafePointer<S>, xhatDot: UnsafePointer<S>,
-        w: UnsafePointer<S>, wDot: UnsafePointer<S>, mean: UnsafePointer<S>, rstd: UnsafePointer<S>, rstdDot: UnsafePointer<S>,
+        w: UnsafePointer<S>, wDot: UnsafePointer<S>?, mean: UnsafePointer<S>, rstd: UnsafePointer<S>, rstdDot: UnsafePointer<S>,
         N: Int, C: Int
     ) {
         for n in 0..<N {
-            let x = inp + n * C, d = dout + n * C, dd = doutDot + n * C, hd = xhatDot + n * C, dx = dinpDot + n * C
+            let x = inp + n * C, d = dout + n * C, dd = doutDot + n * C, hd = xhatDot + n * C
             let (mu, r, rd) = (mean[n], rstd[n], rstdDot[n])
-            var gMean: S = 0, gxMean: S = 0, gDotMean: S = 0, gxDotMean: S = 0
-            for i in 0..<C {
-                let xhat = (x[i] - mu) * r
-                let g = d[i] * w[i], gDot = dd[i] * w[i] + d[i] * wDot[i]
-                gMean += g; gxMean += g * xhat
-                gDotMean += gDot; gxDotMean += gDot * xhat + g * hd[i]
+            if let dinpDot {
+                let dx = dinpDot + n * C
+                var gMean: S = 0, gxMean: S = 0, gDotMean: S = 0, gxDotMean: S = 0
+                for i in 0..<C {
+                    let xhat = (x[i] - mu) * r
+                    let g = d[i] * w[i], gDot = dd[i] * w[i] + (wDot.map { d[i] * $0[i] } ?? 0)
+                    gMean += g; gxMean += g * xhat
+                    gDotMean += gDot; gxDotMean += gDot * xhat + g * hd[i]
+                }
+                let c = S(C)
+                (gMean, gxMean, gDotMean, gxDotMean) = (gMean / c, gxMean / c, gDotMean / c, gxDotMean / c)
+                for i in 0..<C {
+                    let xhat = (x[i] - mu) * r
+                    let g = d[i] * w[i], gDot = dd[i] * w[i] + (wDot.map { d[i] * $0[i] } ?? 0)
+                    dx[i] += rd * (g - gMean - xhat * gxMean) + r * (gDot - gDotMean - hd[i] * gxMean - xhat * gxDotMean)
+                }
             }
-            let c = S(C)
-            (gMean, gxMean, gDotMean, gxDotMean) = (gMean / c, gxMean / c, gDotMean / c, gxDotMean / c)
-            for i in 0..<C {
-                let xhat = (x[i] - mu) * r
-                let g = d[i] * w[i], gDot = dd[i] * w[i] + d[i] * wDot[i]
-                dx[i] += rd * (g - gMean - xhat * gxMean) + r * (gDot - gDotMean - hd[i] * gxMean - xhat * gxDotMean)
-                dwDot[i] += dd[i] * xhat + d[i] * hd[i]
-                dbDot[i] += dd[i]
+            if let dwDot, let dbDot {
+                for i in 0..<C {
+                    let xhat = (x[i] - mu) * r
+                    dwDot[i] += dd[i] * xhat + d[i] * hd[i]
+                    dbDot[i] += dd[i]
+                }
             }
         }
     }
 
     // The tangent of `matmulBackward`: ḋinp += ḋout wᵀ + dout ẇᵀ; ḋw += ẋᵀ dout + xᵀ ḋout; ḋb += Σ ḋout.
+    // An output nil is not formed (ḋinp below a restricted product's block, ḋw outside it); ẇ nil is zero.
     static func matmulBackwardTangent<S: GEMMScalar>(
-        dinpDot: UnsafeMutablePointer<S>, dwDot: UnsafeMutablePointer<S>, dbiasDot: UnsafeMutablePointer<S>?,
+        dinpDot: UnsafeMutablePointer<S>?, dwDot: UnsafeMutablePointer<S>?, dbiasDot: UnsafeMutablePointer<S>?,
         dout: UnsafePointer<S>, doutDot: UnsafePointer<S>, inp: UnsafePointer<S>, inpDot: UnsafePointer<S>,
-        w: UnsafePointer<S>, wDot: UnsafePointer<S>, N: Int, C: Int, OC: Int
+        w: UnsafePointer<S>, wDot: UnsafePointer<S>?, N: Int, C: Int, OC: Int
     ) {
-        matmulBackward(dinp: dinpDot, dw: dwDot, dbias: dbiasDot, dout: doutDot, inp: inp, w: w, N: N, C: C, OC: OC)
-        S.gemm(transposeA: false, transposeB: true, m: N, n: C, k: OC, alpha: 1, dout, lda: OC, wDot, ldb: OC, beta: 1, dinpDot, ldc: C)
-        S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inpDot, lda: C, dout, ldb: OC, beta: 1, dwDot, ldc: OC)
+        if let dinpDot {
+            S.gemm(transposeA: false, transposeB: true, m: N, n: C, k: OC, alpha: 1, doutDot, lda: OC, w, ldb: OC, beta: 1, dinpDot, ldc: C)
+            if let wDot {
+                S.gemm(transposeA: false, transposeB: true, m: N, n: C, k: OC, alpha: 1, dout, lda: OC, wDot, ldb: OC, beta: 1, dinpDot, ldc: C)
+            }
+        }
+        if let dwDot {
+            S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inp, lda: C, doutDot, ldb: OC, beta: 1, dwDot, ldc: OC)
+            S.gemm(transposeA: true, transposeB: false, m: C, n: OC, k: N, alpha: 1, inpDot, lda: C, dout, ldb: OC, beta: 1, dwDot, ldc: OC)
+        }
+        if let dbiasDot {
+            for n in 0..<N { for o in 0..<OC { dbiasDot[o] += doutDot[n * OC + o] } }
+        }
     }
 
     // The tangent of `geluBackward`: ḋinp += gelu″(x) ẋ dout + gelu′(x) ḋout.

@@ -44,13 +44,20 @@ public struct GPT2Linearisation<S: GEMMScalar> {
     /// a time.
     /// - Complexity: six forward passes' worth of matrix products: the tangents of the logits (2),
     ///   of dlnf (2) and ẇte (2) dominate when the vocabulary does. No allocation.
+    ///
+    /// With a `block`, v must be zero outside it, and only the block's part of H v, H_bb v_b, is formed
+    /// and written (in the block's range of `hvp`): the tangents below the block and the products that
+    /// only reach other blocks are skipped. For a transformer layer that leaves one of the output layer's
+    /// three pairs of vocabulary-sized products and the layers from the block up.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    public func hessianVectorProduct(_ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>, workspace: GPT2HVPWorkspace<S>) {
+    public func hessianVectorProduct(_ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>, workspace: GPT2HVPWorkspace<S>,
+                                     block: GPT2Block? = nil) {
         precondition(workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
-        hvp.update(repeating: 0, count: model.weights.count)
-        model.tangentForward(batch, activations, direction: v, into: workspace.tangents)
-        model.tangentBackward(batch, activations, cotangents, direction: v, workspace: workspace, hvp: hvp)
+        let range = block.map(model.layout.range(of:)) ?? 0..<model.weights.count
+        (hvp + range.lowerBound).update(repeating: 0, count: range.count)
+        model.tangentForward(batch, activations, direction: v, into: workspace.tangents, block: block)
+        model.tangentBackward(batch, activations, cotangents, direction: v, workspace: workspace, hvp: hvp, block: block)
     }
 
     /// H v as a new array, with a workspace of its own (for a single product; keep a workspace for many).

@@ -11,14 +11,17 @@ public enum BoundReport {
         let t = b.terms
         var text = "# Generalization bound of a fine-tuned checkpoint pair\n\n\(provenance)\n\n"
         text += """
-        LensLLM's Theorem 2 (the form of Ju et al.'s Theorem 2.1), with probability 0.99 over the n training samples:
+        LensLLM's Theorem 2 (which LensLLM presents as the form of Ju et al.'s Theorem 2.1), with probability 0.99 over the
+        n training samples:
 
             L <= (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n) + O(n^(-3/4))
 
         evaluated without the O(n^(-3/4)) term, which has no stated constant. h_i >= max over the training samples of
         v_i^T H_i^+ v_i (one sequence's loss; v_i = fine-tuned - pretrained on block i; H^+ keeps the nonnegative
         eigenvalues), by \(t.steps)-step Lanczos with a certified interval per sample; the certified column uses the upper
-        end of each maximum, a valid h_i for the examined samples.
+        end of each maximum, a valid h_i for the examined samples. Runs of \(t.schedule.map(String.init).joined(separator: ", "))
+        steps: every sample gets the first, then the sample with the largest upper end gets the next, until that
+        sample has had all \(t.steps); this certifies the same h_i as running every sample in full.
 
 
         """
@@ -43,8 +46,8 @@ public enum BoundReport {
             t.blocks.map { k in
                 [k.block.name, "\(k.block.range.count)", Markdown.number(k.directionNorm), Markdown.number(k.estimate),
                  "[\(Markdown.number(k.interval.lowerBound)), \(Markdown.number(k.interval.upperBound))]", "\(k.argmax)",
-                 Markdown.number(k.rawMax), Markdown.number(k.batchMean.estimate),
-                 "[\(Markdown.number(k.batchMean.interval.lowerBound)), \(Markdown.number(k.batchMean.interval.upperBound))]"]
+                 Markdown.number(k.rawMax), k.batchMean.map { Markdown.number($0.estimate) } ?? "-",
+                 k.batchMean.map { "[\(Markdown.number($0.interval.lowerBound)), \(Markdown.number($0.interval.upperBound))]" } ?? "-"]
             })
         text += """
 
@@ -66,12 +69,14 @@ public enum BoundReport {
         return JSONText.render([
             "train_loss": b.trainLoss, "test_loss": b.testLoss, "n": b.n, "eps": b.epsilon,
             "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue,
-            "samples": b.terms.samples, "lanczos_steps": b.terms.steps, "hvps": b.terms.applications,
+            "samples": b.terms.samples, "lanczos_steps": b.terms.steps, "schedule": b.terms.schedule,
+            "hvps": b.terms.applications,
             "measured_gap": b.measuredGap, "at_estimate": evaluation(b.atEstimate), "certified": evaluation(b.certified),
             "blocks": b.terms.blocks.map { k -> [String: Any] in
                 ["block": k.block.name, "parameters": k.block.range.count, "v_norm": k.directionNorm, "estimate": k.estimate,
                  "interval": [k.interval.lowerBound, k.interval.upperBound], "certified": k.certified, "argmax_sample": k.argmax,
-                 "raw_max": k.rawMax, "batch_mean": form(k.batchMean), "per_sample": k.perSample.map(form)]
+                 "full_runs": k.fullRuns,
+                 "raw_max": k.rawMax, "batch_mean": k.batchMean.map(form) ?? NSNull(), "per_sample": k.perSample.map(form)]
             },
         ] as [String: Any])
     }

@@ -2,8 +2,8 @@ import Foundation
 import Models
 
 /// The generalization bound of a fine-tuned checkpoint pair: LensLLM's Theorem 2 (Zeng et al. 2025),
-/// which has the form of Ju et al.'s Theorem 2.1 (2022) and holds with probability 0.99 over the draw
-/// of the n training samples,
+/// which LensLLM presents as the form of Ju et al.'s Theorem 2.1 (2022), holding with probability 0.99
+/// over the draw of the n training samples,
 ///
 ///     L ≤ (1 + ε) L̂ + (1 + ε) √C Σᵢ √hᵢ / √n + O(n^(−3/4)),
 ///
@@ -70,11 +70,11 @@ public struct GeneralizationBound: Sendable {
     ///   - steps: Lanczos steps per Hessian form.
     /// - Complexity: two forward passes, and `HessianTerms.measure`.
     public static func evaluate(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, n: Int? = nil, epsilon: Double,
-                                lossBound: Double? = nil, steps: Int,
+                                lossBound: Double? = nil, steps: Int, screening: Bool = false,
                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> GeneralizationBound {
         let model = GPT2<Double>(pair.finetuned)
         let (trainLoss, testLoss) = (model.loss(train), model.loss(test))
-        let terms = HessianTerms.measure(pair, samples: train, steps: steps, progress: progress)
+        let terms = HessianTerms.measure(pair, samples: train, steps: steps, screening: screening, progress: progress)
         let observed = (trainLoss.perSequence + testLoss.perSequence).max() ?? 0
         return GeneralizationBound(trainLoss: trainLoss.mean, testLoss: testLoss.mean, n: n ?? train.batch, epsilon: epsilon,
                                    lossBound: lossBound ?? observed, lossBoundSource: lossBound == nil ? .observed : .given,

@@ -55,7 +55,7 @@ struct Report: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self])
+    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self, BoundBench.self])
 
     struct CurvesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -155,6 +155,41 @@ struct Bench: ParsableCommand {
         func run() throws {
             let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
             print(HVPBenchmark(config: config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
+        }
+    }
+
+    struct BoundBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bound",
+            abstract: "What certified Hessian terms h_i cost against the naive plan (every sample, block and step a full HVP), in HVP-equivalents measured in the same run; time and peak memory.")
+
+        @Option var layers = 4
+        @Option var channels = 256
+        @Option var heads = 4
+        @Option var context = 128
+        @Option var vocabulary = 50257
+        @Option(help: "Training sequences.") var samples = 64
+        @Option(help: "Lanczos steps per form.") var steps = 60
+        @Option(help: "AdamW steps that make the fine-tuned checkpoint.") var fineTuningSteps = 4
+        @Flag(help: "Refine only the largest upper ends after a short run of every sample.") var screening = false
+        @Option var seed: UInt64 = 1
+
+        func validate() throws {
+            guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, samples >= 1, steps >= 1,
+                  fineTuningSteps >= 1 else {
+                throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
+            }
+        }
+
+        func run() throws {
+            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
+            let progress = ProgressLine("Hessian terms (forms)")
+            let result = BoundBenchmark(config: config, samples: samples, steps: steps, fineTuningSteps: fineTuningSteps, screening: screening,
+                                        seed: seed).run {
+                progress.update($0, of: $1)
+            }
+            progress.finish()
+            print(result.text, terminator: "")
         }
     }
 }

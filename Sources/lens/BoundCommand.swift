@@ -37,8 +37,11 @@ struct Bound: ParsableCommand {
     @Option(help: "C, a bound on one sample's loss (default: the largest per-sample loss observed, stated as such).")
     var lossBound: Double?
 
-    @Option(help: "Lanczos steps per Hessian form.")
+    @Option(help: "Lanczos steps per Hessian form, for the samples that can hold a block's maximum.")
     var steps = 60
+
+    @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")
+    var screening = false
 
     @Option(help: "Write a markdown report and an SVG chart into this directory.")
     var out: String?
@@ -66,7 +69,8 @@ struct Bound: ParsableCommand {
         ProgressLine.note("lens bound: \(train.batch) training and \(test.batch) test sequences of \(train.length) tokens, \(steps) Lanczos steps per form; "
             + "needs about \(Markdown.bytes(HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)))")
         let progress = ProgressLine("Hessian terms (forms)")
-        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps) {
+        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps,
+                                                 screening: screening) {
             progress.update($0, of: $1)
         }
         progress.finish()

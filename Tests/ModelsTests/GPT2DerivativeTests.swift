@@ -128,6 +128,24 @@ struct GPT2DerivativeTests {
         }
     }
 
+    // The block-restricted product skips what is zero below the block and what only reaches other
+    // blocks; it must give the block's part of the whole product, on every block (including the
+    // embeddings, which reach the output layer's weights, and ln_f, which no layer follows), for
+    // products in any order through one workspace. Round-off apart: skipped terms are exact zeros, but
+    // summation order may differ by a term.
+    @Test func blockRestrictedProductIsTheDiagonalBlockOfTheWholeProduct() {
+        let op = GPT2HessianOperator(parameters: parameters, batch: batch)
+        for (block, parameterBlock) in zip(op.modelBlocks, op.blocks) {
+            let restricted = GPT2BlockHessianOperator(op, block: block), reference = BlockRestriction(op, block: parameterBlock)
+            for seed in [1, 2] as [UInt64] {
+                let x = TestModels.normals(restricted.dimension, seed: seed &+ UInt64(restricted.range.lowerBound))
+                let (fast, whole) = (restricted.apply(x), reference.apply(x))
+                let difference = TestModels.norm(zip(fast, whole).map { $0 - $1 })
+                #expect(difference <= 1e-13 * TestModels.norm(whole), "\(block.name): relative difference \(difference / TestModels.norm(whole))")
+            }
+        }
+    }
+
     /// The symmetric matrix of an operator, from its applications to the unit vectors, symmetrised
     /// (the two triangles agree to round-off: `hvpIsSymmetric`).
     static func denseMatrix<Op: SymmetricOperator>(_ op: Op) -> [Double] {

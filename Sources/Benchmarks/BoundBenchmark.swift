@@ -1,0 +1,118 @@
+import Foundation
+import Hessian
+import LinearAlgebra
+import Models
+import Theory
+
+/// `lens bench bound`: what certified Hessian terms h_i cost on a GPT-2 of the bench size, against the
+/// naive plan (every sample, every block, `steps` full HVPs on the sample's linearisation), in
+/// HVP-equivalents: seconds divided by the time of one full HVP on one sequence, measured in the same run.
+///
+/// The pair is made in the run: a seeded GPT-2 at its initialisation, fine-tuned by a few AdamW steps on a
+/// synthetic target task, so that v is a real optimiser step. The levers are measured one by one: each
+/// block's restricted product against the full one, and screening by the measured run itself.
+public struct BoundBenchmark: Sendable {
+    public var config: GPT2Config
+    public var samples: Int
+    public var steps: Int
+    public var fineTuningSteps: Int
+    public var screening: Bool
+    public var seed: UInt64
+
+    public init(config: GPT2Config, samples: Int, steps: Int, fineTuningSteps: Int, screening: Bool, seed: UInt64) {
+        (self.config, self.samples, self.steps, self.fineTuningSteps) = (config, samples, steps, fineTuningSteps)
+        (self.screening, self.seed) = (screening, seed)
+    }
+
+    public struct Result: Sendable {
+        public var benchmark: BoundBenchmark
+        /// Seconds of one full HVP on one sequence's linearisation: the unit.
+        public var fullProduct: Double
+        /// Seconds of one block-restricted product, per block.
+        public var restrictedProducts: [(block: String, seconds: Double)]
+        /// Seconds of one sequence's linearisation.
+        public var linearisation: Double
+        /// The measured run: wall seconds, products, and the Hessian terms.
+        public var seconds: Double
+        public var applications: Int
+        public var terms: HessianTerms
+        /// Peak resident memory of the process, in bytes.
+        public var peakMemory: Int
+        public var estimatedMemory: Int
+
+        var blocks: Int { restrictedProducts.count }
+        /// The naive plan in HVP-equivalents, and in seconds.
+        public var naiveEquivalents: Double { Double(benchmark.samples * blocks * benchmark.steps) }
+        /// Restricted products alone, every sample at full steps: from the measured product times.
+        public var restrictedOnlyEquivalents: Double {
+            Double(benchmark.samples * benchmark.steps) * restrictedProducts.reduce(0) { $0 + $1.seconds } / fullProduct
+        }
+        public var measuredEquivalents: Double { seconds / fullProduct }
+    }
+
+    public func run(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> Result {
+        let corpus = SyntheticCorpus(vocabulary: config.vocabulary, seed: seed)
+        let length = config.maxPositions
+        let start = GPT2Parameters.randomInitialization(config: config, seed: seed)
+        let tuning = FineTuning(steps: fineTuningSteps, batchSize: 4, learningRate: 1e-3, weightDecay: 0.01, seed: seed, float64: false)
+        let finetuned = tuning.run(from: start, data: corpus.sample(.target, count: 4 * fineTuningSteps, length: length, streamSeed: 1)).parameters
+        let pair = CheckpointPair(pretrained: start, finetuned: finetuned)
+        let train = corpus.sample(.target, count: samples, length: length, streamSeed: 2)
+
+        // The units: one sequence's linearisation, one full product, each block's restricted product.
+        let model = GPT2<Double>(pair.finetuned)
+        var linearising = Stopwatch()
+        let op = linearising.time { GPT2HessianOperator(model: model, batch: train.sequence(0)) }
+        var full = Stopwatch()
+        var product = [Double](repeating: 0, count: op.dimension)
+        pair.direction.withUnsafeBufferPointer { v in
+            product.withUnsafeMutableBufferPointer { hv in for _ in 0..<3 { full.time { op.apply(v, into: hv) } } }
+        }
+        let restricted = zip(op.modelBlocks, op.blocks).map { block, parameterBlock -> (String, Double) in
+            let restricted = GPT2BlockHessianOperator(op, block: block)
+            let x = Array(pair.direction[restricted.range])
+            var y = [Double](repeating: 0, count: restricted.dimension)
+            var watch = Stopwatch()
+            x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in for _ in 0..<3 { watch.time { restricted.apply(x, into: y) } } } }
+            return (parameterBlock.name, watch.best)
+        }
+
+        var run = Stopwatch()
+        let terms = run.time { HessianTerms.measure(pair, samples: train, steps: steps, screening: screening, batchMean: false, progress: progress) }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Result(benchmark: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
+                      seconds: run.best, applications: terms.applications, terms: terms, peakMemory: Int(usage.ru_maxrss) * 1024,
+                      estimatedMemory: HessianTerms.memoryBytes(config, samples: samples, length: length, steps: steps, batchMean: false))
+    }
+}
+
+extension BoundBenchmark.Result {
+    public var text: String {
+        let b = benchmark, c = b.config
+        var lines = [
+            "Certified h_i of Theorem 2 on GPT-2 n_layer \(c.layers), n_embd \(c.channels), vocab \(c.vocabulary), \(b.samples) training "
+                + "sequences of \(c.maxPositions) tokens, \(b.steps) Lanczos steps (pair: initialisation and \(b.fineTuningSteps) AdamW steps; seed \(b.seed))",
+            String(format: "unit: one full HVP on one sequence's linearisation %.3f s (the linearisation itself %.3f s)", fullProduct, linearisation),
+            "block-restricted products against it:",
+        ]
+        for (name, seconds) in restrictedProducts {
+            lines.append("  " + name.rightPadded(12) + String(format: "%.3f s  (%.2f)", seconds, seconds / fullProduct))
+        }
+        lines.append(String(format: "naive plan (samples x blocks x steps full HVPs): %.0f HVP-equivalents, about %.1f h",
+                            naiveEquivalents, naiveEquivalents * fullProduct / 3600))
+        lines.append(String(format: "restricted products alone, every sample at %d steps: %.0f HVP-equivalents (%.2f of naive)",
+                            b.steps, restrictedOnlyEquivalents, restrictedOnlyEquivalents / naiveEquivalents))
+        lines.append(String(format: "measured, restricted products%@ over %@ steps: %.0f s, %.0f HVP-equivalents (%.3f of naive), %d products",
+                            b.screening ? " and refinement of the largest upper end" : "", terms.schedule.map(String.init).joined(separator: ", "),
+                            seconds, measuredEquivalents,
+                            measuredEquivalents / naiveEquivalents, applications))
+        lines.append("  samples run in full, per block: "
+                     + terms.blocks.map { "\($0.block.name) \($0.fullRuns.count)" }.joined(separator: ", "))
+        lines.append("  certified h_i: " + terms.blocks.map { String(format: "%@ %.4g (estimate %.4g)", $0.block.name, $0.certified, $0.estimate) }
+            .joined(separator: ", "))
+        lines.append(String(format: "peak resident memory %.2f GB (estimated before the run, for the Hessian terms: %.2f GB)",
+                            Double(peakMemory) / 1e9, Double(estimatedMemory) / 1e9))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
