@@ -48,12 +48,13 @@ public struct BlockCurvature: Sendable {
     /// eigensolve, negligible against an HVP, but there is no need to do it every step.
     public static let convergenceCheckInterval = 5
 
+    /// - Parameter restricted: H_bb, the Hessian's diagonal block on `block`, as an operator on its coordinates.
     /// - Parameter steps: Lanczos steps for the quadrature (it stops earlier on an invariant space).
     /// - Parameter eigenvalues: how many top eigenvalues, by Lanczos from a seeded start.
-    /// - Complexity: about `steps` + the eigen-run's HVPs.
-    public static func analyse<Operator: SymmetricOperator>(_ op: Operator, block: ParameterBlock, direction v: [Double],
+    /// - Complexity: about `steps` + the eigen-run's products of `restricted`.
+    public static func analyse<Operator: SymmetricOperator>(_ restricted: Operator, block: ParameterBlock, direction v: [Double],
                                                             steps: Int, eigenvalues: Int, seed: UInt64) -> BlockCurvature {
-        let restricted = BlockRestriction(op, block: block)
+        precondition(restricted.dimension == block.range.count, "an operator of the block's dimension")
         let vb = Array(v[block.range])
         let form = GaussQuadrature.quadraticForm(restricted, vector: vb, function: .positivePart, steps: min(steps, restricted.dimension))
         let top = ExtremeEigenpairs.compute(restricted, count: min(eigenvalues, restricted.dimension), tolerance: eigenvalueTolerance,
@@ -74,12 +75,17 @@ public struct PairCurvature: Sendable {
     public var gradientNorms: [(name: String, norm: Double)]
     public var blocks: [BlockCurvature]
 
-    /// - Complexity: a gradient, a linearisation, and per block about `steps` + the eigen-run's HVPs.
-    public static func analyse(_ pair: CheckpointPair, batch: TokenBatch, steps: Int, eigenvalues: Int, seed: UInt64) -> PairCurvature {
+    /// - Complexity: a gradient, a linearisation, and per block about `steps` + the eigen-run's
+    ///   block-restricted HVPs. `progress` is told (done, total) blocks.
+    public static func analyse(_ pair: CheckpointPair, batch: TokenBatch, steps: Int, eigenvalues: Int, seed: UInt64,
+                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> PairCurvature {
         let op = GPT2HessianOperator(parameters: pair.finetuned, batch: batch)
         let (loss, gradient) = op.model.gradient(batch)
-        let blocks = op.blocks.map {
-            BlockCurvature.analyse(op, block: $0, direction: pair.direction, steps: steps, eigenvalues: eigenvalues, seed: seed)
+        var blocks: [BlockCurvature] = []
+        for (block, parameterBlock) in zip(op.modelBlocks, op.blocks) {
+            blocks.append(BlockCurvature.analyse(GPT2BlockHessianOperator(op, block: block), block: parameterBlock, direction: pair.direction,
+                                                 steps: steps, eigenvalues: eigenvalues, seed: seed))
+            progress?(blocks.count, op.blocks.count)
         }
         return PairCurvature(loss: loss.mean, sequences: batch.batch, sequenceLength: batch.length,
                              gradientNorms: pair.finetuned.tensorNorms(gradient), blocks: blocks)

@@ -43,7 +43,9 @@ struct HessianCommand: ParsableCommand {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
         let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: pair.finetuned.config.vocabulary)
         try pair.finetuned.config.check(batch, source: tokens)
-        let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed)
+        let progress = ProgressLine("blocks")
+        let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed) { progress.update($0, of: $1) }
+        progress.finish()
         let name = context == nil ? split : "binary tokens"
         print(json ? CurvatureTables.json(analysis, batch: name) : CurvatureTables.markdown(analysis, batch: name), terminator: "")
     }
