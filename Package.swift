@@ -32,8 +32,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
         .target(name: "Curves", dependencies: ["LinearAlgebra"]),
-        // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound.
-        .target(name: "Theory", dependencies: ["Hessian", "LinearAlgebra", "Models"]),
+        // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound, Corollary 1 across data sizes.
+        .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models"]),
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
         .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
-        .testTarget(name: "TheoryTests", dependencies: ["Theory", "Models", "Hessian", "LinearAlgebra"]),
+        .testTarget(name: "TheoryTests", dependencies: ["Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
         .testTarget(name: "lensTests", dependencies: ["lens", "Models", "Theory"]),
     ]

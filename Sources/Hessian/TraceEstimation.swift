@@ -78,4 +78,21 @@ public enum TraceEstimation {
         let (rest, error) = meanAndError(samples)
         return Estimate(value: exact + rest, standardError: error, applications: 3 * s)
     }
+
+    /// tr(H) within a budget of `m` applications: exactly, as Σⱼ eⱼᵀ H eⱼ, when the dimension is at most
+    /// m (standard error 0), else by Hutch++ with m applications.
+    /// - Complexity: min(n, m) applications.
+    public static func trace<Operator: SymmetricOperator>(_ op: Operator, budget m: Int, seed: UInt64) -> Estimate {
+        let n = op.dimension
+        guard n > m else {
+            var e = [Double](repeating: 0, count: n), sum = 0.0
+            for j in 0..<n {
+                e[j] = 1
+                sum += op.apply(e)[j]
+                e[j] = 0
+            }
+            return Estimate(value: sum, standardError: 0, applications: n)
+        }
+        return hutchPlusPlus(op, applications: m, seed: seed)
+    }
 }

@@ -41,4 +41,10 @@ public enum Statistics {
         GSL.initialise()
         return gsl_cdf_chisq_Pinv(p, nu)
     }
+
+    /// The quantile x with P(T_ν ≤ x) = p for Student's t with ν degrees of freedom.
+    public static func studentTQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
+        GSL.initialise()
+        return gsl_cdf_tdist_Pinv(p, nu)
+    }
 }

@@ -33,6 +33,15 @@ public struct TokenBatch: Sendable, Equatable {
         TokenBatch(sequences: [tokens(ofSequence: b)])
     }
 
+    /// The batch of the first `count` sequences.
+    public func prefix(_ count: Int) -> TokenBatch {
+        precondition((1...batch).contains(count), "a prefix of 1 to \(batch) sequences")
+        var head = self
+        head.tokens = Array(tokens[..<(count * length)])
+        head.batch = count
+        return head
+    }
+
     /// `count` batches of `size` sequences each, drawn uniformly with replacement from this one
     /// (seeded): the steps of a fine-tuning run.
     public func randomBatches(_ count: Int, size: Int, seed: UInt64) -> [TokenBatch] {

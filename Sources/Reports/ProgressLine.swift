@@ -7,8 +7,11 @@ public final class ProgressLine: @unchecked Sendable {
     private let label: String
     private let start = DispatchTime.now().uptimeNanoseconds
     private var shown = false
+    private var lastDrawn = -Double.infinity
     /// Seconds before the first line is drawn.
     private static let quietSeconds = 2.0
+    /// Seconds between redraws: the line is for a person, who reads it a few times a second at most.
+    private static let redrawSeconds = 0.5
 
     public init(_ label: String) { self.label = label }
 
@@ -17,7 +20,8 @@ public final class ProgressLine: @unchecked Sendable {
     /// Reports `done` of `total` units.
     public func update(_ done: Int, of total: Int) {
         let seconds = elapsed
-        guard seconds >= Self.quietSeconds, total > 0 else { return }
+        guard seconds >= Self.quietSeconds, total > 0, seconds - lastDrawn >= Self.redrawSeconds || done >= total else { return }
+        lastDrawn = seconds
         let left = done > 0 ? seconds * Double(total - done) / Double(done) : .nan
         let line = String(format: "\r%@: %d/%d, %.0f s elapsed, %@ left", label, done, total, seconds,
                           left.isFinite ? String(format: "about %.0f s", left) : "unknown")

@@ -13,20 +13,7 @@ struct Bound: ParsableCommand {
     @Option(help: "Fine-tuned checkpoint directory.")
     var finetuned: String
 
-    @Option(help: "Token data: a JSON object of named batches (tokens.json layout), or with --context a flat uint16 file of training sequences.")
-    var tokens: String
-
-    @Option(help: "The JSON batch of training samples.")
-    var trainSplit = "train"
-
-    @Option(help: "The JSON batch of test samples.")
-    var testSplit = "test"
-
-    @Option(help: "With --context: a flat uint16 file of test sequences.")
-    var testTokens: String?
-
-    @Option(help: "Read the token files as flat little-endian uint16 cut into sequences of this length.")
-    var context: Int?
+    @OptionGroup var data: TrainTestTokens
 
     @Option(help: "The number of training samples n the bound counts (default: the training sequences given).")
     var n: Int?
@@ -54,18 +41,12 @@ struct Bound: ParsableCommand {
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        if context != nil && testTokens == nil { throw ValidationError("--context needs --test-tokens for the test sequences") }
-        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
     }
 
     func run() throws {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
         let config = pair.finetuned.config
-        let testFile = testTokens ?? tokens
-        let train = try TokenFile.read(path: tokens, split: trainSplit, context: context, vocabulary: config.vocabulary)
-        let test = try TokenFile.read(path: testFile, split: testSplit, context: context, vocabulary: config.vocabulary)
-        try config.check(train, source: tokens)
-        try config.check(test, source: testFile)
+        let (train, test) = try data.load(for: config)
         ProgressLine.note("lens bound: \(train.batch) training and \(test.batch) test sequences of \(train.length) tokens, \(steps) Lanczos steps per form; "
             + "needs about \(Markdown.bytes(HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)))")
         let progress = ProgressLine("Hessian terms (forms)")
@@ -74,7 +55,7 @@ struct Bound: ParsableCommand {
             progress.update($0, of: $1)
         }
         progress.finish()
-        let provenance = "Produced by `lens bound --pretrained \(pretrained) --finetuned \(finetuned) --tokens \(tokens)` "
+        let provenance = "Produced by `lens bound --pretrained \(pretrained) --finetuned \(finetuned) --tokens \(data.tokens)` "
             + "(eps \(eps), \(steps) Lanczos steps; LensLLM toolkit); every number comes from this run."
         if let out { try BoundReport.write(bound, provenance: provenance, to: out) }
         print(json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")

@@ -23,6 +23,34 @@ struct Corpus: ParsableCommand {
     }
 }
 
+struct Initialise: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write a GPT-2 at its initialisation (seeded, as Hugging Face initialises GPT-2) as safetensors + config.json: a start for `lens finetune`.")
+
+    @Option var layers = 2
+    @Option var channels = 32
+    @Option var heads = 4
+    @Option(help: "n_positions, the longest sequence.") var positions = 32
+    @Option var vocabulary = 64
+    @Option var seed: UInt64 = 1
+    @Option(help: "Output checkpoint directory.") var out: String
+
+    func validate() throws {
+        guard layers >= 1, heads >= 1, channels >= heads, channels % heads == 0 else {
+            throw ValidationError("--channels must be a positive multiple of --heads, and --layers at least 1")
+        }
+        guard positions >= 2, vocabulary >= 2 else { throw ValidationError("--positions and --vocabulary must be at least 2") }
+    }
+
+    func run() throws {
+        let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: positions, vocabulary: vocabulary)
+        let parameters = GPT2Parameters.randomInitialization(config: config, seed: seed)
+        try parameters.save(directory: out)
+        print("wrote a GPT-2 of \(parameters.count) parameters (\(layers) layers, width \(channels), \(heads) heads, vocabulary \(vocabulary), seed \(seed)) to \(out)")
+    }
+}
+
 struct FineTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",

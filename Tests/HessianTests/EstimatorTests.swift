@@ -39,6 +39,16 @@ struct EstimatorTests {
         #expect(plus < plain, "Hutch++ RMS error \(plus) vs Hutchinson \(plain)")
     }
 
+    // Within the budget the trace is the exact sum of the diagonal (round-off of 120 additions); beyond
+    // it, Hutch++ with exactly the budget's products.
+    @Test func traceIsExactWithinItsBudgetAndHutchPlusPlusBeyond() {
+        let exact = TraceEstimation.trace(Self.op, budget: 120, seed: 1)
+        #expect(abs(exact.value - Self.trueTrace) <= 1e-12 * (0..<120).reduce(0) { $0 + abs(Self.op.entries[$1 * 121]) })
+        #expect(exact.standardError == 0 && exact.applications == 120)
+        let sketched = TraceEstimation.trace(Self.op, budget: 30, seed: 1)
+        #expect(sketched.value == TraceEstimation.hutchPlusPlus(Self.op, applications: 30, seed: 1).value && sketched.applications == 30)
+    }
+
     @Test func slqDensityIntegratesToOneAndMatchesTheTrace() {
         let density = SpectralDensity.estimate(Self.op, probes: 8, steps: 40, width: 0.05, seed: 3)
         let (lo, hi) = (density.nodes.min()! - 1, density.nodes.max()! + 1)

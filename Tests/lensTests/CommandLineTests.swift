@@ -12,21 +12,20 @@ struct CommandLineTests {
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     /// Runs the `lens` built beside this test bundle.
-    func lens(_ arguments: String...) throws -> Run {
+    func lens(_ arguments: String...) throws -> Run { try lens(arguments) }
+
+    func lens(_ arguments: [String]) throws -> Run {
         let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let process = Process()
         process.executableURL = directory.appendingPathComponent("lens")
         process.arguments = arguments
         process.currentDirectoryURL = Self.root
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        (process.standardOutput, process.standardError) = (out, err)
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let (stdout, stderr) = (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     func expectOneLineError(_ run: Run, containing text: String) {
@@ -243,5 +242,75 @@ struct CommandLineTests {
         config.maxPositions = 16
         try GPT2Parameters(config: config).save(directory: dir + "/short")
         expectOneLineError(try bound(f + "/tokens.json", finetuned: dir + "/short"), containing: "\(dir)/short/config.json: the architecture differs from")
+    }
+
+    /// A pretrained tiny GPT-2 and a target corpus made by the CLI, in a fresh directory.
+    func corollaryInputs() throws -> String {
+        let dir = NSTemporaryDirectory() + "lens-corollary-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for arguments in [["init", "--layers", "1", "--channels", "8", "--heads", "2", "--positions", "8", "--vocabulary", "16", "--seed", "3", "--out", dir + "/pretrained"],
+                          ["corpus", "--vocabulary", "16", "--length", "8", "--sequences", "16", "--seed", "2", "--out", dir + "/target.json"]] {
+            let run = try lens(arguments)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        return dir
+    }
+
+    // Acceptance 4's command: its JSON recomputes beta3 = (beta2 + 1)/2 and C3 = sqrt(C l C2) from its own
+    // numbers, the report is written, and a manifest of the same pairs, fine-tuned through the library
+    // and saved, gives the same h_i: both routes measure one thing.
+    @Test func corollaryJSONRecomputesAndAManifestOfTheSamePairsAgrees() throws {
+        let dir = try corollaryInputs()
+        let common = ["--pretrained", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "8", "--trace-budget", "6", "--json"]
+        let tuned = try lens(["corollary", "--sizes", "2,4,8,16", "--finetune-steps", "5", "--batch", "2", "--out", dir + "/report"] + common)
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(tuned.stdout.utf8)) as? [String: Any])
+        let d = try #require((o["fits"] as? [String: Any])?["derivation"] as? [String: Any])
+        let (beta2, beta3, c2, c3) = (try #require(d["beta2"] as? Double), try #require(d["beta3"] as? Double),
+                                      try #require(d["c2"] as? Double), try #require(d["c3"] as? Double))
+        let c = try #require(o["loss_bound"] as? Double), l = Double(try #require(o["blocks"] as? [String]).count)
+        #expect(abs(beta3 - (beta2 + 1) / 2) <= 1e-15 && abs(c3 - (c * l * c2).squareRoot()) <= 1e-12 * c3)
+        let checkpoints = try #require(o["checkpoints"] as? [[String: Any]])
+        #expect(checkpoints.map { $0["n"] as? Int } == [2, 4, 8, 16])
+        #expect(c == checkpoints.map { $0["loss_bound"] as! Double }.max())
+        for file in ["index.md", "corollary.json", "hessian-terms.svg", "gap.svg", "traces.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/report/" + file), "\(file)")
+        }
+
+        // The same pairs through the library: fine-tuned on the first n sequences with the CLI's settings.
+        let pretrained = try GPT2Parameters.load(directory: dir + "/pretrained")
+        let pool = try TokenFile.read(path: dir + "/target.json", split: "train", vocabulary: 16)
+        var manifest = "n,finetuned\n"
+        for n in [2, 4, 8, 16] {
+            let run = FineTuning(steps: 5, batchSize: 2, learningRate: 1e-3, weightDecay: 0.01, seed: 1, float64: false).run(from: pretrained, data: pool.prefix(n))
+            try run.parameters.save(directory: dir + "/pairs/n\(n)")
+            manifest += "\(n),pairs/n\(n)\n"
+        }
+        try manifest.write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
+        let listed = try lens(["corollary", "--manifest", dir + "/manifest.csv"] + common)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let m = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+        func terms(_ o: [String: Any]) -> [[Double]] {
+            (o["checkpoints"] as! [[String: Any]]).map { ($0["blocks"] as! [[String: Any]]).map { $0["certified"] as! Double } }
+        }
+        #expect(terms(m) == terms(o))
+    }
+
+    @Test func corollaryRejectsTooFewSequencesAndBadManifests() throws {
+        let dir = try corollaryInputs()
+        let common = ["--pretrained", dir + "/pretrained", "--tokens", dir + "/target.json"]
+        expectOneLineError(try lens(["corollary", "--sizes", "8,32"] + common),
+                           containing: "\(dir)/target.json: the training split has 16 sequences, fewer than the largest size n = 32")
+        let unsorted = try lens(["corollary", "--sizes", "8,4"] + common)
+        #expect(unsorted.status != 0 && unsorted.stderr.hasPrefix("Error: --sizes must be strictly increasing"))
+        for (text, message) in [("size,path\n4,a\n", "line 1: expected the header `n,finetuned`"),
+                                ("n,finetuned\n4,a\n4,b\n", "line 3: n = 4 does not exceed the previous 4"),
+                                ("n,finetuned\nfour,a\n", "line 2: n must be a positive integer"),
+                                ("n,finetuned\n", "no checkpoints listed after the header")] {
+            try text.write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
+            expectOneLineError(try lens(["corollary", "--manifest", dir + "/manifest.csv"] + common), containing: "\(dir)/manifest.csv: " + message)
+        }
+        try "n,finetuned\n4,missing\n".write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
+        expectOneLineError(try lens(["corollary", "--manifest", dir + "/manifest.csv"] + common), containing: "\(dir)/missing")
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import Models
+
+/// A list of existing fine-tuned checkpoints for a Corollary 1 study, one per line after the header
+/// `n,finetuned`: the number of training samples the checkpoint was fine-tuned on (the first n of the
+/// training split) and its directory, relative to the manifest's own directory unless absolute.
+///
+///     n,finetuned
+///     64,runs/n64
+///     128,runs/n128
+public struct CorollaryManifest: Sendable {
+    public var entries: [(n: Int, finetuned: String)]
+
+    /// - Throws: `ModelFileError` naming the file and line: a missing or different header, a line
+    ///   without two fields, an n that is not a positive integer, sizes not strictly increasing, no entries.
+    public static func read(path: String) throws(ModelFileError) -> CorollaryManifest {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ModelFileError(path, "cannot read the manifest (\(error.localizedDescription))")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard let header = lines.first, header.replacingOccurrences(of: " ", with: "") == "n,finetuned" else {
+            throw ModelFileError(path, "line 1: expected the header `n,finetuned`")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var entries: [(n: Int, finetuned: String)] = []
+        for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count == 2, !fields[1].isEmpty else {
+                throw ModelFileError(path, "line \(index + 1): expected `n,finetuned`, found `\(line)`")
+            }
+            guard let n = Int(fields[0]), n >= 1 else {
+                throw ModelFileError(path, "line \(index + 1): n must be a positive integer, found `\(fields[0])`")
+            }
+            if let last = entries.last, n <= last.n {
+                throw ModelFileError(path, "line \(index + 1): n = \(n) does not exceed the previous \(last.n); list the sizes in increasing order")
+            }
+            let directory = fields[1].hasPrefix("/") ? fields[1] : base.appendingPathComponent(fields[1]).path
+            entries.append((n, directory))
+        }
+        guard !entries.isEmpty else { throw ModelFileError(path, "no checkpoints listed after the header") }
+        return CorollaryManifest(entries: entries)
+    }
+
+    /// Reads every listed checkpoint's `config.json` (not its weights) and checks it against the
+    /// pretrained checkpoint's, so that a bad entry is an error before a long run, not in the middle.
+    public func checkArchitectures(against config: GPT2Config, pretrained: String) throws(ModelFileError) {
+        for entry in entries {
+            let path = "\(entry.finetuned)/config.json"
+            let listed = try GPT2Config.read(path: path)
+            guard listed == config else {
+                throw ModelFileError(path, "the architecture differs from \(pretrained)/config.json: \(listed) vs \(config)")
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Models
+
+/// How a Corollary 1 study measures its checkpoints and, when it makes them, fine-tunes them.
+///
+/// The pair at size n is the pretrained checkpoint fine-tuned on the first n sequences of a training
+/// pool (so the sets are nested and the sizes differ only in the data added), measured on those n
+/// sequences and on one test batch shared by all sizes (`DataSizeCheckpoint`).
+public struct CorollaryStudy: Sendable {
+    public var epsilon: Double
+    /// C; nil: each checkpoint's largest observed per-sample loss (`GeneralizationBound`).
+    public var lossBound: Double?
+    /// Lanczos steps per Hessian form.
+    public var steps: Int
+    /// Products per block trace.
+    public var traceBudget: Int
+    /// Seeds the fine-tuning batch order and the trace probes.
+    public var seed: UInt64
+
+    public init(epsilon: Double, lossBound: Double?, steps: Int, traceBudget: Int, seed: UInt64) {
+        (self.epsilon, self.lossBound, self.steps, self.traceBudget, self.seed) = (epsilon, lossBound, steps, traceBudget, seed)
+    }
+
+    /// How long each size is fine-tuned.
+    public enum Length: Sendable, Equatable {
+        /// The same number of AdamW steps at every n: the same optimisation budget, only the data differ.
+        case steps(Int)
+        /// ⌈epochs · n / batch⌉ steps: every sample seen about equally often at every n.
+        case epochs(Double)
+
+        public func steps(n: Int, batchSize: Int) -> Int {
+            switch self {
+            case .steps(let s): s
+            case .epochs(let e): max(1, Int((e * Double(n) / Double(min(batchSize, n))).rounded(.up)))
+            }
+        }
+    }
+
+    /// The fine-tuning settings (as `lens finetune`'s) other than the length.
+    public struct FineTuningSettings: Sendable {
+        public var length: Length
+        public var batchSize: Int
+        public var learningRate: Double
+        public var weightDecay: Double
+        public var float64: Bool
+        public init(length: Length, batchSize: Int, learningRate: Double, weightDecay: Double, float64: Bool) {
+            (self.length, self.batchSize, self.learningRate, self.weightDecay, self.float64) = (length, batchSize, learningRate, weightDecay, float64)
+        }
+    }
+
+    /// Fine-tunes `pretrained` on the first n sequences of `pool` for each n of `sizes` (ascending,
+    /// at most the pool) and measures every pair. `progress` is told the work done and in all, in
+    /// single-sequence HVP-equivalents (a fine-tuning step on b sequences counts as b: a gradient costs
+    /// about a third of an HVP, Float32 about half of Float64).
+    /// - Complexity: Σₙ `DataSizeCheckpoint.cost` plus the fine-tuning steps.
+    public func run(pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch, sizes: [Int], fineTuning settings: FineTuningSettings,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> CorollaryOne {
+        precondition(!sizes.isEmpty && sizes.allSatisfy { (1...pool.batch).contains($0) }, "sizes within the pool")
+        let blocks = pretrained.layout.blocks.count
+        let costs = sizes.map { n in
+            (fineTuning: settings.length.steps(n: n, batchSize: settings.batchSize) * min(settings.batchSize, n),
+             measurement: DataSizeCheckpoint.cost(n: n, blocks: blocks, steps: steps, traceBudget: traceBudget))
+        }
+        let total = costs.reduce(0) { $0 + $1.fineTuning + $1.measurement }
+        var before = 0
+        let checkpoints = sizes.indices.map { k in
+            let n = sizes[k], train = pool.prefix(n)
+            let run = FineTuning(steps: settings.length.steps(n: n, batchSize: settings.batchSize), batchSize: settings.batchSize,
+                                 learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed, float64: settings.float64)
+                .run(from: pretrained, data: train)
+            before += costs[k].fineTuning
+            progress?(before, total)
+            let summary = DataSizeCheckpoint.FineTuningSummary(steps: run.losses.count, batchSize: run.batchSize,
+                                                               firstLoss: run.losses.first ?? .nan, lastLoss: run.losses.last ?? .nan)
+            let checkpoint = measure(CheckpointPair(pretrained: pretrained, finetuned: run.parameters), train: train, test: test,
+                                     fineTuning: summary) { done, _ in progress?(before + done, total) }
+            before += costs[k].measurement
+            return checkpoint
+        }
+        return CorollaryOne(checkpoints: checkpoints)
+    }
+
+    /// Measures existing pairs, each with the n it was fine-tuned on: pair k's training samples are the
+    /// first nₖ sequences of `pool`.
+    public func run(pairs: [(n: Int, pair: () throws -> CheckpointPair)], pool: TokenBatch, test: TokenBatch,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> CorollaryOne {
+        precondition(!pairs.isEmpty && pairs.allSatisfy { (1...pool.batch).contains($0.n) }, "sizes within the pool")
+        var before = 0, checkpoints: [DataSizeCheckpoint] = []
+        for entry in pairs {
+            let pair = try entry.pair()
+            let costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
+            let total = costs.reduce(0, +)
+            checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test) { done, _ in progress?(before + done, total) })
+            before += costs[checkpoints.count - 1]
+        }
+        return CorollaryOne(checkpoints: checkpoints)
+    }
+
+    func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, fineTuning: DataSizeCheckpoint.FineTuningSummary? = nil,
+                 progress: @escaping (_ done: Int, _ total: Int) -> Void) -> DataSizeCheckpoint {
+        DataSizeCheckpoint.measure(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps,
+                                   traceBudget: traceBudget, seed: seed, fineTuning: fineTuning, progress: progress)
+    }
+}

@@ -1,0 +1,60 @@
+import Hessian
+import Models
+
+/// One point of a Corollary 1 study: a checkpoint pair fine-tuned on n training samples, its
+/// generalization bound (Theorem 2, with the per-block Hessian terms h_i over those n samples), and
+/// the trace of each block's Hessian of the mean training loss (Lemmas 2-3 of the paper speak of how
+/// it scales with n).
+public struct DataSizeCheckpoint: Sendable {
+    /// n: the training samples the pair was fine-tuned on, and over which h_i takes its maximum.
+    public var n: Int
+    public var bound: GeneralizationBound
+    /// tr(H_i) of the mean training loss over the n samples at the fine-tuned weights, per block.
+    public var traces: [Estimate]
+    /// How the toolkit fine-tuned the pair, when it did.
+    public var fineTuning: FineTuningSummary?
+
+    /// A fine-tuning run in brief.
+    public struct FineTuningSummary: Sendable {
+        public var steps: Int
+        public var batchSize: Int
+        /// The loss on the first and the last step's batch, before its update.
+        public var firstLoss: Double
+        public var lastLoss: Double
+        public init(steps: Int, batchSize: Int, firstLoss: Double, lastLoss: Double) {
+            (self.steps, self.batchSize, self.firstLoss, self.lastLoss) = (steps, batchSize, firstLoss, lastLoss)
+        }
+    }
+
+    /// Measures `pair` fine-tuned on the samples of `train`: the bound with n = train.batch and every
+    /// block's trace by `TraceEstimation.trace` with `traceBudget` products (seeded).
+    /// `progress` is told the work done and in all, in single-sequence HVPs (`cost`).
+    /// - Complexity: `cost(n:blocks:steps:traceBudget:)` single-sequence HVPs.
+    public static func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, epsilon: Double, lossBound: Double?,
+                               steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil,
+                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> DataSizeCheckpoint {
+        let n = train.batch, blocks = pair.finetuned.layout.blocks
+        let total = cost(n: n, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
+        // The bound's forms come per sample (n × blocks of one sequence each), then on the whole batch.
+        let perSampleForms = n * blocks.count
+        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps) { forms, _ in
+            let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * n
+            progress?(done, total)
+        }
+        let op = GPT2HessianOperator(parameters: pair.finetuned, batch: train)
+        var done = 2 * perSampleForms * steps
+        let traces = blocks.map { block in
+            let trace = TraceEstimation.trace(GPT2BlockHessianOperator(op, block: block), budget: traceBudget, seed: seed)
+            done += traceBudget * n
+            progress?(done, total)
+            return trace
+        }
+        return DataSizeCheckpoint(n: n, bound: bound, traces: traces, fineTuning: fineTuning)
+    }
+
+    /// The work of `measure` in single-sequence HVP-equivalents: per block, n per-sample forms of
+    /// `steps` products, one form on the n-sequence batch (n × steps), and the trace (n × traceBudget).
+    public static func cost(n: Int, blocks: Int, steps: Int, traceBudget: Int) -> Int {
+        blocks * n * (2 * steps + traceBudget)
+    }
+}

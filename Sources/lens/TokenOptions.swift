@@ -1,0 +1,35 @@
+import ArgumentParser
+import Models
+
+/// The training and test samples of the commands that measure a checkpoint against its data.
+struct TrainTestTokens: ParsableArguments {
+    @Option(help: "Token data: a JSON object of named batches (tokens.json layout), or with --context a flat uint16 file of training sequences.")
+    var tokens: String
+
+    @Option(help: "The JSON batch of training samples.")
+    var trainSplit = "train"
+
+    @Option(help: "The JSON batch of test samples.")
+    var testSplit = "test"
+
+    @Option(help: "With --context: a flat uint16 file of test sequences.")
+    var testTokens: String?
+
+    @Option(help: "Read the token files as flat little-endian uint16 cut into sequences of this length.")
+    var context: Int?
+
+    func validate() throws {
+        if context != nil && testTokens == nil { throw ValidationError("--context needs --test-tokens for the test sequences") }
+        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
+    }
+
+    /// Both batches, checked against the model's vocabulary and context.
+    func load(for config: GPT2Config) throws -> (train: TokenBatch, test: TokenBatch) {
+        let testFile = testTokens ?? tokens
+        let train = try TokenFile.read(path: tokens, split: trainSplit, context: context, vocabulary: config.vocabulary)
+        let test = try TokenFile.read(path: testFile, split: testSplit, context: context, vocabulary: config.vocabulary)
+        try config.check(train, source: tokens)
+        try config.check(test, source: testFile)
+        return (train, test)
+    }
+}
