@@ -14,9 +14,11 @@ public enum CorollaryReport {
         T(n) = sqrt(C) sum_i sqrt(h_i) / sqrt(n) is at most C3 n^-beta3 with beta3 = (beta2 + 1)/2 and C3 = sqrt(C l C2),
         l = \(l) blocks, so that L <= (1 + eps) L_hat + (1 + eps) C3 n^-beta3 + O(n^-3/4). That constant follows from the
         hypothesis read on the **sum**, sum_i h_i <= C2 n^-beta2 (Cauchy-Schwarz: sum_i sqrt(h_i) <= sqrt(l sum_i h_i)); read
-        on **each** block, h_i <= C2 n^-beta2 gives only l sqrt(C C2), sqrt(l) times more. The fits below check the sum
-        reading (its beta2 and C2 are the corollary's); each block is fitted too, and the derivation is checked under both
-        readings. h_i is the certified upper end of the maximum over the n training samples (a valid h_i); C is one
+        on **each** block, h_i <= C2 n^-beta2 gives only l sqrt(C C2), sqrt(l) times more. (Were the bound's Hessian term
+        sqrt(C sum_i h_i / n), a root of the sum, at most sum_i sqrt(h_i) sqrt(C / n) by Cauchy-Schwarz, sqrt(C l C2) would
+        follow under the each-block reading too; whether Ju et al. state that form could not be checked, their paper's
+        text being unavailable here.) The fits below check the sum reading (its beta2 and C2 are the corollary's); each
+        block is fitted too, and the derivation is checked under both readings. h_i is the certified upper end of the maximum over the n training samples (a valid h_i); C is one
         constant for all n, the largest of the sizes' C (\(Markdown.number(c.lossBound, digits: 6)); the source of each is in
         the JSON). Pair n is fine-tuned on the first n sequences of the training split; L is measured on one test split
         for all n. Power laws are least-squares lines in log-log with 95% Student-t intervals, fitted over all sizes and
