@@ -21,6 +21,7 @@ public enum CurveReport {
             for (_, result) in analysis.fits {
                 row.append((try? result.get()).map { Markdown.number($0.fit.logRMSE, digits: 2) } ?? "failed")
             }
+            row.append((try? analysis.corollaryShape.get()).map { Markdown.number($0.beta2, digits: 3) } ?? "failed")
             indexRows.append(row)
         }
         let index = """
@@ -29,10 +30,11 @@ public enum CurveReport {
         \(provenance)
 
         Transition sizes by the three methods (none: no transition inside the data, see the model's
-        page), and the log-loss RMSE of each law's fit.
+        page), the log-loss RMSE of each law's fit, and beta2 = 2 beta3 - 1 of the shape Corollary 1 implies,
+        which the corollary needs positive (each page says what that fit shows).
 
         \(Markdown.table(["model", "points"] + TransitionMethod.allCases.map { "transition (\($0.rawValue))" }
-                            + LawKind.allCases.map { "log RMSE \($0.rawValue)" }, indexRows))
+                            + LawKind.allCases.map { "log RMSE \($0.rawValue)" } + ["Corollary 1 beta2"], indexRows))
         """
         try AtomicFile.write(index, to: "\(directory)/index.md")
     }
@@ -76,7 +78,28 @@ public enum CurveReport {
         \(CurveTables.fits(fits))
         """
         if !fitFailures.isEmpty { text += "\nNot fitted:\n" + fitFailures.joined(separator: "\n") + "\n" }
+        text += "\n## Corollary 1's shape (a check of the theory, not a transition)\n\n" + corollarySection(a.corollaryShape, a.curve)
         return text
+    }
+
+    static func corollarySection(_ result: Result<CorollaryShape, CurveError>, _ curve: LossCurve) -> String {
+        let fit: CorollaryShape
+        switch result {
+        case .failure(let error): return "Not fitted: \(error.message)\n"
+        case .success(let f): fit = f
+        }
+        let inside = (curve.sizes.first!...curve.sizes.last!).contains(fit.crossover)
+        return """
+        Corollary 1 with Theorem 2's remainder implies L = E + C3 n^-beta3 + K n^-3/4 with 0 < beta3 < 3/4: the remainder
+        dominates at small n, where the curve would be *steeper* than in the power phase. Fitted by least squares in
+        log-loss: E = \(Markdown.number(fit.e)), C3 = \(Markdown.number(fit.c3)), beta3 = \(Markdown.number(fit.beta3)),
+        K = \(Markdown.number(fit.k)) (log RMSE \(Markdown.number(fit.logRMSE))). So beta2 = 2 beta3 - 1 = \(Markdown.number(fit.beta2)):
+        \(fit.corollaryConsistent ? "positive, as the corollary needs" : "not positive, against the corollary's h_i <= C2 n^-beta2 with beta2 > 0").
+        The terms cross at n* = \(Markdown.number(fit.crossover, digits: 3)), \(inside ? "inside" : "outside") the data\(inside ? "" : ": no pre-power phase of this shape is seen")\
+        . Where the measured curve is flatter at small n than later, the fit can only drive K toward 0 and
+        n* out of the data: the pre-power phase of a test-loss curve is not the shape the remainder term gives.
+
+        """
     }
 
     static func plot(_ a: CurveAnalysis) -> Plot {

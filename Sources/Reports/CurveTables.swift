@@ -17,6 +17,18 @@ public enum CurveTables {
             })
     }
 
+    /// Each method's accuracy against known transitions, per family of curves.
+    public static func transitionAccuracy(_ families: [(name: String, rows: [TransitionAccuracy])]) -> String {
+        Markdown.table(["curves", "method", "tried", "located", "median |log(located / true)|", "as a factor", "coverage of the interval", "failed"],
+            families.flatMap { family in
+                family.rows.map { a in
+                    [family.name, a.method.rawValue, "\(a.curves)", "\(a.located)", a.medianLogError.map { Markdown.number($0, digits: 3) } ?? "-",
+                     a.medianLogError.map { Markdown.number(exp($0), digits: 3) } ?? "-", a.coverage.map { Markdown.percent(100 * $0) + "%" } ?? "-",
+                     "\(a.failures)"]
+                }
+            })
+    }
+
     public static func transitionsJSON(_ estimates: [TransitionEstimate]) -> String {
         JSONText.render(estimates.map { e in
             var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": e.note]

@@ -18,7 +18,7 @@ extension SelectionMethod: ExpressibleByArgument {}
 
 /// `--method` of `lens transition`: one method, or all of them.
 enum TransitionChoice: String, CaseIterable, ExpressibleByArgument {
-    case residual, broken, corollary, all
+    case residual, broken, law, all
 
     var methods: [TransitionMethod] {
         TransitionMethod(rawValue: rawValue).map { [$0] } ?? TransitionMethod.allCases
@@ -31,7 +31,7 @@ struct Transition: ParsableCommand {
 
     @OptionGroup var options: CurveOptions
 
-    @Option(help: "residual (Algorithm 1), broken (two-regime power law), corollary (Corollary 1 shape), or all.")
+    @Option(help: "residual (Algorithm 1), broken (two-regime power law), law (the crossover D^beta = F of the fitted LensLLM law), or all.")
     var method: TransitionChoice = .all
 
     func run() throws {

@@ -34,6 +34,12 @@ public enum SyntheticCurves {
     /// phase (F ≫ D^β at small D) and different exponents and floors, drawn from `seed`: the demo's
     /// input. Parameter counts grow with the model index.
     public static func candidates(count: Int, noise: Double = 0.005, seed: UInt64) -> [LossCurve] {
+        candidateLaws(count: count, noise: noise, seed: seed).map(\.curve)
+    }
+
+    /// The same family with the law behind each curve, whose crossover D* = F^(1/β) lies between
+    /// 1,000 and 21,000 samples: the truth the transition methods are checked against.
+    public static func candidateLaws(count: Int, noise: Double = 0.005, seed: UInt64) -> [(law: PowerLaw, curve: LossCurve)] {
         var rng = SeededGenerator(seed: seed)
         return (0..<count).map { i in
             let beta = 0.25 + 0.35 * rng.uniform()
@@ -41,8 +47,22 @@ public enum SyntheticCurves {
             let f = pow(1000 + 20_000 * rng.uniform(), beta)
             let zeroShot = e + 1.5 + 2.5 * rng.uniform()
             let law = PowerLaw(b: (zeroShot - e) * f, beta: beta, e: e, f: f)
-            return Self.law(law, model: "synthetic-\(i + 1)", noise: noise, seed: rng.next(),
-                            parameterCount: 1e8 * pow(2, Double(i) / 2))
+            return (law, Self.law(law, model: "synthetic-\(i + 1)", noise: noise, seed: rng.next(),
+                                  parameterCount: 1e8 * pow(2, Double(i) / 2)))
+        }
+    }
+
+    /// `count` two-regime curves (`twoRegime`) with their breaks, log-uniform between 1,000 and 100,000
+    /// samples, a nearly flat first regime (slope −0.01 to −0.05) and a power phase of slope −0.2 to −0.4:
+    /// the truth of the two-regime transition model, as `candidateLaws` is LensLLM's.
+    public static func twoRegimeFamily(count: Int, noise: Double = 0.005, seed: UInt64) -> [(truth: Double, curve: LossCurve)] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { i in
+            let breakSize = 1000 * pow(100, rng.uniform())
+            let before = -0.01 - 0.04 * rng.uniform(), after = -0.2 - 0.2 * rng.uniform()
+            let curve = twoRegime(model: "two-regime-\(i + 1)", lossAtBreak: 1 + 2 * rng.uniform(), breakSize: breakSize,
+                                  slopeBefore: before, slopeAfter: after, noise: noise, seed: rng.next())
+            return (breakSize, curve)
         }
     }
 

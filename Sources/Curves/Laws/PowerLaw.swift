@@ -22,6 +22,11 @@ public struct PowerLaw: Sendable, Equatable {
         b / (f + (d == 0 ? 0 : pow(d, beta))) + e
     }
 
+    /// The crossover D* = F^(1/β) where D^β = F: below it the offset F dominates the denominator and the
+    /// loss is nearly flat at B / F + E (the pre-power phase), above it D^β does and the loss falls as a
+    /// power law (the power phase). nil without an offset.
+    public var crossover: Double? { f > 0 && beta > 0 ? pow(f, 1 / beta) : nil }
+
     /// The parameters in the order of `PowerLaw.names`.
     public var values: [Double] { [b, beta, e, f] }
     public static let names = ["B", "beta", "E", "F"]

@@ -14,12 +14,31 @@ public struct PowerLawFit: Sendable {
     /// σ̂² (JᵀJ)⁻¹ in the fitted log-parameters, σ̂² = SSE / (n − p); nil for a fixed parameter or
     /// when there are no residual degrees of freedom (n = p).
     public var standardErrors: [Double?]
+    /// σ̂² (JᵀJ)⁻¹ in the fitted log-parameters θ = (log B, log β, log E[, log F]), row-major (p, p);
+    /// nil when there are no residual degrees of freedom.
+    public var logCovariance: [Double]?
     /// Root-mean-square error in loss units over the fitted points.
     public var rmse: Double
     /// Root-mean-square error in log-loss (the fitted metric).
     public var logRMSE: Double
     public var pointCount: Int
     public var freeParameterCount: Int
+}
+
+extension PowerLawFit {
+    /// The law's crossover D* = F^(1/β) (`PowerLaw.crossover`) with its `level` interval,
+    /// exp(log D* ± t se), se by the delta method on log D* = log F / β from `logCovariance`
+    /// (gradient (∂/∂log β, ∂/∂log F) = (−log F / β, 1 / β)), t from Student's t on n − p degrees of
+    /// freedom. nil when F is not fitted or is 0; the interval is nil without degrees of freedom.
+    public func crossover(level: Double) -> (size: Double, interval: ClosedRange<Double>?)? {
+        guard freeParameterCount == 4, let size = law.crossover else { return nil }
+        guard let c = logCovariance else { return (size, nil) }
+        let (gBeta, gF) = (-log(law.f) / law.beta, 1 / law.beta)
+        let variance = gBeta * gBeta * c[1 * 4 + 1] + 2 * gBeta * gF * c[1 * 4 + 3] + gF * gF * c[3 * 4 + 3]
+        let half = Statistics.studentTQuantile((1 + level) / 2, degreesOfFreedom: Double(pointCount - freeParameterCount))
+            * max(variance, 0).squareRoot()
+        return (size, exp(log(size) - half)...exp(log(size) + half))
+    }
 }
 
 /// Why a fit produced no usable answer; never a NaN in disguise.
@@ -64,15 +83,17 @@ extension PowerLaw {
         let sse = solution.sumOfSquares
         let dof = n - p
         var errors = [Double?](repeating: nil, count: 4)
+        var covariance: [Double]?
         if dof > 0 {
             let sigma2 = sse / Double(dof)
+            covariance = solution.inverseNormalMatrix.map { sigma2 * $0 }
             for (j, slot) in problem.slots.enumerated() {
                 let variance = sigma2 * solution.inverseNormalMatrix[j * p + j]
                 errors[slot] = law.values[slot] * variance.squareRoot()
             }
         }
         let lossSSE = zip(sizes, losses).reduce(0.0) { $0 + pow(law($1.0) - $1.1, 2) }
-        return PowerLawFit(law: law, standardErrors: errors,
+        return PowerLawFit(law: law, standardErrors: errors, logCovariance: covariance,
                            rmse: (lossSSE / Double(n)).squareRoot(),
                            logRMSE: (sse / Double(n)).squareRoot(),
                            pointCount: n, freeParameterCount: p)

@@ -7,14 +7,20 @@ public enum TransitionMethod: String, CaseIterable, Sendable {
     case residual
     /// The continuous two-regime power law (`BrokenPowerLaw`).
     case broken
-    /// The crossover of the Corollary 1 shape (`CorollaryShape`).
-    case corollary
+    /// The crossover D* = F^(1/β) of the fitted LensLLM law B / (F + D^β) + E, where D^β = F: the
+    /// transition as the law defines it.
+    case law
+
+    /// The law's four parameters and one degree of freedom for its interval.
+    static let lawMinimumPoints = 5
+    /// The confidence level of the law's crossover interval, the level of the two-regime law's.
+    static let lawIntervalLevel = 0.95
 
     public var minimumPoints: Int {
         switch self {
         case .residual: return 2
         case .broken: return BrokenPowerLaw.minimumPoints
-        case .corollary: return CorollaryShape.minimumPoints
+        case .law: return Self.lawMinimumPoints
         }
     }
 }
@@ -25,7 +31,7 @@ public struct TransitionEstimate: Sendable {
     public var method: TransitionMethod
     /// The transition size, or nil when the method finds none inside the data (see `note`).
     public var size: Double?
-    /// Where the transition may lie (95% for `broken` and `corollary`; for `residual` the gap
+    /// Where the transition may lie (95% for `broken` and `law`; for `residual` the gap
     /// between the last pre-power and the first power-phase size).
     public var interval: ClosedRange<Double>?
     /// RMSE in log-loss of the method's fitted curve.
@@ -76,15 +82,17 @@ extension TransitionMethod {
                                       interval: fit.hasBreak ? fit.interval : nil, logRMSE: fit.logRMSE, details: details,
                                       note: fit.hasBreak ? "two regimes preferred by BIC"
                                           : "one regime explains the data as well (BIC); best break at \(format(fit.breakSize.rounded()))")
-        case .corollary:
-            let fit = try CorollaryShape.fit(curve)
-            let inside = (curve.sizes.first!...curve.sizes.last!).contains(fit.crossover)
-            let details = [("E", fit.e), ("C3", fit.c3), ("beta3", fit.beta3), ("K", fit.k), ("beta2", fit.beta2)]
-            let consistency = fit.corollaryConsistent ? "beta3 > 1/2 as Corollary 1 requires"
-                : "beta3 <= 1/2: inconsistent with Corollary 1 (beta2 > 0)"
-            return TransitionEstimate(model: curve.model, method: self, size: inside ? fit.crossover : nil,
-                                      interval: inside ? fit.interval : nil, logRMSE: fit.logRMSE, details: details,
-                                      note: (inside ? "" : "n* = \(String(format: "%.3g", fit.crossover)) lies outside the data; ") + consistency)
+        case .law:
+            let fit = try PowerLaw.fit(sizes: curve.sizes, losses: curve.losses, offset: .free)
+            let details = [("B", fit.law.b), ("beta", fit.law.beta), ("E", fit.law.e), ("F", fit.law.f)]
+            guard let (size, interval) = fit.crossover(level: Self.lawIntervalLevel) else {
+                return TransitionEstimate(model: curve.model, method: self, size: nil, interval: nil, logRMSE: fit.logRMSE,
+                                          details: details, note: "F = 0: no pre-power phase")
+            }
+            let inside = (curve.sizes.first!...curve.sizes.last!).contains(size)
+            return TransitionEstimate(model: curve.model, method: self, size: inside ? size : nil, interval: inside ? interval : nil,
+                                      logRMSE: fit.logRMSE, details: details,
+                                      note: inside ? "D^beta = F" : "D* = F^(1/beta) = \(String(format: "%.3g", size)) lies outside the data")
         }
     }
 }
