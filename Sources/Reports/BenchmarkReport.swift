@@ -52,34 +52,66 @@ public enum BenchmarkReport {
         return text
     }
 
+    /// Each lensllm design on each data set, and the design each data set was scored with, chosen on
+    /// the others.
+    static func leaveOneOut(_ summary: BenchmarkSummary) -> String {
+        guard let loo = summary.leaveOneOut else { return "" }
+        let names = loo.averagePearson.map(\.dataset)
+        var text = "\n## lensllm's design, chosen leaving one data set out\n\n"
+        text += """
+        lensllm makes its prediction from two joint fits (below) in one of \(LensLLMSelection.Design.allCases.count) ways. Each data
+        set is scored with the design that has the best PearCorr averaged over the budgets and over the *other*
+        data sets: no choice is made on the data set it is scored on, and a further CSV in the directory is run the
+        same way. PearCorr averaged over the seven budgets:
+
+
+        """
+        var rows = LensLLMSelection.Design.allCases.map { d in
+            [d.rawValue, d.summary] + loo.averagePearson.map { Markdown.percent($0.pearson[d]!) }
+        }
+        rows.append(["**chosen**", "on the other data sets"] + names.map { name in
+            let c = loo.choices[name]!
+            return c.chosenOn.isEmpty ? "\(c.design.rawValue) (no other data set)" : "**\(c.design.rawValue)** (on \(c.chosenOn.joined(separator: ", ")))"
+        })
+        rows.append(["ats", "for comparison"] + names.map { name in
+            summary.datasets.first { $0.name == name }?.methods.first { $0.method == .ats }.map { Markdown.percent($0.averagePearson) } ?? "-"
+        })
+        return text + Markdown.table(["design", "what it predicts with"] + names, rows)
+    }
+
     /// Where LensLLM's selection stands against AtS, with the evidence: the average gap; per budget
-    /// the power-phase points the fits had, the held-back errors that chose lensllm's design, how far
-    /// each method's predictions missed the true target losses and in which direction; and what each
-    /// of lensllm's two designs alone would have scored.
+    /// the power-phase points the fits had, the held-back errors, the fits' weights under the design,
+    /// how far each method's predictions missed the true target losses and in which direction; and what
+    /// each design would have scored.
     static func lensllmAgainstAtS(_ summary: BenchmarkSummary, protocol p: BenchmarkProtocol) -> String {
-        var text = "\n## LensLLM against AtS\n\n"
+        var text = leaveOneOut(summary) + "\n## LensLLM against AtS\n\n"
         let designs = LensLLMSelection.Design.allCases
         for dataset in summary.datasets {
             guard let e = dataset.lensllmAgainstAtS else { continue }
             let beats = e.lensllmAveragePearson > e.atsAveragePearson
-            text += "**\(dataset.name)**: lensllm averages \(Markdown.percent(e.lensllmAveragePearson)) PearCorr and "
+            let chosen = e.choice.map { $0.chosenOn.isEmpty ? "no other data set to choose on" : "chosen on \($0.chosenOn.joined(separator: ", "))" }
+                ?? "as asked"
+            text += "**\(dataset.name)**: lensllm, design \(e.design.rawValue) (\(chosen)), averages \(Markdown.percent(e.lensllmAveragePearson)) PearCorr and "
                 + (beats ? "beats AtS by " : "falls short of AtS by ")
                 + "\(Markdown.percent(abs(e.lensllmAveragePearson - e.atsAveragePearson))) points (AtS \(Markdown.percent(e.atsAveragePearson)))."
-            text += " Either design alone: " + zip(designs, e.designAveragePearson).map { "\($0.rawValue) \(Markdown.percent($1))" }
+            text += " Each design: " + zip(designs, e.designAveragePearson).map { "\($0.rawValue) \(Markdown.percent($1))" }
                 .joined(separator: ", ") + ".\n\n"
             text += Markdown.table(
-                ["budget", "power-phase points (median)", "held-back error: shared / shrunk", "design",
+                ["budget", "power-phase points (median)", "held-back error: shared / shrunk", "better fit",
                  "median log(predicted/true): lensllm / AtS", "median abs: lensllm / AtS", "lensllm closer on",
-                 "PearCorr: shared / shrunk / lensllm / AtS"],
+                 "\(Markdown.percent(100 * Selection.intervalLevel))% interval holds the truth on", "interval width (upper/lower)",
+                 "PearCorr: " + designs.map(\.rawValue).joined(separator: " / ") + " / lensllm / AtS"],
                 e.budgets.map { b in
-                    let heldBack = b.validation.map {
-                        "\(Markdown.number($0.sharedExponent, digits: 3)) / \(Markdown.number($0.shrunkExponents, digits: 3))"
+                    let heldBack = b.validation.map { v in
+                        LensLLMSelection.Fit.allCases.map { Markdown.number(v.medianErrorSum[$0]!, digits: 3) }.joined(separator: " / ")
                     } ?? "none (power phases too short)"
                     return [p.ratioLabel(b.budget), Markdown.number(b.medianPowerPhasePoints, digits: 2), heldBack,
-                            b.design?.rawValue ?? "-",
+                            b.betterFit?.rawValue ?? "-",
                             "\(Markdown.number(b.medianLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianLogError.ats, digits: 3))",
                             "\(Markdown.number(b.medianAbsoluteLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianAbsoluteLogError.ats, digits: 3))",
                             "\(b.lensllmCloser) of \(b.models)",
+                            b.intervalCovered.map { "\($0) of \(b.models)" } ?? "-",
+                            b.medianIntervalRatio.map { Markdown.number($0, digits: 3) } ?? "-",
                             (b.designPearson + [b.lensllmPearson, b.atsPearson]).map(Markdown.percent).joined(separator: " / ")]
                 })
             text += "\n"
@@ -91,9 +123,14 @@ public enum BenchmarkReport {
         exponent for the task and an offset F_m per model (fitted, since no NTK is available for these models),
         or, with F_m = 0, lines whose exponents are shrunk toward their common mean by empirical Bayes. The first
         bends the extrapolation the way a phase transition goes, and can only bend it downwards (F >= 0, E = 0);
-        the second does not bend. Which of the two predicts each curve's last visible point better, from the
-        points before it (and from those before the last two), decides. A positive median log(predicted/true)
+        the second does not bend. The held-back error is how well each fit predicts each curve's last visible point
+        from the points before it (and from those before the last two); `choice` takes the better fit, `average`
+        weights both by that likelihood. A positive median log(predicted/true)
         means the method over-predicts the target loss: a line does so on curves that are still steepening.
+        The predictive intervals are each fit's delta-method intervals (plus one measurement's noise), mixed by the
+        design's weights: they hold the truth at the stated rate when the curves follow the fitted law (a test
+        checks it on synthetic families), and they do not account for a law that is wrong over an extrapolation of
+        8x to 512x; the column above shows how often they hold on these data.
 
         """
         return text
@@ -126,6 +163,7 @@ public enum BenchmarkReport {
                 "selected_index": e.metrics.selected, "scores": e.selection.scores,
                 "samples_per_model": e.samplesPerModel]
             if let result = e.selection.lensllm { row.merge(CurveTables.lensllmFields(result)) { $1 } }
+            if let choice = e.designChoice { row["design_chosen_on"] = choice.chosenOn }
             return row
         })
     }

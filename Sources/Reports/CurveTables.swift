@@ -77,19 +77,19 @@ public enum CurveTables {
         let order = s.ranks.indices.sorted { s.ranks[$0] < s.ranks[$1] || (s.ranks[$0] == s.ranks[$1] && $0 < $1) }
         let scoreName = s.method.scoresAreLosses ? "predicted loss" : "log(parameters)"
         var header = ["rank", "model", scoreName]
+        if s.predictiveIntervals != nil { header += ["\(Markdown.percent(100 * Selection.intervalLevel))% interval", "P(best)"] }
         if truth != nil { header.append("true loss") }
         var text = Markdown.table(header, order.map { i in
             var row = [Markdown.number(s.ranks[i], digits: 3), curves[i].model + (i == s.selected ? " (selected)" : ""),
                        Markdown.number(s.scores[i])]
+            if let intervals = s.predictiveIntervals, let p = s.probabilityBest {
+                row += [intervals[i].map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
+                        Markdown.number(p[i], digits: 3)]
+            }
             if let truth { row.append(Markdown.number(truth[i])) }
             return row
         })
-        if let result = s.lensllm {
-            text += "\nlensllm design: \(result.design.rawValue) " + (result.validation.map {
-                "(held-back error over \($0.folds) fold(s): shared exponent \(Markdown.number($0.sharedExponent, digits: 3)), "
-                    + "shrunk exponents \(Markdown.number($0.shrunkExponents, digits: 3)))"
-            } ?? "(no three power phases long enough to hold a point back; the shared exponent by default)") + "\n"
-        }
+        if let result = s.lensllm { text += "\n" + lensllmDesign(result) + "\n" }
         if let metrics {
             text += "\nPearCorr \(Markdown.percent(metrics.pearson)), RelAcc \(Markdown.percent(metrics.relativeAccuracy))\n"
         }
@@ -101,21 +101,43 @@ public enum CurveTables {
             "method": s.method.rawValue, "selected": curves[s.selected].model,
             "models": curves.indices.map { i -> [String: Any] in
                 var m: [String: Any] = ["model": curves[i].model, "score": s.scores[i], "rank": s.ranks[i]]
+                if let interval = s.predictiveIntervals?[i] { m["interval"] = [interval.lowerBound, interval.upperBound] }
+                if let p = s.probabilityBest { m["probability_best"] = p[i] }
                 if let truth { m["true_loss"] = truth[i] }
                 if let t = s.transitions[i] { m["transition_index"] = t }
                 return m
             },
         ]
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
+        if s.predictiveIntervals != nil { o["interval_level"] = Selection.intervalLevel }
         if let result = s.lensllm { o.merge(lensllmFields(result)) { $1 } }
         return JSONText.render(o)
     }
 
-    /// lensllm's design and the held-back errors that chose it, as JSON fields.
+    /// lensllm's design, the held-back errors behind it and the weight each fit got, in a sentence.
+    static func lensllmDesign(_ result: LensLLMSelection.Result) -> String {
+        let weights = result.weights(result.design)
+        let share = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(weights[$0]!, digits: 3))" }
+            .joined(separator: ", ")
+        guard let v = result.validation else {
+            return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); no three power phases long enough "
+                + "to hold a point back, so the shared exponent stands for any held-back design; weights: \(share)"
+        }
+        let errors = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
+            .joined(separator: ", ")
+        return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); held-back error over \(v.folds) fold(s): "
+            + "\(errors); weights: \(share)"
+    }
+
+    /// lensllm's design, the held-back errors and the fits' weights, as JSON fields.
     static func lensllmFields(_ result: LensLLMSelection.Result) -> [String: Any] {
-        var fields: [String: Any] = ["design": result.design.rawValue]
+        func byFit(_ values: [LensLLMSelection.Fit: Double]) -> [String: Double] {
+            ["shared_exponent": values[.sharedExponent]!, "shrunk_exponents": values[.shrunkExponents]!]
+        }
+        var fields: [String: Any] = ["design": result.design.rawValue, "fit_weights": byFit(result.weights(result.design))]
         if let v = result.validation {
-            fields["held_back_error"] = ["folds": v.folds, "shared_exponent": v.sharedExponent, "shrunk_exponents": v.shrunkExponents]
+            fields["held_back_error"] = ["folds": v.folds, "predictions": v.predictions,
+                                         "median_error_sum": byFit(v.medianErrorSum), "mean_squared_error": byFit(v.meanSquaredError)]
         }
         return fields
     }

@@ -15,6 +15,7 @@ extension CurveOptions {
 
 extension LawKind: ExpressibleByArgument {}
 extension SelectionMethod: ExpressibleByArgument {}
+extension LensLLMSelection.Design: ExpressibleByArgument {}
 
 /// `--method` of `lens transition`: one method, or all of them.
 enum TransitionChoice: String, CaseIterable, ExpressibleByArgument {
@@ -90,13 +91,17 @@ struct Select: ParsableCommand {
     @Option(help: "lensllm, ats, rectified, vanilla, zeroshot, subtuning or modelsize.")
     var method: SelectionMethod = .lensllm
 
+    @Option(help: "lensllm only: shared, shrunk, choice (the fit with the smaller held-back error) or average (both, weighted by held-back likelihood).")
+    var design: LensLLMSelection.Design = .standard
+
     func validate() throws {
+        if design != .standard && method != .lensllm { throw ValidationError("--design applies to --method lensllm only") }
         guard budget > 0, target > 0 else { throw ValidationError("--budget and --target must be positive") }
     }
 
     func run() throws {
         let (set, curves) = try options.curves()
-        let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test),
+        let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test, design: design),
                                           source: set.source)
         // Scored against the truth when the file has the target column for every model.
         let evaluation = selection.evaluation(against: curves, target: target)

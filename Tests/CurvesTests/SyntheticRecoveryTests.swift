@@ -165,7 +165,7 @@ struct SyntheticRecoveryTests {
         }
     }
 
-    // LensLLM's selection picks its design by held-back error: candidates still bending through
+    // LensLLM's selection weighs its fits by held-back error: candidates still bending through
     // their transition (one exponent, large offsets F) get the shared-exponent law; straight
     // power laws with exponents of their own get the shrunk lines. 1% noise, five points each.
     @Test func lensllmChoosesTheDesignThatPredictsHeldBackPoints() throws {
@@ -180,10 +180,18 @@ struct SyntheticRecoveryTests {
         }
         // k = 5: the residual test keeps all five points as the power phase.
         let selection = LensLLMSelection(test: SequentialResidualTest(k: 5))
-        let curved = try selection.predict(bending, target: 1_638_400, source: "bending")
-        let lines = try selection.predict(straight, target: 1_638_400, source: "straight")
-        #expect(curved.design == .sharedExponent, "\(String(describing: curved.validation))")
-        #expect(lines.design == .shrunkExponents, "\(String(describing: lines.validation))")
+        let curved = try selection.predict(bending, target: 1_638_400, design: .choice, source: "bending")
+        let lines = try selection.predict(straight, target: 1_638_400, design: .choice, source: "straight")
+        #expect(curved.weights(.choice) == [.sharedExponent: 1, .shrunkExponents: 0], "\(String(describing: curved.validation))")
+        #expect(lines.weights(.choice) == [.sharedExponent: 0, .shrunkExponents: 1], "\(String(describing: lines.validation))")
         #expect(curved.validation?.folds == 2 && lines.validation?.folds == 2)
+        // The likelihood weights lean the same way, and the averaged prediction lies between the two fits'.
+        #expect(curved.weights(.average)[.sharedExponent]! > 0.5 && lines.weights(.average)[.shrunkExponents]! > 0.5)
+        for result in [curved, lines] {
+            for (i, averaged) in result.targetLosses(.average).enumerated() {
+                let (a, b) = (result.fitTargetLosses[.sharedExponent]![i], result.fitTargetLosses[.shrunkExponents]![i])
+                #expect(min(a, b) * (1 - 1e-12) <= averaged && averaged <= max(a, b) * (1 + 1e-12))
+            }
+        }
     }
 }

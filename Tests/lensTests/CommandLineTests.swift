@@ -61,18 +61,21 @@ struct CommandLineTests {
     static let gigaword = "../shared/benchmarks/rectified-scaling-law/gigaword.csv"
 
     // lensllm says which design it chose and the held-back errors that chose it, in both formats;
-    // at Gigaword's smallest budget the straight curves choose the shrunk lines.
+    // at Gigaword's smallest budget the straight curves choose the shrunk lines; the default design averages.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: root.path + "/" + gigaword), "../shared is absent"))
     func selectReportsLensllmsDesignAndItsEvidence() throws {
-        let json = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--json")
+        let json = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--design", "choice", "--json")
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["design"] as? String == "F = 0, shrunk exponents")
+        #expect(object["design"] as? String == "choice")
+        #expect(object["fit_weights"] as? [String: Double] == ["shared_exponent": 0, "shrunk_exponents": 1])
         let heldBack = try #require(object["held_back_error"] as? [String: Any])
-        let (shared, shrunk) = (try #require(heldBack["shared_exponent"] as? Double), try #require(heldBack["shrunk_exponents"] as? Double))
-        #expect(heldBack["folds"] as? Int == 2 && shrunk < shared)
+        let medians = try #require(heldBack["median_error_sum"] as? [String: Double])
+        #expect(heldBack["folds"] as? Int == 2 && medians["shrunk_exponents"]! < medians["shared_exponent"]!)
         let markdown = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400")
-        #expect(markdown.stdout.contains("lensllm design: F = 0, shrunk exponents (held-back error over 2 fold(s)"))
+        #expect(markdown.stdout.contains("lensllm design: average (both fits averaged by held-back likelihood); held-back error over 2 fold(s)"))
+        let misplaced = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--method", "ats", "--design", "shared")
+        #expect(misplaced.status != 0 && misplaced.stderr.contains("--design applies to --method lensllm only"))
     }
 
     @Test func transitionJSONIsValidAndNamesEveryModel() throws {

@@ -32,6 +32,9 @@ public struct BenchmarkEntry: Sendable {
     /// Samples fine-tuned on per model to obtain the scores: the sum of the subset sizes the
     /// method reads (0 for ZeroShot and ModelSize).
     public var samplesPerModel: Double
+    /// For lensllm in a multi-data-set run: the design this data set was scored with and where it was
+    /// chosen (`LeaveOneDataSetOut`); nil for other methods and for a single data set's run.
+    public var designChoice: LeaveOneDataSetOut.Choice?
 }
 
 extension BenchmarkProtocol {
@@ -54,7 +57,8 @@ extension BenchmarkProtocol {
                 entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
                                               selection: selection, metrics: metrics, truth: truth,
                                               visiblePoints: set.curves.map { $0.truncated(toBudget: budget).count },
-                                              samplesPerModel: samplesRead(by: method, budget: budget, set: set)))
+                                              samplesPerModel: samplesRead(by: method, budget: budget, set: set),
+                                              designChoice: nil))
             }
         }
         return entries
@@ -86,12 +90,14 @@ extension BenchmarkProtocol {
         return csvs.map { (String($0.dropLast(4)), "\(directory)/\($0)") }
     }
 
-    /// Runs `methods` on every CSV of `directory`, data set by data set.
-    public func run(directory: String, methods: [SelectionMethod]) throws(CurveError) -> [BenchmarkEntry] {
+    /// Runs `methods` on every CSV of `directory`, data set by data set; lensllm's design for each
+    /// data set is chosen on the others (`LeaveOneDataSetOut`; with one CSV, `fallback`).
+    public func run(directory: String, methods: [SelectionMethod],
+                    fallback: LensLLMSelection.Design = .standard) throws(CurveError) -> [BenchmarkEntry] {
         var entries: [BenchmarkEntry] = []
         for (dataset, path) in try Self.files(in: directory) {
             entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods)
         }
-        return entries
+        return LeaveOneDataSetOut(entries, fallback: fallback).apply(to: entries)
     }
 }

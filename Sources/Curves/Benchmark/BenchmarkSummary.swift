@@ -8,6 +8,9 @@ public struct BenchmarkSummary: Sendable {
     public var budgets: [Double]
     public var target: Double
     public var datasets: [DataSet]
+    /// Each lensllm design on each data set and the design each data set was scored with, chosen on
+    /// the others; nil when the run has no lensllm.
+    public var leaveOneOut: LeaveOneDataSetOut?
 
     /// One data set's results.
     public struct DataSet: Sendable {
@@ -36,7 +39,10 @@ public struct BenchmarkSummary: Sendable {
     public struct LensLLMEvidence: Sendable {
         public var lensllmAveragePearson: Double
         public var atsAveragePearson: Double
-        /// What each design alone would have averaged, in `LensLLMSelection.Design.allCases` order.
+        /// The design lensllm was scored with, and where it was chosen (nil: a single data set's run).
+        public var design: LensLLMSelection.Design
+        public var choice: LeaveOneDataSetOut.Choice?
+        /// What each design would have averaged, in `LensLLMSelection.Design.allCases` order.
         public var designAveragePearson: [Double]
         public var budgets: [BudgetEvidence]
     }
@@ -48,14 +54,19 @@ public struct BenchmarkSummary: Sendable {
         public var medianPowerPhasePoints: Double
         /// The held-back errors that chose the design (nil: power phases too short to hold one back).
         public var validation: LensLLMSelection.Validation?
-        public var design: LensLLMSelection.Design?
+        /// The fit the held-back errors favour (nil without validation).
+        public var betterFit: LensLLMSelection.Fit?
         /// Median over models of log(predicted / true) and of its absolute value, lensllm then AtS.
         public var medianLogError: (lensllm: Double, ats: Double)
         public var medianAbsoluteLogError: (lensllm: Double, ats: Double)
         /// On how many of the `models` lensllm's prediction is closer to the truth than AtS's.
         public var lensllmCloser: Int
         public var models: Int
-        /// PearCorr of each design alone (in `Design.allCases` order), of lensllm, and of AtS.
+        /// On how many models lensllm's predictive interval (`Selection.intervalLevel`) holds the true
+        /// loss, and the median ratio of its upper to lower end (nil without intervals).
+        public var intervalCovered: Int?
+        public var medianIntervalRatio: Double?
+        /// PearCorr of each design (in `Design.allCases` order), of lensllm, and of AtS.
         public var designPearson: [Double]
         public var lensllmPearson: Double
         public var atsPearson: Double
@@ -63,6 +74,8 @@ public struct BenchmarkSummary: Sendable {
 
     public init(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) {
         (budgets, target) = (p.budgets, p.target)
+        let lens = entries.first { $0.method == .lensllm }
+        leaveOneOut = lens.map { LeaveOneDataSetOut(entries, fallback: $0.selection.lensllm!.design) }
         datasets = Self.unique(entries.map(\.dataset)).map { name in
             let rows = entries.filter { $0.dataset == name }
             func entry(_ method: SelectionMethod, _ budget: Double) -> BenchmarkEntry? {
@@ -92,15 +105,23 @@ public struct BenchmarkSummary: Sendable {
             let result = l.selection.lensllm
             return BudgetEvidence(
                 budget: l.budget, medianPowerPhasePoints: Statistics.median(powerPoints),
-                validation: result?.validation, design: result?.design,
+                validation: result?.validation, betterFit: result?.validation?.better,
                 medianLogError: (Statistics.median(le), Statistics.median(ae)),
                 medianAbsoluteLogError: (Statistics.median(le.map(abs)), Statistics.median(ae.map(abs))),
                 lensllmCloser: zip(le, ae).filter { abs($0) < abs($1) }.count, models: le.count,
-                designPearson: designs.map { 100 * Statistics.pearson(result?.targetLosses[$0] ?? [], l.truth) },
+                intervalCovered: l.selection.predictiveIntervals.map { intervals in
+                    zip(intervals, l.truth).filter { $0?.contains($1) == true }.count
+                },
+                medianIntervalRatio: l.selection.predictiveIntervals.flatMap { intervals in
+                    let ratios = intervals.compactMap { $0.map { $0.upperBound / $0.lowerBound } }
+                    return ratios.isEmpty ? nil : Statistics.median(ratios)
+                },
+                designPearson: designs.map { 100 * Statistics.pearson(result?.targetLosses($0) ?? [], l.truth) },
                 lensllmPearson: l.metrics.pearson, atsPearson: a.metrics.pearson)
         }
         return LensLLMEvidence(lensllmAveragePearson: Statistics.mean(budgets.map(\.lensllmPearson)),
                                atsAveragePearson: Statistics.mean(budgets.map(\.atsPearson)),
+                               design: lens[0].selection.lensllm!.design, choice: lens[0].designChoice,
                                designAveragePearson: designs.indices.map { d in Statistics.mean(budgets.map { $0.designPearson[d] }) },
                                budgets: budgets)
     }

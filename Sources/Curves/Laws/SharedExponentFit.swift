@@ -26,6 +26,30 @@ public struct SharedExponentFit: Sendable {
     public var laws: [PowerLaw]
     /// RMSE in log-loss over all points.
     public var logRMSE: Double
+    /// σ̂² (JᵀJ)⁻¹ over θ = (log β, log B₁, log F₁, …), row-major, and σ̂² = RSS / (N − P), with its
+    /// N − P degrees of freedom; nil and 0 when N ≤ P.
+    public var covariance: [Double]?
+    public var residualVariance: Double?
+    public var residualDegreesOfFreedom: Int
+
+    /// Each candidate's predictive distribution of log L at `size` (`LogPrediction`): the gradient
+    /// g = ∂ log L_m / ∂θ = (−β D^β log D / S, 1, −F_m / S) on (log β, log B_m, log F_m), S = F_m + D^β,
+    /// gives var = gᵀ Σ g + σ̂² (delta method plus one measurement's noise).
+    /// - Complexity: O(M).
+    public func logPredictions(at size: Double) -> [LogPrediction] {
+        let p = 1 + 2 * laws.count, x = log(size)
+        return laws.indices.map { c in
+            let law = laws[c], power = exp(law.beta * x), s = law.f + power
+            let mean = log(law.b) - log(s)
+            guard let covariance, let residualVariance else {
+                return LogPrediction(mean: mean, sd: .nan, degreesOfFreedom: 0)
+            }
+            let index = [0, 1 + 2 * c, 2 + 2 * c], g = [-law.beta * power * x / s, 1, -law.f / s]
+            var variance = residualVariance
+            for i in 0..<3 { for j in 0..<3 { variance += g[i] * covariance[index[i] * p + index[j]] * g[j] } }
+            return LogPrediction(mean: mean, sd: variance.squareRoot(), degreesOfFreedom: residualDegreesOfFreedom)
+        }
+    }
 
     /// Fits the candidates' curves (each with at least two points).
     /// - Throws: `FitError` when a curve has fewer than two points or no start converges.
@@ -97,12 +121,15 @@ public struct SharedExponentFit: Sendable {
         guard beta.isFinite, laws.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
             throw FitError("the shared-exponent fit diverged (beta = \(beta))")
         }
-        var betaError: Double?
+        var betaError: Double?, covariance: [Double]?, sigma2: Double?
         if n > p {
-            let sigma2 = solution.sumOfSquares / Double(n - p)
-            betaError = beta * (sigma2 * solution.inverseNormalMatrix[0]).squareRoot()
+            let variance = solution.sumOfSquares / Double(n - p)
+            betaError = beta * (variance * solution.inverseNormalMatrix[0]).squareRoot()
+            covariance = solution.inverseNormalMatrix.map { variance * $0 }
+            sigma2 = variance
         }
         return SharedExponentFit(beta: beta, betaStandardError: betaError, laws: laws,
-                                 logRMSE: (solution.sumOfSquares / Double(n)).squareRoot())
+                                 logRMSE: (solution.sumOfSquares / Double(n)).squareRoot(),
+                                 covariance: covariance, residualVariance: sigma2, residualDegreesOfFreedom: max(0, n - p))
     }
 }

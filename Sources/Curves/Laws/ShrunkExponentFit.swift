@@ -25,6 +25,29 @@ public struct ShrunkExponentFit: Sendable {
     public var spread: Double
     /// Each candidate's law, in input order (F = 0, E = 0, β = β̃_m).
     public var laws: [PowerLaw]
+    /// Each curve's centroid (mean log D, mean log L) and point count, through which its line passes.
+    public var centroids: [(x: Double, y: Double, count: Int)]
+    /// The variance of each shrunk exponent: τ² v_m / (τ² + v_m) from the curve, plus
+    /// (v_m / (τ² + v_m))² / Σ w for the estimated common mean β̄.
+    public var exponentVariances: [Double]
+    /// σ̂², the residual variance pooled over all curves, with Σ (n_m − 2) degrees of freedom.
+    public var residualVariance: Double
+    public var residualDegreesOfFreedom: Int
+
+    /// Each candidate's predictive distribution of log L at `size`: var = σ̂² / n_m + (log D − x̄_m)²
+    /// var(β̃_m) + σ̂² (the centroid, the slope, one measurement's noise), the hyper-parameter τ² taken
+    /// as known.
+    /// - Complexity: O(M).
+    public func logPredictions(at size: Double) -> [LogPrediction] {
+        let x = log(size)
+        return laws.indices.map { c in
+            let (cx, cy, count) = centroids[c]
+            let mean = cy - laws[c].beta * (x - cx)
+            guard residualDegreesOfFreedom > 0 else { return LogPrediction(mean: mean, sd: .nan, degreesOfFreedom: 0) }
+            let variance = residualVariance / Double(count) + (x - cx) * (x - cx) * exponentVariances[c] + residualVariance
+            return LogPrediction(mean: mean, sd: variance.squareRoot(), degreesOfFreedom: residualDegreesOfFreedom)
+        }
+    }
 
     /// Fits the candidates' curves (each with at least two distinct sizes).
     /// - Throws: `FitError` when a curve has fewer than two points.
@@ -60,6 +83,16 @@ public struct ShrunkExponentFit: Sendable {
             // log L = ȳ − β (log D − x̄) ⇒ B = exp(ȳ + β x̄).
             return PowerLaw(b: exp(centroids[c].y + beta * centroids[c].x), beta: beta, e: 0, f: 0)
         }
-        return ShrunkExponentFit(meanExponent: mean, spread: tau2.squareRoot(), laws: laws)
+        let totalWeight = weights.reduce(0, +)
+        let exponentVariances = curves.indices.map { c -> Double in
+            let total = tau2 + variances[c]
+            guard total > 0 else { return 0 }
+            let pull = variances[c] / total
+            return tau2 * variances[c] / total + pull * pull / totalWeight
+        }
+        return ShrunkExponentFit(meanExponent: mean, spread: tau2.squareRoot(), laws: laws,
+                                 centroids: zip(centroids, curves).map { ($0.x, $0.y, $1.count) },
+                                 exponentVariances: exponentVariances, residualVariance: residualVariance,
+                                 residualDegreesOfFreedom: degreesOfFreedom)
     }
 }

@@ -5,8 +5,8 @@ import LinearAlgebra
 public enum SelectionMethod: String, CaseIterable, Sendable {
     /// Transition by the sequential residual test, then the LensLLM law (eq. 10) on the power-phase
     /// points of all candidates at once: with F free and the exponent shared, or with F = 0 and the
-    /// exponents shrunk toward each other, whichever predicts held-back points better
-    /// (`LensLLMSelection`).
+    /// exponents shrunk toward each other, or a combination of the two judged on held-back points
+    /// (`LensLLMSelection.Design`).
     case lensllm
     /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
     /// phase, extrapolated to the target.
@@ -40,6 +40,22 @@ public struct Selection: Sendable {
     public var transitions: [Int?]
     /// For lensllm: the design it chose, why, and what each design predicts.
     public var lensllm: LensLLMSelection.Result?
+    /// For lensllm: each candidate's central predictive interval of its target loss at
+    /// `Selection.intervalLevel` (nil without residual degrees of freedom), and the probability that it
+    /// is the best candidate (`LogPrediction.probabilityBest`).
+    public var predictiveIntervals: [ClosedRange<Double>?]?
+    public var probabilityBest: [Double]?
+
+    /// The level of `predictiveIntervals`.
+    public static let intervalLevel = 0.9
+
+    init(method: SelectionMethod, scores: [Double], ranks: [Double], selected: Int, transitions: [Int?],
+         lensllm: LensLLMSelection.Result?) {
+        (self.method, self.scores, self.ranks, self.selected, self.transitions, self.lensllm) =
+            (method, scores, ranks, selected, transitions, lensllm)
+        predictiveIntervals = lensllm?.intervals(level: Self.intervalLevel)
+        probabilityBest = lensllm?.probabilityBest
+    }
 }
 
 /// What a selection needs to know beyond the curves.
@@ -49,9 +65,11 @@ public struct SelectionSettings: Sendable {
     /// The data size at which the losses are predicted.
     public var target: Double
     public var test: SequentialResidualTest
+    /// What lensllm's prediction is made of (`LensLLMSelection.Design`).
+    public var design: LensLLMSelection.Design
 
-    public init(budget: Double, target: Double, test: SequentialResidualTest = .init()) {
-        (self.budget, self.target, self.test) = (budget, target, test)
+    public init(budget: Double, target: Double, test: SequentialResidualTest = .init(), design: LensLLMSelection.Design = .standard) {
+        (self.budget, self.target, self.test, self.design) = (budget, target, test, design)
     }
 }
 
@@ -94,7 +112,7 @@ extension SelectionMethod {
         }
         switch self {
         case .lensllm:
-            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, source: source)
+            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design, source: source)
             return Scored(scores: result.predictions, transitions: result.transitions, lensllm: result)
         case .ats:
             return try eachCurve { curve throws(CurveError) in
