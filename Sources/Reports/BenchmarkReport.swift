@@ -136,6 +136,42 @@ public enum BenchmarkReport {
         return text
     }
 
+    /// The paper's Table 2 on this benchmark: mean RMSE of each predictor's held-back losses per data set
+    /// and budget, and per model at the largest budget.
+    public static func predictionAccuracy(_ results: [PredictionAccuracy], protocol p: BenchmarkProtocol) -> String {
+        guard !results.isEmpty else { return "" }
+        let predictors = PredictionAccuracy.Predictor.allCases
+        var text = "\n## Predictive accuracy (the paper's Table 2)\n\n"
+        text += """
+        Each law is fitted to a model's points up to the budget and predicts its measured losses at every larger
+        size; the table gives the RMSE of those predictions in loss, averaged over the models (in brackets: models
+        whose per-curve fit failed, which the mean leaves out). lensllm (joint) is the selection's own fit of all
+        candidates, under the design the data set was scored with; lensllm (curve) is B / (F + D^beta) + E fitted
+        to the curve alone on every visible point; rectified is Lin et al.'s law with the zero-shot point.
+
+
+        """
+        let datasets = results.map(\.dataset).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        for dataset in datasets {
+            let rows = results.filter { $0.dataset == dataset }
+            text += "**\(dataset)**\n\n" + Markdown.table(["budget", "held-back sizes"] + predictors.map(\.rawValue) + ["best"], rows.map { r in
+                let means = predictors.map { r.mean($0) }
+                let best = predictors.indices.min { means[$0].rmse < means[$1].rmse }.map { predictors[$0].rawValue } ?? "-"
+                return [p.ratioLabel(r.budget), "\(r.heldBack.count)"] + means.map { m in
+                    Markdown.number(m.rmse, digits: 3) + (m.models < r.models.count ? " (\(r.models.count - m.models) failed)" : "")
+                } + [best]
+            }) + "\n"
+        }
+        for dataset in datasets {
+            guard let r = results.first(where: { $0.dataset == dataset && $0.budget == p.budgets.first }) else { continue }
+            text += "\nPer model, \(dataset), fitted up to \(format(r.budget)) and predicting \(r.heldBack.map(format).joined(separator: ", ")):\n\n"
+            text += Markdown.table(["model"] + predictors.map(\.rawValue), r.models.indices.map { i in
+                [r.models[i]] + predictors.map { r.rmse[$0]![i].map { Markdown.number($0, digits: 3) } ?? "failed" }
+            })
+        }
+        return text
+    }
+
     /// Predicted (score) vs true target loss for the loss-predicting `methods` at one budget.
     public static func scatter(_ entries: [BenchmarkEntry], dataset: String, budget: Double,
                                methods: [SelectionMethod], protocol p: BenchmarkProtocol) -> Plot {
@@ -169,10 +205,10 @@ public enum BenchmarkReport {
     }
 
     /// Writes `index.md` (tables) and the scatters for the first and last budgets into `directory`.
-    public static func write(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol, provenance: String,
-                             scatterMethods: [SelectionMethod], to directory: String) throws {
+    public static func write(_ entries: [BenchmarkEntry], accuracy: [PredictionAccuracy], protocol p: BenchmarkProtocol,
+                             provenance: String, scatterMethods: [SelectionMethod], to directory: String) throws {
         let summary = BenchmarkSummary(entries, protocol: p)
-        var text = markdown(summary, protocol: p, provenance: provenance)
+        var text = markdown(summary, protocol: p, provenance: provenance) + predictionAccuracy(accuracy, protocol: p)
         text += "\n## Predicted vs true loss\n\n"
         for dataset in summary.datasets.map(\.name) {
             for budget in [p.budgets.first!, p.budgets.last!] {

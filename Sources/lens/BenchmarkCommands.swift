@@ -19,14 +19,29 @@ struct Benchmark: ParsableCommand {
 
     func run() throws {
         let p = BenchmarkProtocol()
-        let entries = try p.run(directory: directory, methods: SelectionMethod.allCases)
+        let selecting = ProgressLine("selection (data sets)")
+        let entries = try p.run(directory: directory, methods: SelectionMethod.allCases, progress: selecting.update)
+        selecting.finish()
         let provenance = "Produced by `lens benchmark \(directory)` (LensLLM toolkit); every number comes from this run."
-        if let out {
-            try BenchmarkReport.write(entries, protocol: p, provenance: provenance,
-                                      scatterMethods: [.lensllm, .ats, .rectified], to: out)
+        func accuracy() throws -> [PredictionAccuracy] {
+            let measuring = ProgressLine("predictive accuracy (data sets x budgets)")
+            defer { measuring.finish() }
+            return try p.predictionAccuracy(directory: directory, entries: entries, progress: measuring.update)
         }
-        print(json ? BenchmarkReport.json(entries, protocol: p) : BenchmarkReport.markdown(entries, protocol: p, provenance: provenance),
+        if json {
+            if let out { try write(entries, accuracy(), provenance, to: out) }
+            print(BenchmarkReport.json(entries, protocol: p), terminator: "")
+            return
+        }
+        let accuracy = try accuracy()
+        if let out { try write(entries, accuracy, provenance, to: out) }
+        print(BenchmarkReport.markdown(entries, protocol: p, provenance: provenance) + BenchmarkReport.predictionAccuracy(accuracy, protocol: p),
               terminator: "")
+    }
+
+    func write(_ entries: [BenchmarkEntry], _ accuracy: [PredictionAccuracy], _ provenance: String, to out: String) throws {
+        try BenchmarkReport.write(entries, accuracy: accuracy, protocol: BenchmarkProtocol(), provenance: provenance,
+                                  scatterMethods: [.lensllm, .ats, .rectified], to: out)
     }
 }
 

@@ -92,12 +92,34 @@ extension BenchmarkProtocol {
 
     /// Runs `methods` on every CSV of `directory`, data set by data set; lensllm's design for each
     /// data set is chosen on the others (`LeaveOneDataSetOut`; with one CSV, `fallback`).
-    public func run(directory: String, methods: [SelectionMethod],
-                    fallback: LensLLMSelection.Design = .standard) throws(CurveError) -> [BenchmarkEntry] {
+    public func run(directory: String, methods: [SelectionMethod], fallback: LensLLMSelection.Design = .standard,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> [BenchmarkEntry] {
         var entries: [BenchmarkEntry] = []
-        for (dataset, path) in try Self.files(in: directory) {
+        let files = try Self.files(in: directory)
+        for (i, (dataset, path)) in files.enumerated() {
             entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods)
+            progress?(i + 1, files.count)
         }
         return LeaveOneDataSetOut(entries, fallback: fallback).apply(to: entries)
+    }
+}
+
+extension BenchmarkProtocol {
+    /// Predictive accuracy (`PredictionAccuracy`, the paper's Table 2) on every CSV of `directory` at every
+    /// budget, with lensllm's joint fit under the design each data set was scored with in `entries`.
+    public func predictionAccuracy(directory: String, entries: [BenchmarkEntry],
+                                   progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> [PredictionAccuracy] {
+        var results: [PredictionAccuracy] = []
+        let files = try Self.files(in: directory)
+        for (dataset, path) in files {
+            let set = try CurveFile.read(path: path)
+            let design = entries.first { $0.dataset == dataset && $0.method == .lensllm }?.selection.lensllm?.design ?? .standard
+            for budget in budgets {
+                results.append(try PredictionAccuracy.measure(set.curves, dataset: dataset, budget: budget, design: design,
+                                                              test: test, source: set.source))
+                progress?(results.count, files.count * budgets.count)
+            }
+        }
+        return results
     }
 }
