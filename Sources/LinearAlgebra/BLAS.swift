@@ -1,6 +1,6 @@
 import _CBLAS
 
-/// The level-1 and level-2 BLAS kernels the Hessian engine needs, over unsafe buffers (OpenBLAS).
+/// The BLAS kernels the Hessian engine and the tangent kernel need, over unsafe buffers (OpenBLAS).
 public enum BLAS {
     /// xᵀy. - Complexity: O(n).
     public static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
@@ -41,5 +41,16 @@ public enum BLAS {
         precondition(a.count >= n * n)
         cblas_dsymv(CblasRowMajor, CblasUpper, Int32(n), alpha, a.baseAddress, Int32(n), x.baseAddress, 1,
                     beta, y.baseAddress, 1)
+    }
+
+    /// The Gram matrix G Gᵀ of the m rows of a row-major G of shape (m, n), as a full row-major (m, m)
+    /// (`dsyrk` forms the upper triangle; the lower is mirrored from it, so the result is exactly symmetric).
+    /// - Complexity: O(m² n).
+    public static func gram(rows m: Int, columns n: Int, _ g: UnsafeBufferPointer<Double>) -> [Double] {
+        precondition(g.count >= m * n)
+        var c = [Double](repeating: 0, count: m * m)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(n), 1, g.baseAddress, Int32(n), 0, &c, Int32(m))
+        for i in 0..<m { for j in 0..<i { c[i * m + j] = c[j * m + i] } }
+        return c
     }
 }

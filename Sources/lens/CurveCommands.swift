@@ -1,6 +1,7 @@
 import ArgumentParser
 import Curves
 import Reports
+import Theory
 
 extension CurveOptions {
     var test: SequentialResidualTest { SequentialResidualTest(k: k, delta: delta) }
@@ -57,16 +58,23 @@ struct Fit: ParsableCommand {
     @Option(help: "lensllm only: F, e.g. from an NTK; free when absent.")
     var offset: Double?
 
+    @Option(help: "lensllm only: take F(Theta, t) from a `lens ntk --out` file (the paper's phase fitting: B, beta, E fitted with F fixed).")
+    var offsetFromNtk: String?
+
     @Flag(help: "Fit only the points after the residual-test transition (the paper's two-phase use).")
     var afterTransition = false
 
     func validate() throws {
-        if offset != nil && law != .lensllm { throw ValidationError("--offset applies to --law lensllm only") }
+        if (offset != nil || offsetFromNtk != nil) && law != .lensllm {
+            throw ValidationError("--offset and --offset-from-ntk apply to --law lensllm only")
+        }
+        if offset != nil && offsetFromNtk != nil { throw ValidationError("give --offset or --offset-from-ntk, not both") }
         if let offset, !(offset >= 0 && offset.isFinite) { throw ValidationError("--offset must be a finite F >= 0") }
     }
 
     func run() throws {
         let (set, curves) = try options.curves()
+        let offset = try offsetFromNtk.map { try TangentKernelSummary.read(path: $0).offset } ?? self.offset
         var fits: [(model: String, fit: LawFit)] = []
         for curve in curves {
             fits.append((curve.model, try law.fit(curve, afterTransition: afterTransition, offset: offset,

@@ -5,7 +5,7 @@ struct Lens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lens",
         abstract: "LensLLM: fine-tuning dynamics for choosing which language model to fine-tune.",
-        subcommands: [Transition.self, Fit.self, Select.self, Benchmark.self, Report.self, Corpus.self, Initialise.self, FineTune.self, HessianCommand.self, Bound.self, Corollary.self, Bench.self, Demo.self])
+        subcommands: [Transition.self, Fit.self, Select.self, Benchmark.self, Report.self, Corpus.self, Initialise.self, FineTune.self, HessianCommand.self, Bound.self, Corollary.self, NTK.self, Bench.self, Demo.self])
 }
 
 /// Options shared by the commands that read a curves file.

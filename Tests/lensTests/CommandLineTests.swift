@@ -259,6 +259,39 @@ struct CommandLineTests {
         return dir
     }
 
+    // lens ntk on a checkpoint the CLI made: its --out file is what lens fit --offset-from-ntk reads, F is
+    // the sum of the file's own spectral terms, the offset fixes the fit's F; bad options and files are
+    // one-line errors naming what was expected.
+    @Test func ntkWritesTheOffsetThatFitReads() throws {
+        let dir = try corollaryInputs()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try lens("ntk", "--checkpoint", dir + "/pretrained", "--tokens", dir + "/target.json", "--sequences", "6",
+                           "--lr", "0.01", "--steps", "50", "--out", dir + "/ntk.json", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try TangentKernelSummary.read(path: dir + "/ntk.json")
+        #expect(summary.sequences == 6 && summary.eigenvalues.count == 6 && summary.steps == 50)
+        let recomputed = zip(summary.eigenvalues, summary.projections).reduce(0) { $0 + exp(-2 * 0.01 * 50 * $1.0) * $1.1 }
+        #expect(abs(summary.offset - recomputed) <= 1e-14 * recomputed && summary.offset > 0)
+        #expect(try JSONDecoder().decode(TangentKernelSummary.self, from: Data(run.stdout.utf8)) == summary)
+
+        let fitted = try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "lensllm", "--offset-from-ntk", dir + "/ntk.json", "--json")
+        #expect(fitted.status == 0, "\(fitted.stderr)")
+        let fits = try #require(try JSONSerialization.jsonObject(with: Data(fitted.stdout.utf8)) as? [[String: Any]])
+        for fit in fits {
+            let f = try #require((fit["parameters"] as? [String: Any])?["F"] as? Double)
+            #expect(abs(f - summary.offset) <= 1e-12 * max(1, summary.offset))
+        }
+
+        // Option errors come with ArgumentParser's usage lines.
+        let zeroRate = try lens("ntk", "--checkpoint", dir + "/pretrained", "--tokens", dir + "/target.json", "--lr", "0", "--steps", "5")
+        #expect(zeroRate.status != 0 && zeroRate.stderr.contains("--lr must be a finite eta > 0"))
+        try "{\"offset\": 1}".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        expectOneLineError(try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "lensllm", "--offset-from-ntk", dir + "/bad.json"),
+                           containing: "\(dir)/bad.json: not a `lens ntk --out` file: no \"checkpoint\" field")
+        let vanilla = try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "vanilla", "--offset-from-ntk", dir + "/ntk.json")
+        #expect(vanilla.status != 0 && vanilla.stderr.contains("apply to --law lensllm only"))
+    }
+
     // Acceptance 4's command: its JSON recomputes beta3 = (beta2 + 1)/2 and C3 = sqrt(C l C2) from its own
     // numbers, the report is written, and a manifest of the same pairs, fine-tuned through the library
     // and saved, gives the same h_i: both routes measure one thing.

@@ -1,0 +1,71 @@
+import Foundation
+import Models
+
+/// What `lens ntk` measures on a checkpoint, as the JSON file that `lens fit --offset-from-ntk` reads:
+/// the kernel's spectrum and the residual's projections on it (enough to evaluate F(Θ, t) for any t,
+/// `TangentKernelOffset`), the fine-tuning run's η and t, and F both ways.
+public struct TangentKernelSummary: Codable, Sendable, Equatable {
+    public var checkpoint: String
+    public var sequences: Int
+    public var parameters: Int
+    /// η, the fine-tuning learning rate, and t, its number of steps.
+    public var rate: Double
+    public var steps: Double
+    /// f(x_j), the mean log-likelihood of each probe sequence's targets at the checkpoint.
+    public var outputs: [Double]
+    public var eigenvalues: [Double]
+    public var projections: [Double]
+    public var clippedEigenvalues: Int
+    /// F(Θ, t) with the matrix exponential (eq. 9), and the released code's element-wise variant.
+    public var offset: Double
+    public var elementwiseOffset: Double
+
+    public init(checkpoint: String, parameters: Int, kernel: NeuralTangentKernel, offset: TangentKernelOffset, rate: Double, steps: Double) {
+        self.checkpoint = checkpoint
+        self.sequences = kernel.sequences
+        self.parameters = parameters
+        (self.rate, self.steps) = (rate, steps)
+        outputs = kernel.outputs
+        eigenvalues = offset.eigenvalues
+        projections = offset.projections
+        clippedEigenvalues = offset.clippedEigenvalues
+        self.offset = offset.value(rate: rate, steps: steps)
+        elementwiseOffset = TangentKernelOffset.elementwise(kernel, rate: rate, steps: steps)
+    }
+
+    /// tr Θ = Σ_j ‖∇f(x_j)‖².
+    public var trace: Double { eigenvalues.reduce(0, +) }
+
+    /// F(Θ, t') for another number of steps t' (the law's "prediction" case fits it).
+    public func offset(steps t: Double) -> Double {
+        zip(eigenvalues, projections).reduce(0) { $0 + exp(-2 * rate * t * $1.0) * $1.1 }
+    }
+
+    /// Reads a summary written by `lens ntk --out`.
+    /// - Throws: `ModelFileError` naming the file and what is wrong with it.
+    public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
+        }
+        let summary: TangentKernelSummary
+        do { summary = try JSONDecoder().decode(TangentKernelSummary.self, from: data) } catch let error as DecodingError {
+            let reason: String
+            switch error {
+            case .keyNotFound(let key, _): reason = "no \"\(key.stringValue)\" field"
+            case .typeMismatch(_, let c), .valueNotFound(_, let c):
+                reason = "field \"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
+            case .dataCorrupted(let c): reason = "not JSON (\(c.debugDescription))"
+            @unknown default: reason = "\(error)"
+            }
+            throw ModelFileError(path, "not a `lens ntk --out` file: \(reason)")
+        } catch {
+            throw ModelFileError(path, "not a `lens ntk --out` file: \(error)")
+        }
+        guard summary.offset.isFinite, summary.offset >= 0, summary.eigenvalues.count == summary.sequences,
+              summary.projections.count == summary.sequences else {
+            throw ModelFileError(path, "expected a finite offset >= 0 and one eigenvalue and projection per sequence")
+        }
+        return summary
+    }
+}

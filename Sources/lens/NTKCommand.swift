@@ -1,0 +1,66 @@
+import ArgumentParser
+import Models
+import Reports
+import _Files
+import Theory
+
+struct NTK: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ntk",
+        abstract: "The empirical tangent kernel of a checkpoint on probe sequences (eq. 8) and the LensLLM offset F(Theta, t) (eq. 9), with the released code's element-wise variant.")
+
+    @Option(help: "Checkpoint directory (config.json + model.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "Probe sequences: a JSON object of named batches (tokens.json layout), or with --context a flat uint16 file.")
+    var tokens: String
+
+    @Option(help: "The JSON batch to probe with.")
+    var split = "train"
+
+    @Option(help: "Read --tokens as flat little-endian uint16 cut into sequences of this length.")
+    var context: Int?
+
+    @Option(help: "Use only the first m sequences.")
+    var sequences: Int?
+
+    @Option(help: "eta: the fine-tuning learning rate (the released LensLLM code uses 0.01).")
+    var lr: Double
+
+    @Option(help: "t: the fine-tuning steps.")
+    var steps: Double
+
+    @Option(help: "Write the summary as JSON to this file (what lens fit --offset-from-ntk reads).")
+    var out: String?
+
+    @Flag(help: "Print JSON instead of markdown.")
+    var json = false
+
+    func validate() throws {
+        guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a finite eta > 0") }
+        guard steps >= 0 && steps.isFinite else { throw ValidationError("--steps must be a finite t >= 0") }
+        if let sequences, sequences < 1 { throw ValidationError("--sequences must be at least 1") }
+        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
+    }
+
+    func run() throws {
+        let parameters = try GPT2Parameters.load(directory: checkpoint)
+        let config = parameters.config
+        var probes = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: config.vocabulary)
+        try config.check(probes, source: tokens)
+        if let sequences, sequences < probes.batch { probes = probes.prefix(sequences) }
+        ProgressLine.note("lens ntk: \(probes.batch) sequences of \(probes.length) tokens, \(parameters.values.count) parameters; "
+            + "the per-sequence gradients take \(Markdown.bytes(NeuralTangentKernel.memoryBytes(parameters: parameters.values.count, sequences: probes.batch)))")
+        let progress = ProgressLine("tangent kernel (sequences)")
+        let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes, progress: progress.update)
+        progress.finish()
+        guard let offset = TangentKernelOffset(kernel: kernel) else {
+            throw ValidationError("\(checkpoint): the tangent kernel is not a finite positive semi-definite matrix (non-finite weights?)")
+        }
+        let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
+                                           rate: lr, steps: steps)
+        if let out { try AtomicFile.write(TangentKernelReport.json(summary), to: out) }
+        let provenance = "Produced by `lens ntk --checkpoint \(checkpoint) --tokens \(tokens) --split \(split) --lr \(lr) --steps \(steps)` (LensLLM toolkit)."
+        print(json ? TangentKernelReport.json(summary) : TangentKernelReport.markdown(summary, provenance: provenance), terminator: "")
+    }
+}
