@@ -14,14 +14,7 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Fine-tuned checkpoint directory.")
     var finetuned: String
 
-    @Option(help: "Token batches: a JSON object of named arrays of equal-length token-id sequences (tokens.json layout).")
-    var tokens: String
-
-    @Option(help: "Which batch of a JSON tokens file.")
-    var split = "train"
-
-    @Option(help: "Read --tokens as a flat little-endian uint16 file cut into sequences of this length.")
-    var context: Int?
+    @OptionGroup var data: BatchTokens
 
     @Option(help: "Lanczos steps per block (the quadrature stops earlier when the Krylov space becomes invariant).")
     var steps = 60
@@ -41,12 +34,10 @@ struct HessianCommand: ParsableCommand {
 
     func run() throws {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
-        let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: pair.finetuned.config.vocabulary)
-        try pair.finetuned.config.check(batch, source: tokens)
+        let batch = try data.load(for: pair.finetuned.config)
         let progress = ProgressLine("blocks")
         let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed) { progress.update($0, of: $1) }
         progress.finish()
-        let name = context == nil ? split : "binary tokens"
-        print(json ? CurvatureTables.json(analysis, batch: name) : CurvatureTables.markdown(analysis, batch: name), terminator: "")
+        print(json ? CurvatureTables.json(analysis, batch: data.name) : CurvatureTables.markdown(analysis, batch: data.name), terminator: "")
     }
 }

@@ -12,14 +12,7 @@ struct NTK: ParsableCommand {
     @Option(help: "Checkpoint directory (config.json + model.safetensors).")
     var checkpoint: String
 
-    @Option(help: "Probe sequences: a JSON object of named batches (tokens.json layout), or with --context a flat uint16 file.")
-    var tokens: String
-
-    @Option(help: "The JSON batch to probe with.")
-    var split = "train"
-
-    @Option(help: "Read --tokens as flat little-endian uint16 cut into sequences of this length.")
-    var context: Int?
+    @OptionGroup var data: BatchTokens
 
     @Option(help: "Use only the first m sequences.")
     var sequences: Int?
@@ -40,14 +33,12 @@ struct NTK: ParsableCommand {
         guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a finite eta > 0") }
         guard steps >= 0 && steps.isFinite else { throw ValidationError("--steps must be a finite t >= 0") }
         if let sequences, sequences < 1 { throw ValidationError("--sequences must be at least 1") }
-        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
     }
 
     func run() throws {
         let parameters = try GPT2Parameters.load(directory: checkpoint)
         let config = parameters.config
-        var probes = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: config.vocabulary)
-        try config.check(probes, source: tokens)
+        var probes = try data.load(for: config)
         if let sequences, sequences < probes.batch { probes = probes.prefix(sequences) }
         ProgressLine.note("lens ntk: \(probes.batch) sequences of \(probes.length) tokens, \(parameters.values.count) parameters; "
             + "the per-sequence gradients take \(Markdown.bytes(NeuralTangentKernel.memoryBytes(parameters: parameters.values.count, sequences: probes.batch)))")
@@ -60,7 +51,7 @@ struct NTK: ParsableCommand {
         let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
                                            rate: lr, steps: steps)
         if let out { try AtomicFile.write(TangentKernelReport.json(summary), to: out) }
-        let provenance = "Produced by `lens ntk --checkpoint \(checkpoint) --tokens \(tokens) --split \(split) --lr \(lr) --steps \(steps)` (LensLLM toolkit)."
+        let provenance = "Produced by `lens ntk --checkpoint \(checkpoint) --tokens \(data.tokens) --split \(data.split) --lr \(lr) --steps \(steps)` (LensLLM toolkit)."
         print(json ? TangentKernelReport.json(summary) : TangentKernelReport.markdown(summary, provenance: provenance), terminator: "")
     }
 }

@@ -33,3 +33,29 @@ struct TrainTestTokens: ParsableArguments {
         return (train, test)
     }
 }
+
+/// One batch of token sequences, for the commands that measure a checkpoint on a single batch.
+struct BatchTokens: ParsableArguments {
+    @Option(help: "Token batches: a JSON object of named arrays of equal-length token-id sequences (tokens.json layout).")
+    var tokens: String
+
+    @Option(help: "Which batch of a JSON tokens file.")
+    var split = "train"
+
+    @Option(help: "Read --tokens as a flat little-endian uint16 file cut into sequences of this length.")
+    var context: Int?
+
+    func validate() throws {
+        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
+    }
+
+    /// The batch, checked against the model's vocabulary and context.
+    func load(for config: GPT2Config) throws -> TokenBatch {
+        let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: config.vocabulary)
+        try config.check(batch, source: tokens)
+        return batch
+    }
+
+    /// How reports name the batch.
+    var name: String { context == nil ? split : "binary tokens" }
+}
