@@ -44,6 +44,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // One executable numerical check per claim of the paper, each ending in a verdict (proofs-checks/).
+        .executableTarget(name: "proofs-checks", dependencies: [
+            "Curves", "LinearAlgebra", "Models", "Reports", "Theory", "_Files",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "proofs-checks"),
+
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Hessian", "LinearAlgebra"]),

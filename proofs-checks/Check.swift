@@ -1,0 +1,47 @@
+import Foundation
+
+/// What a check concludes about one claim of the paper.
+enum Verdict {
+    /// The claim holds on every case measured.
+    case holds
+    /// A measured counterexample, with its numbers.
+    case fails(String)
+    /// Why the claim cannot be tested here, and what would make it testable.
+    case notTestable(String)
+
+    var word: String {
+        switch self {
+        case .holds: return "HOLDS"
+        case .fails: return "FAILS"
+        case .notTestable: return "NOT TESTABLE"
+        }
+    }
+
+    var reason: String? {
+        switch self {
+        case .holds: return nil
+        case .fails(let r), .notTestable(let r): return r
+        }
+    }
+}
+
+/// One check's outcome: the claim by the paper's name, what was tested on which data, the numbers it
+/// measured, and the verdict line `<claim>: HOLDS | FAILS (counterexample) | NOT TESTABLE (why)`.
+struct CheckResult {
+    var claim: String
+    var tests: String
+    var data: String
+    var measured: [String]
+    var verdict: Verdict
+
+    var verdictLine: String { "\(claim): \(verdict.word)" + (verdict.reason.map { " (\($0))" } ?? "") }
+
+    var markdown: String {
+        var text = "## \(claim)\n\n**Tests**: \(tests)\n\n**Data**: \(data)\n\n"
+        if !measured.isEmpty { text += measured.map { "    " + $0 }.joined(separator: "\n") + "\n\n" }
+        return text + "**\(verdictLine)**\n\n"
+    }
+}
+
+/// Formats a number for a measured line.
+func num(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)g", x) }

@@ -1,0 +1,26 @@
+import Theory
+
+/// Theorem 1 (Ju et al.'s bound) in the form of LensLLM's Theorem 2: with probability 0.99 over the n
+/// training samples, L <= (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n) + O(n^-3/4).
+/// The O(n^-3/4) term has no stated constant, so the bound is evaluated without it, with certified h_i
+/// (upper ends of the Lanczos intervals) and C the largest per-sample training loss observed. A pair where
+/// the bound so evaluated lies below the measured test loss is a counterexample to the bound without its
+/// remainder, and says how large the remainder would have to be.
+func theoremTwo(_ e: Evidence) -> CheckResult {
+    let checkpoints = e.corollary.checkpoints
+    var measured: [String] = []
+    var below: [(n: Int, bound: Double, loss: Double)] = []
+    for c in checkpoints {
+        let b = c.bound, certified = b.certified
+        measured.append("n = \(c.n): L_hat \(num(b.trainLoss)), L \(num(b.testLoss)), C \(num(b.lossBound)), sum sqrt(h_i) \(num(certified.hessianSum)), "
+                        + "bound \(num(certified.bound)) = \(num(certified.tightness, 3)) L")
+        if certified.bound < b.testLoss { below.append((c.n, certified.bound, b.testLoss)) }
+    }
+    let verdict: Verdict = below.isEmpty ? .holds : .fails(below.map {
+        "n = \($0.n): bound \(num($0.bound)) < L \(num($0.loss)); the O(n^-3/4) term would have to exceed \(num($0.loss - $0.bound)), "
+            + "\(num(($0.loss - $0.bound) * Double($0.n).squareRoot() * Double($0.n).squareRoot().squareRoot())) n^-3/4"
+    }.joined(separator: "; "))
+    return CheckResult(claim: "Theorem 1/2 (the generalization bound, without its O(n^-3/4) term)",
+                       tests: "whether (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n), eps = 0.1, lies above the measured test loss L on every pair",
+                       data: e.studyDescription, measured: measured, verdict: verdict)
+}
