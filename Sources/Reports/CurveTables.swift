@@ -46,9 +46,10 @@ public enum CurveTables {
             ["model", "law", "points", "B", "beta", "E", "F", "RMSE (loss)", "log RMSE"],
             fits.map { (model, lawFit) in
                 let f = lawFit.fit
-                let cells = zip(f.law.values, f.standardErrors).map { value, se in
+                var cells = zip(f.law.values, f.standardErrors).map { value, se in
                     Markdown.number(value) + (se.map { " ± " + Markdown.number($0, digits: 2) } ?? "")
                 }
+                if let t = f.kernelSteps { cells[3] += " (kernel, t = \(Markdown.number(t)))" }
                 let points = "\(f.pointCount)" + (lawFit.firstPoint > 0 ? " (from #\(lawFit.firstPoint + 1))" : "")
                     + (lawFit.usedZeroShot ? " incl. n=0" : "")
                 return [model, lawFit.kind.rawValue, points] + cells +
@@ -64,10 +65,12 @@ public enum CurveTables {
                 parameters[name] = f.law.values[i]
                 errors[name] = f.standardErrors[i] ?? NSNull()
             }
-            return ["model": model, "law": lawFit.kind.rawValue, "points": f.pointCount,
-                    "first_point": lawFit.firstPoint, "zero_shot_used": lawFit.usedZeroShot,
-                    "parameters": parameters, "standard_errors": errors,
-                    "rmse": f.rmse, "log_rmse": f.logRMSE] as [String: Any]
+            var row: [String: Any] = ["model": model, "law": lawFit.kind.rawValue, "points": f.pointCount,
+                                      "first_point": lawFit.firstPoint, "zero_shot_used": lawFit.usedZeroShot,
+                                      "parameters": parameters, "standard_errors": errors,
+                                      "rmse": f.rmse, "log_rmse": f.logRMSE]
+            if let t = f.kernelSteps { row["kernel_steps"] = t }
+            return row
         })
     }
 

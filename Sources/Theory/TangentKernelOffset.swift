@@ -1,3 +1,4 @@
+import Curves
 import Foundation
 import LinearAlgebra
 
@@ -45,8 +46,11 @@ public struct TangentKernelOffset: Sendable {
     }
 
     /// F at learning rate η after t steps.
-    public func value(rate eta: Double, steps t: Double) -> Double {
-        zip(eigenvalues, projections).reduce(0) { $0 + exp(-2 * eta * t * $1.0) * $1.1 }
+    public func value(rate eta: Double, steps t: Double) -> Double { spectral(rate: eta)(steps: t) }
+
+    /// F as a function of the steps at learning rate η.
+    public func spectral(rate eta: Double) -> SpectralOffset {
+        SpectralOffset(rate: eta, eigenvalues: eigenvalues, projections: projections)
     }
 
     /// The released code's ‖E (f₀ − y)‖², E_jk = exp(−η t Θ_jk).

@@ -1,3 +1,4 @@
+import Curves
 import Foundation
 import Models
 
@@ -36,10 +37,11 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     /// tr Θ = Σ_j ‖∇f(x_j)‖².
     public var trace: Double { eigenvalues.reduce(0, +) }
 
-    /// F(Θ, t') for another number of steps t' (the law's "prediction" case fits it).
-    public func offset(steps t: Double) -> Double {
-        zip(eigenvalues, projections).reduce(0) { $0 + exp(-2 * rate * t * $1.0) * $1.1 }
-    }
+    /// F(Θ, t') as a function of the steps t' (the law's "prediction" case fits it).
+    public var spectral: SpectralOffset { SpectralOffset(rate: rate, eigenvalues: eigenvalues, projections: projections) }
+
+    /// F(Θ, t') for another number of steps t'.
+    public func offset(steps t: Double) -> Double { spectral(steps: t) }
 
     /// Reads a summary written by `lens ntk --out`.
     /// - Throws: `ModelFileError` naming the file and what is wrong with it.

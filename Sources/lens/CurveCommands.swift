@@ -61,6 +61,9 @@ struct Fit: ParsableCommand {
     @Option(help: "lensllm only: take F(Theta, t) from a `lens ntk --out` file (the paper's phase fitting: B, beta, E fitted with F fixed).")
     var offsetFromNtk: String?
 
+    @Flag(help: "With --offset-from-ntk: fit the steps t as well, F = F(Theta, t) from the file's spectrum (the paper's prediction case).")
+    var fitSteps = false
+
     @Flag(help: "Fit only the points after the residual-test transition (the paper's two-phase use).")
     var afterTransition = false
 
@@ -69,12 +72,14 @@ struct Fit: ParsableCommand {
             throw ValidationError("--offset and --offset-from-ntk apply to --law lensllm only")
         }
         if offset != nil && offsetFromNtk != nil { throw ValidationError("give --offset or --offset-from-ntk, not both") }
+        if fitSteps && offsetFromNtk == nil { throw ValidationError("--fit-steps needs --offset-from-ntk") }
         if let offset, !(offset >= 0 && offset.isFinite) { throw ValidationError("--offset must be a finite F >= 0") }
     }
 
     func run() throws {
         let (set, curves) = try options.curves()
-        let offset = try offsetFromNtk.map { try TangentKernelSummary.read(path: $0).offset } ?? self.offset
+        let summary = try offsetFromNtk.map { try TangentKernelSummary.read(path: $0) }
+        let offset: Offset? = summary.map { fitSteps ? .kernel($0.spectral) : .fixed($0.offset) } ?? self.offset.map { .fixed($0) }
         var fits: [(model: String, fit: LawFit)] = []
         for curve in curves {
             fits.append((curve.model, try law.fit(curve, afterTransition: afterTransition, offset: offset,

@@ -33,19 +33,22 @@ public struct LawFit: Sendable {
 
 extension LawKind {
     /// The fewest curve points a fit needs (free parameters, less the zero-shot point if used).
-    public func minimumPoints(offset: Double?, zeroShot: Bool) -> Int {
+    public func minimumPoints(offset: Offset?, zeroShot: Bool) -> Int {
         switch self {
         case .vanilla: return 3
         case .rectified: return zeroShot ? 3 : 4
-        case .lensllm: return offset == nil ? 4 : 3
+        case .lensllm:
+            if case .fixed = offset { return 3 }
+            return 4
         }
     }
 
     /// Fits the law to `curve`, from its transition on when `afterTransition` (the paper's
     /// two-phase use; transition by `test`).
-    /// - Parameter offset: F for `lensllm` (from an NTK); nil fits it as a free parameter.
+    /// - Parameter offset: for `lensllm`, F fixed (from an NTK) or a kernel's F(t) with t fitted; nil fits F
+    ///   as a free parameter.
     /// - Throws: `CurveError` naming the model, when it has too few points or the fit fails.
-    public func fit(_ curve: LossCurve, afterTransition: Bool = false, offset: Double? = nil,
+    public func fit(_ curve: LossCurve, afterTransition: Bool = false, offset: Offset? = nil,
                     test: SequentialResidualTest = .init(), source: String) throws(CurveError) -> LawFit {
         let first = afterTransition ? test.transitionIndex(curve) + 1 : 0
         let points = curve.suffix(from: first)
@@ -61,7 +64,7 @@ extension LawKind {
         switch self {
         case .vanilla: lawOffset = .fixed(0)
         case .rectified: lawOffset = .free
-        case .lensllm: lawOffset = offset.map { .fixed($0) } ?? .free
+        case .lensllm: lawOffset = offset ?? .free
         }
         do {
             let fit = try PowerLaw.fit(sizes: sizes, losses: losses, offset: lawOffset)

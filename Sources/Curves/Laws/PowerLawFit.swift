@@ -1,10 +1,12 @@
 import Foundation
 import LinearAlgebra
 
-/// Whether the offset F of `PowerLaw` is fitted or known (from an NTK, or 0 for the vanilla law).
+/// Whether the offset F of `PowerLaw` is fitted, known (from an NTK, or 0 for the vanilla law), or
+/// given by a tangent kernel's spectrum as a function of the fine-tuning steps t, which is fitted.
 public enum Offset: Sendable, Equatable {
     case free
     case fixed(Double)
+    case kernel(SpectralOffset)
 }
 
 /// A fitted `PowerLaw` with its uncertainty and quality.
@@ -23,6 +25,8 @@ public struct PowerLawFit: Sendable {
     public var logRMSE: Double
     public var pointCount: Int
     public var freeParameterCount: Int
+    /// With `Offset.kernel`: the fitted fine-tuning steps t, F = F(t).
+    public var kernelSteps: Double?
 }
 
 extension PowerLawFit {
@@ -67,6 +71,9 @@ extension PowerLaw {
         if case .fixed(let f) = offset, f == 0, sizes.contains(0) {
             throw FitError("the vanilla law (F = 0) is infinite at D = 0; leave the zero-shot point out")
         }
+        if case .kernel(let k) = offset, !(k.eigenvalues.contains { $0 > 0 } && k.projections.contains { $0 > 0 }) {
+            throw FitError("the kernel's F(t) does not depend on t (no positive eigenvalue carries the residual); t cannot be fitted")
+        }
 
         let solution: LeastSquaresSolution
         do {
@@ -93,14 +100,20 @@ extension PowerLaw {
             }
         }
         let lossSSE = zip(sizes, losses).reduce(0.0) { $0 + pow(law($1.0) - $1.1, 2) }
+        var kernelSteps: Double?
+        if case .kernel = offset {
+            kernelSteps = exp(solution.parameters[3])
+            errors[3] = nil  // F is a function of the fitted t, not a parameter of its own
+        }
         return PowerLawFit(law: law, standardErrors: errors, logCovariance: covariance,
                            rmse: (lossSSE / Double(n)).squareRoot(),
                            logRMSE: (sse / Double(n)).squareRoot(),
-                           pointCount: n, freeParameterCount: p)
+                           pointCount: n, freeParameterCount: p, kernelSteps: kernelSteps)
     }
 }
 
-/// The residuals rᵢ = log L(Dᵢ; θ) − log Lᵢ and their Jacobian, with θ = (log B, log β, log E[, log F]).
+/// The residuals rᵢ = log L(Dᵢ; θ) − log Lᵢ and their Jacobian, with θ = (log B, log β, log E[, log F]),
+/// or θ₃ = log t for a kernel's F(t).
 private struct LogLossProblem {
     let sizes: [Double]
     let logLosses: [Double]
@@ -112,7 +125,12 @@ private struct LogLossProblem {
         self.offset = offset
     }
 
-    var fitsOffset: Bool { offset == .free }
+    var fitsOffset: Bool {
+        switch offset {
+        case .free, .kernel: return true
+        case .fixed: return false
+        }
+    }
     var parameterCount: Int { fitsOffset ? 4 : 3 }
     /// Where each fitted parameter sits in `PowerLaw.values`.
     var slots: [Int] { fitsOffset ? [0, 1, 2, 3] : [0, 1, 2] }
@@ -122,6 +140,7 @@ private struct LogLossProblem {
         switch offset {
         case .free: f = exp(theta[3])
         case .fixed(let value): f = value
+        case .kernel(let k): f = k(steps: exp(theta[3]))
         }
         return PowerLaw(b: exp(theta[0]), beta: exp(theta[1]), e: exp(theta[2]), f: f)
     }
@@ -132,7 +151,8 @@ private struct LogLossProblem {
     }
 
     /// ∂ log L / ∂θ = (∂L/∂θ) / L with, for S = F + D^β and T = B / S:
-    /// ∂L/∂log B = T, ∂L/∂log β = −T β D^β log D / S, ∂L/∂log E = E, ∂L/∂log F = −T F / S.
+    /// ∂L/∂log B = T, ∂L/∂log β = −T β D^β log D / S, ∂L/∂log E = E, ∂L/∂log F = −T F / S, and for a
+    /// kernel's F(t), ∂L/∂log t = −T t F′(t) / S.
     func jacobian(_ theta: UnsafeBufferPointer<Double>, _ J: UnsafeMutableBufferPointer<Double>) {
         let law = law(Array(theta))
         let p = parameterCount
@@ -144,7 +164,13 @@ private struct LogLossProblem {
             J[i * p + 0] = t / l
             J[i * p + 1] = d == 0 ? 0 : -t * law.beta * power * log(d) / s / l
             J[i * p + 2] = law.e / l
-            if fitsOffset { J[i * p + 3] = -t * law.f / s / l }
+            switch offset {
+            case .free: J[i * p + 3] = -t * law.f / s / l
+            case .kernel(let k):
+                let steps = exp(theta[3])
+                J[i * p + 3] = -t * steps * k.derivative(steps: steps) / s / l
+            case .fixed: break
+            }
         }
     }
 
@@ -165,16 +191,27 @@ private struct LogLossProblem {
         return StartGrid.starts(axes) { point in
             let (beta, e) = (point[0], point[1] * minLoss)
             let f: Double
+            var logSteps = 0.0
             switch offset {
             case .fixed(let value): f = value
             case .free: f = point[2] * pow(middle, beta)
+            case .kernel(let k):
+                // t where F(t) is nearest the free offset's start, on a log grid over the decay's range.
+                let want = point[2] * pow(middle, beta), top = k.eigenvalues.max()!
+                let candidates = (-8...8).map { 2 * k.rate * top * pow(10, Double($0) / 2) }.map { 1 / $0 }
+                logSteps = log(candidates.min { abs(log(k(steps: $0) + 1e-300) - log(want)) < abs(log(k(steps: $1) + 1e-300) - log(want)) }!)
+                f = k(steps: exp(logSteps))
             }
             var sum = 0.0
             for (d, ll) in zip(sizes, logLosses) {
                 sum += log(exp(ll) - e) + log(f + (d == 0 ? 0 : pow(d, beta)))
             }
             var theta = [sum / Double(sizes.count), log(beta), log(e)]
-            if fitsOffset { theta.append(log(f)) }
+            switch offset {
+            case .free: theta.append(log(f))
+            case .kernel: theta.append(logSteps)
+            case .fixed: break
+            }
             return theta
         }
     }
