@@ -17,6 +17,10 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Print JSON instead of markdown.")
     var json = false
 
+    func validate() throws {
+        if let out { try OutputPath.check(out, option: "--out") }
+    }
+
     func run() throws {
         let p = BenchmarkProtocol()
         let selecting = ProgressLine("selection (data sets)")
@@ -57,6 +61,10 @@ struct Report: ParsableCommand {
 
         @Option(help: "The directory to write into.")
         var out: String
+
+        func validate() throws {
+            try OutputPath.check(out, option: "--out")
+        }
 
         func run() throws {
             let set = try CurveFile.read(path: file)

@@ -37,6 +37,7 @@ struct Bound: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if let out { try OutputPath.check(out, option: "--out") }
         guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }

@@ -59,6 +59,7 @@ struct Corollary: ParsableCommand {
     }
 
     func validate() throws {
+        if let out { try OutputPath.check(out, option: "--out") }
         if manifest == nil { _ = try parsedSizes() }
         guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }

@@ -95,10 +95,11 @@ struct Select: ParsableCommand {
 
     @OptionGroup var options: CurveOptions
 
-    @Option(help: "The largest subset size a method may see.")
+    // `.unconditional`: a negative number is the option's value (and then refused by `validate`), not a flag.
+    @Option(parsing: .unconditional, help: "The largest subset size a method may see.")
     var budget: Double
 
-    @Option(help: "The data size to predict the loss at.")
+    @Option(parsing: .unconditional, help: "The data size to predict the loss at.")
     var target: Double
 
     @Option(help: "lensllm, ats, rectified, vanilla, zeroshot, subtuning or modelsize.")
@@ -109,7 +110,8 @@ struct Select: ParsableCommand {
 
     func validate() throws {
         if design != .standard && method != .lensllm { throw ValidationError("--design applies to --method lensllm only") }
-        guard budget > 0, target > 0 else { throw ValidationError("--budget and --target must be positive") }
+        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a finite size > 0 (got \(budget))") }
+        guard target > 0, target.isFinite else { throw ValidationError("--target must be a finite size > 0 (got \(target))") }
     }
 
     func run() throws {

@@ -16,6 +16,10 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the synthetic candidates, corpus and model.")
     var seed: UInt64 = 7
 
+    func validate() throws {
+        try OutputPath.check(out, option: "--out")
+    }
+
     func run() throws {
         let curves = SyntheticCurves.candidates(count: 8, seed: seed)
         let file = "\(out)/curves.csv"

@@ -14,6 +14,14 @@ struct Corpus: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Option(help: "Output JSON file.") var out: String
 
+    func validate() throws {
+        guard vocabulary >= 4 else { throw ValidationError("--vocabulary must be at least 4 (each token has 4 successors)") }
+        guard length >= 2 else { throw ValidationError("--length must be at least 2 (a sequence needs a next token to predict)") }
+        guard sequences >= 1 else { throw ValidationError("--sequences must be at least 1") }
+        guard (0...1).contains(shift) else { throw ValidationError("--shift must be a fraction in [0, 1]") }
+        try OutputPath.check(out, option: "--out")
+    }
+
     func run() throws {
         guard let t = SyntheticCorpus.Task(rawValue: task) else { throw ValidationError("--task must be source or target") }
         let corpus = SyntheticCorpus(vocabulary: vocabulary, shift: shift, seed: seed)
@@ -41,6 +49,7 @@ struct Initialise: ParsableCommand {
             throw ValidationError("--channels must be a positive multiple of --heads, and --layers at least 1")
         }
         guard positions >= 2, vocabulary >= 2 else { throw ValidationError("--positions and --vocabulary must be at least 2") }
+        try OutputPath.check(out, option: "--out")
     }
 
     func run() throws {
@@ -68,12 +77,24 @@ struct FineTune: ParsableCommand {
     @Flag(help: "Compute in Float64 (default Float32, as PyTorch fine-tunes).") var float64 = false
     @Option(help: "Output checkpoint directory.") var out: String
 
+    func validate() throws {
+        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
+        guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a finite learning rate > 0") }
+        guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be a finite number >= 0") }
+        if let context, context < 2 { throw ValidationError("--context must be at least 2") }
+        try OutputPath.check(out, option: "--out")
+    }
+
     func run() throws {
         let start = try GPT2Parameters.load(directory: from)
         let data = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: start.config.vocabulary)
         try start.config.check(data, source: tokens)
         let result = FineTuning(steps: steps, batchSize: batch, learningRate: learningRate, weightDecay: weightDecay,
                                 seed: seed, float64: float64).run(from: start, data: data)
+        // A run that diverged is not a fine-tuned checkpoint: say so and write nothing.
+        if let step = result.losses.firstIndex(where: { !$0.isFinite }) ?? (result.parameters.values.allSatisfy(\.isFinite) ? nil : result.losses.count) {
+            throw ValidationError("fine-tuning diverged: the loss is not finite at step \(step + 1) of \(steps) (lower --lr); nothing was written to \(out)")
+        }
         try result.parameters.save(directory: out)
         print(String(format: "%d AdamW steps (lr %g, weight decay %g, batch %d, seed %llu): loss %.4f -> %.4f; wrote %@",
                      steps, learningRate, weightDecay, result.batchSize, seed, result.losses.first ?? .nan,

@@ -259,6 +259,41 @@ struct CommandLineTests {
         return dir
     }
 
+    // Issue 12, first classes: inputs that used to trap or to exit 0 on a result that is not one. Each
+    // exits non-zero, says which option or file and what was expected, and leaves nothing at the destination.
+    static let hostile: [(arguments: [String], message: String)] = [
+        (["fit", "Tests/Fixtures/too-few-points.csv", "--law", "lensllm", "--after-transition"], "the lensllm law needs at least 4"),
+        (["select", "Tests/Fixtures/wide-quoted.csv", "--budget", "-5", "--target", "1000"], "--budget must be a finite size > 0 (got -5.0)"),
+        (["select", "Tests/Fixtures/wide-quoted.csv", "--budget", "400", "--target", "inf"], "--target must be a finite size > 0"),
+        (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", ""], "--out is empty"),
+        (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", "/"], "--out is the file-system root"),
+        (["corpus", "--vocabulary", "1", "--out", "DEST"], "--vocabulary must be at least 4"),
+        (["corpus", "--length", "1", "--out", "DEST"], "--length must be at least 2"),
+        (["corpus", "--sequences", "0", "--out", "DEST"], "--sequences must be at least 1"),
+        (["init", "--out", "DEST", "--layers", "0"], "--layers at least 1"),
+    ]
+
+    @Test(arguments: hostile.indices)
+    func hostileInputIsRefusedWithoutWritingAnything(index: Int) throws {
+        let dir = NSTemporaryDirectory() + "lens-hostile-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (arguments, message) = Self.hostile[index]
+        let run = try lens(arguments.map { $0 == "DEST" ? dir : $0 })
+        #expect(run.status != 0 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Backtrac"))
+        #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
+    // A fine-tuning run whose loss stops being finite writes no checkpoint and exits non-zero.
+    @Test func divergedFineTuningWritesNothing() throws {
+        let dir = try corollaryInputs()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "4", "--batch", "2",
+                           "--lr", "1e30", "--out", dir + "/diverged")
+        #expect(run.status != 0 && run.stderr.contains("fine-tuning diverged"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/diverged"))
+    }
+
     // lens ntk on a checkpoint the CLI made: its --out file is what lens fit --offset-from-ntk reads, F is
     // the sum of the file's own spectral terms, the offset fixes the fit's F; bad options and files are
     // one-line errors naming what was expected.

@@ -55,7 +55,8 @@ extension LawKind {
         let useZeroShot = self == .rectified && first == 0 && curve.zeroShot != nil
         let needed = minimumPoints(offset: offset, zeroShot: useZeroShot)
         guard points.count >= needed else {
-            let which = afterTransition ? "after its transition at n = \(format(curve.sizes[first - 1]))" : "in all"
+            let which = first > 0 ? "after its transition at n = \(format(curve.sizes[first - 1]))"
+                : afterTransition ? "in its power phase (the residual test finds no earlier phase)" : "in all"
             throw CurveError(source, "model \"\(curve.model)\" has \(points.count) points \(which); the \(rawValue) law needs at least \(needed)")
         }
         var sizes = points.sizes, losses = points.losses
