@@ -39,15 +39,33 @@ extension GPT2Parameters {
             if byName[name] != nil { throw ModelFileError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
             byName[name] = entry
         }
-        var parameters = GPT2Parameters(config: config)
-        for (name, range, shape) in parameters.tensors {
-            guard let entry = byName.removeValue(forKey: name) else {
-                throw ModelFileError(path, tensor: name, "missing (expected shape \(shape))")
-            }
+        // Validate every tensor's presence and shape before allocating the parameters, layer by layer
+        // (no table of names the size of a hostile n_layer is built).
+        var single = config
+        single.layers = 1
+        let shapes = single.shapes, names = GPT2Tensors.huggingFaceNames(layers: 1)
+        func expect(_ name: String, _ shape: [Int]) throws(ModelFileError) {
+            guard let entry = byName[name] else { throw ModelFileError(path, tensor: name, "missing (expected shape \(shape))") }
             guard entry.shape == shape else {
                 throw ModelFileError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
             }
-            parameters.values.replaceSubrange(range, with: file.values(entry))
+        }
+        for (name, shape) in [(names.wte, shapes.wte), (names.wpe, shapes.wpe), (names.lnfw, shapes.lnfw), (names.lnfb, shapes.lnfb)] {
+            try expect(name, shape)
+        }
+        for l in 0..<config.layers {
+            for (name, shape) in zip(names.layers[0].flat, shapes.layers[0].flat) {
+                try expect(name.replacingOccurrences(of: "h.0.", with: "h.\(l)."), shape)
+            }
+        }
+        var parameters = GPT2Parameters(config: config)
+        for (name, range, _) in parameters.tensors {
+            let entry = byName.removeValue(forKey: name)!  // present, of the right shape: checked above
+            let values = file.values(entry)
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelFileError(path, tensor: entry.name, "holds a non-finite value (\(values[bad]) at element \(bad)); a checkpoint must be finite")
+            }
+            parameters.values.replaceSubrange(range, with: values)
         }
         if let head = byName.removeValue(forKey: "lm_head.weight") {
             guard file.values(head) == Array(parameters.values[parameters.layout.ranges.wte]) else {

@@ -26,9 +26,10 @@ public struct GPT2Config: Sendable, Equatable {
             throw ModelFileError(path, "cannot read a JSON object (\(error.localizedDescription))")
         }
         guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
+        /// A positive integer no larger than 2^31 (a JSON true is not 1; 1e300 is not a size).
         func int(_ key: String) throws(ModelFileError) -> Int {
-            guard let v = json[key] as? Double, v == v.rounded(), v > 0 else {
-                throw ModelFileError(path, "\(key) must be a positive integer")
+            guard let value = json[key], !isJSONBoolean(value), let v = value as? Double, v == v.rounded(), v > 0, v <= Double(1 << 31) else {
+                throw ModelFileError(path, "\(key) must be a positive integer of at most 2^31 (found \(json[key].map { "\($0)" } ?? "nothing"))")
             }
             return Int(v)
         }
@@ -49,7 +50,27 @@ public struct GPT2Config: Sendable, Equatable {
         guard config.tiedEmbeddings else {
             throw ModelFileError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
         }
+        guard let count = config.checkedParameterCount else {
+            throw ModelFileError(path, "the parameter count of this architecture overflows a 64-bit integer")
+        }
+        let bytes = Double(count) * Double(MemoryLayout<Double>.size), memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < memory else {
+            throw ModelFileError(path, String(format: "the model's %d parameters need %.1f GiB as Float64, more than this machine's %.1f GiB",
+                                              count, bytes / 1_073_741_824, memory / 1_073_741_824))
+        }
         return config
+    }
+
+    /// The number of parameters, or nil when it overflows Int: wte V C, wpe P C, per layer 12 C² + 13 C,
+    /// and the final LayerNorm's 2 C.
+    public var checkedParameterCount: Int? {
+        func mul(_ a: Int, _ b: Int) -> Int? { let r = a.multipliedReportingOverflow(by: b); return r.overflow ? nil : r.partialValue }
+        func add(_ a: Int, _ b: Int) -> Int? { let r = a.addingReportingOverflow(b); return r.overflow ? nil : r.partialValue }
+        let c = channels
+        guard let wte = mul(vocabulary, c), let wpe = mul(maxPositions, c), let c2 = mul(c, c), let twelve = mul(12, c2),
+              let perLayer = add(twelve, 13 * c), let all = mul(layers, perLayer),
+              let a = add(wte, wpe), let b = add(a, all), let total = add(b, 2 * c) else { return nil }
+        return total
     }
 }
 

@@ -40,7 +40,19 @@ public struct SafeTensorsEntry: Sendable, Equatable {
     /// [begin, end) in bytes, relative to the start of the data section.
     public var offsets: Range<Int>
 
+    /// The product of the shape (validated against the byte count when the header is read).
     public var elementCount: Int { shape.reduce(1, *) }
+
+    /// The product of the shape times `width` bytes, or nil when it overflows Int.
+    func checkedByteCount(width: Int) -> Int? {
+        var product = width
+        for d in shape {
+            let r = product.multipliedReportingOverflow(by: d)
+            if r.overflow { return nil }
+            product = r.partialValue
+        }
+        return product
+    }
 }
 
 /// A safetensors file (the Hugging Face format): an 8-byte little-endian header length N, N bytes of
@@ -109,9 +121,11 @@ public struct SafeTensorsFile: Sendable {
                 throw ModelFileError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
             }
             let entry = SafeTensorsEntry(name: name, dtype: dtype, shape: shape, offsets: o[0]..<o[1])
-            guard entry.offsets.count == entry.elementCount * dtype.width else {
-                throw ModelFileError(path, tensor: name,
-                                       "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(entry.elementCount * dtype.width)")
+            guard let needed = entry.checkedByteCount(width: dtype.width) else {
+                throw ModelFileError(path, tensor: name, "shape \(shape) has more elements than a 64-bit count holds")
+            }
+            guard entry.offsets.count == needed else {
+                throw ModelFileError(path, tensor: name, "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(needed)")
             }
             entries.append(entry)
         }
@@ -132,7 +146,7 @@ public struct SafeTensorsFile: Sendable {
     private static func integers(_ values: [Any]) -> [Int]? {
         var out: [Int] = []
         for v in values {
-            guard let d = v as? Double, d == d.rounded(), abs(d) < largestExactInteger else { return nil }
+            guard !isJSONBoolean(v), let d = v as? Double, d == d.rounded(), abs(d) < largestExactInteger else { return nil }
             out.append(Int(d))
         }
         return out
@@ -207,4 +221,11 @@ extension SafeTensorsFile {
         out.append(body)
         return out
     }
+}
+
+/// Whether a value from `JSONSerialization` was a JSON true or false. Foundation hands numbers and booleans
+/// back as NSNumber, and `is Bool` holds for any number that is 0 or 1; a boolean's type encoding is "c".
+func isJSONBoolean(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return false }
+    return String(cString: number.objCType) == "c"
 }

@@ -75,6 +75,8 @@ struct SafeTensorsTests {
         ("overlap", "tensor b: data offsets [16, 32) overlap tensor a"),
         ("wrong width", "tensor a: holds 24 bytes, but shape [2, 3] of F64 needs 48"),
         ("unknown dtype", "tensor a: dtype I8 is not one of F64, F32, F16, BF16"),
+        ("overflowing shape", "tensor a: shape [4294967296, 4294967296] has more elements than a 64-bit count holds"),
+        ("boolean shape", "tensor a: shape must be a list of non-negative integers"),
     ]
 
     func corrupted(_ name: String) -> Data {
@@ -91,6 +93,10 @@ struct SafeTensorsTests {
             return withHeader(#"{"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F64","shape":[2],"data_offsets":[16,32]}}"#, data: data)
         case "wrong width":
             return withHeader(#"{"a":{"dtype":"F64","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F64","shape":[2],"data_offsets":[24,40]}}"#, data: data)
+        case "overflowing shape":
+            return withHeader(#"{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,24]}}"#, data: data)
+        case "boolean shape":
+            return withHeader(#"{"a":{"dtype":"F64","shape":[true,3],"data_offsets":[0,24]}}"#, data: data)
         default:
             return withHeader(#"{"a":{"dtype":"I8","shape":[2,3],"data_offsets":[0,24]}}"#, data: data)
         }
@@ -139,5 +145,36 @@ struct SafeTensorsTests {
         for entry in original.entries {
             #expect(written.bytes(try #require(written.entry(entry.name))) == original.bytes(entry), "\(entry.name)")
         }
+    }
+
+    /// Issue 12: config values that are not sizes, architectures too large to count or to hold, and
+    /// non-finite weights are refused with the file, the key or tensor, and what was expected.
+    @Test func hostileConfigsAndWeightsAreRefusedBeforeUse() throws {
+        let config = GPT2Config(layers: 1, channels: 8, heads: 2, maxPositions: 6, vocabulary: 16)
+        #expect(config.checkedParameterCount == GPT2Parameters(config: config).count)
+        let dir = (temporary("x") as NSString).deletingLastPathComponent
+        func write(_ edit: (inout [String: Any]) -> Void) throws -> String {
+            try GPT2Parameters.randomInitialization(config: config, seed: 1).save(directory: dir)
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as? [String: Any])
+            edit(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/config.json"))
+            return dir
+        }
+        for (edit, message) in [({ (j: inout [String: Any]) in j["n_embd"] = true }, "n_embd must be a positive integer of at most 2^31"),
+                                ({ (j: inout [String: Any]) in j["n_layer"] = 1e300 }, "n_layer must be a positive integer of at most 2^31"),
+                                ({ (j: inout [String: Any]) in j["n_embd"] = 1 << 30; j["n_head"] = 1 }, "the parameter count of this architecture overflows"),
+                                ({ (j: inout [String: Any]) in j["n_layer"] = 1 << 28 }, "more than this machine's")] as [((inout [String: Any]) -> Void, String)] {
+            let error = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: try write(edit)) }
+            #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+        }
+        // Within memory but larger than the file: refused at the first missing tensor, before the parameters are allocated.
+        let bigger = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: try write { $0["n_layer"] = 1000 }) }
+        #expect(bigger?.description.contains("tensor h.1.ln_1.weight: missing (expected shape [8])") == true, "\(String(describing: bigger))")
+
+        var poisoned = GPT2Parameters.randomInitialization(config: config, seed: 1)
+        poisoned.values[poisoned.layout.ranges.lnfw.lowerBound] = .nan
+        try poisoned.save(directory: dir, dtype: .f64)
+        let nan = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: dir) }
+        #expect(nan?.description.contains("tensor transformer.ln_f.weight: holds a non-finite value") == true, "\(String(describing: nan))")
     }
 }
