@@ -22,7 +22,8 @@ let package = Package(
         .systemLibrary(name: "_CLAPACKE", path: "Sources/_CLAPACKE"),
         .systemLibrary(name: "_CGSL", path: "Sources/_CGSL"),
         // Whole-or-nothing file writes for reports and checkpoints (implementation detail).
-        .target(name: "_Files"),
+        .systemLibrary(name: "_CFiles", path: "Sources/_CFiles"),
+        .target(name: "_Files", dependencies: ["_CFiles"]),
 
         // Thin, safe Swift over BLAS, LAPACK and GSL.
         .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
@@ -56,6 +57,6 @@ let package = Package(
         .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
-        .testTarget(name: "lensTests", dependencies: ["lens", "Models", "Theory"]),
+        .testTarget(name: "lensTests", dependencies: ["lens", "Curves", "Models", "Theory"]),
     ]
 )

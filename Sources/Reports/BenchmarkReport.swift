@@ -207,17 +207,19 @@ public enum BenchmarkReport {
     /// Writes `index.md` (tables) and the scatters for the first and last budgets into `directory`.
     public static func write(_ entries: [BenchmarkEntry], accuracy: [PredictionAccuracy], protocol p: BenchmarkProtocol,
                              provenance: String, scatterMethods: [SelectionMethod], to directory: String) throws {
-        let summary = BenchmarkSummary(entries, protocol: p)
-        var text = markdown(summary, protocol: p, provenance: provenance) + predictionAccuracy(accuracy, protocol: p)
-        text += "\n## Predicted vs true loss\n\n"
-        for dataset in summary.datasets.map(\.name) {
-            for budget in [p.budgets.first!, p.budgets.last!] {
-                let name = "scatter-\(dataset)-\(format(budget)).svg"
-                try AtomicFile.write(scatter(entries, dataset: dataset, budget: budget, methods: scatterMethods, protocol: p).svg(),
-                                     to: "\(directory)/\(name)")
-                text += "![\(dataset) \(p.ratioLabel(budget))](\(name))\n\n"
+        try AtomicDirectory.write(to: directory) { directory in
+            let summary = BenchmarkSummary(entries, protocol: p)
+            var text = markdown(summary, protocol: p, provenance: provenance) + predictionAccuracy(accuracy, protocol: p)
+            text += "\n## Predicted vs true loss\n\n"
+            for dataset in summary.datasets.map(\.name) {
+                for budget in [p.budgets.first!, p.budgets.last!] {
+                    let name = "scatter-\(dataset)-\(format(budget)).svg"
+                    try AtomicFile.write(scatter(entries, dataset: dataset, budget: budget, methods: scatterMethods, protocol: p).svg(),
+                                         to: "\(directory)/\(name)")
+                    text += "![\(dataset) \(p.ratioLabel(budget))](\(name))\n\n"
+                }
             }
+            try AtomicFile.write(text, to: "\(directory)/index.md")
         }
-        try AtomicFile.write(text, to: "\(directory)/index.md")
     }
 }

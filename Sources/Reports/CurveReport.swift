@@ -6,12 +6,18 @@ import Foundation
 /// laws and the transitions with their intervals; tables of parameters and transitions) and an
 /// index page.
 public enum CurveReport {
-    /// Writes `index.md` and, per model, `<slug>.md` and `<slug>.svg` into `directory`.
+    /// Writes `index.md` and, per model, `<slug>.md` and `<slug>.svg` as the directory `destination`,
+    /// whole or not at all (`AtomicDirectory`).
     /// - Parameter provenance: how the report was produced (command, input), printed on every page.
-    public static func write(_ analyses: [CurveAnalysis], source: String, provenance: String, to directory: String) throws {
+    public static func write(_ analyses: [CurveAnalysis], source: String, provenance: String, to destination: String) throws {
+        try AtomicDirectory.write(to: destination) { directory in
+            try write(analyses, source: source, provenance: provenance, into: directory)
+        }
+    }
+
+    static func write(_ analyses: [CurveAnalysis], source: String, provenance: String, into directory: String) throws {
         var indexRows: [[String]] = []
-        for analysis in analyses {
-            let slug = Self.slug(analysis.curve.model)
+        for (analysis, slug) in zip(analyses, slugs(analyses.map(\.curve.model))) {
             try AtomicFile.write(plot(analysis).svg(), to: "\(directory)/\(slug).svg")
             try AtomicFile.write(page(analysis, slug: slug, provenance: provenance), to: "\(directory)/\(slug).md")
             var row = ["[\(analysis.curve.model)](\(slug).md)", "\(analysis.curve.count)"]
@@ -121,8 +127,27 @@ public enum CurveReport {
         return plot
     }
 
-    /// A file name for a model: letters, digits, '.', '-' and '_' kept, the rest '_'.
+    /// A file name for a model: ASCII letters, digits, '.', '-' and '_' kept, the rest '_', at most 100
+    /// characters, never hidden ('.' first) nor `index`.
     public static func slug(_ model: String) -> String {
-        String(model.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" })
+        var s = String(model.prefix(100).map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") ? $0 : "_" })
+        if s.isEmpty || s.hasPrefix(".") { s = "model" + s }
+        return s.lowercased() == "index" ? "model_" + s : s
+    }
+
+    /// One file name per model, distinct even where two names map to one slug (`org/model` and
+    /// `org_model`) or differ only in case: the later ones get `-2`, `-3`, ...
+    public static func slugs(_ models: [String]) -> [String] {
+        var taken = Set<String>()
+        return models.map { model in
+            let base = slug(model)
+            var candidate = base, k = 1
+            while taken.contains(candidate.lowercased()) {
+                k += 1
+                candidate = "\(base)-\(k)"
+            }
+            taken.insert(candidate.lowercased())
+            return candidate
+        }
     }
 }

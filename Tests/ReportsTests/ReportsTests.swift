@@ -75,4 +75,34 @@ struct ReportsTests {
         #expect(CurveReport.slug("facebook/opt-1.3b") == "facebook_opt-1.3b")
         #expect(CurveReport.slug("a b,c") == "a_b_c")
     }
+
+    // Issue 12, outputs: names that map to one file get distinct pages; cells keep their own '|' and
+    // line breaks inside; undefined numbers say so.
+    @Test func modelNamesThatCollideGetDistinctPagesAndTablesStayTables() {
+        let slugs = CurveReport.slugs(["org/model", "org_model", "ORG_model", "index", "", ".hidden", "a|b"])
+        #expect(slugs == ["org_model", "org_model-2", "ORG_model-3", "model_index", "model", "model.hidden", "a_b"])
+        #expect(Set(slugs.map { $0.lowercased() }).count == slugs.count)
+        let table = Markdown.table(["model", "x"], [["a|b\nc", Markdown.number(.nan)], ["d", Markdown.percent(.nan)]])
+        #expect(table == "| model | x |\n|---|---:|\n| a\\|b c | undefined |\n| d | undefined |\n")
+    }
+
+    // A report directory is replaced whole: the old files go, the new ones arrive together, and a body
+    // that fails leaves the old directory as it was and no staging directory behind.
+    @Test func reportDirectoryIsReplacedWholeOrNotAtAll() throws {
+        let parent = try temporaryDirectory(), dir = parent + "/report"
+        try AtomicDirectory.write(to: dir) { try "old".write(toFile: $0 + "/old.md", atomically: true, encoding: .utf8) }
+        try AtomicDirectory.write(to: dir) { try "new".write(toFile: $0 + "/new.md", atomically: true, encoding: .utf8) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["new.md"])
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try AtomicDirectory.write(to: dir) { staging in
+                try "half".write(toFile: staging + "/half.md", atomically: true, encoding: .utf8)
+                throw Stop()
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["new.md"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["report"])
+        try "x".write(toFile: parent + "/file", atomically: true, encoding: .utf8)
+        #expect(throws: AtomicFile.Failure.self) { try AtomicDirectory.write(to: parent + "/file") { _ in } }
+    }
 }

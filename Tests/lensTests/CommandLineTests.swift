@@ -1,3 +1,4 @@
+import Curves
 import Foundation
 import Models
 import Testing
@@ -282,6 +283,48 @@ struct CommandLineTests {
         #expect(run.status != 0 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Backtrac"))
         #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
+    // Issue 12, acceptance 3: `lens report curves` and `lens benchmark --out`, killed with SIGKILL at
+    // several moments while replacing a report, leave the old report intact or the new one complete.
+    @Test func killedReportWritersLeaveTheOldReportOrTheNewOne() throws {
+        let dir = NSTemporaryDirectory() + "lens-kill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, seed) in [("old", UInt64(1)), ("new", UInt64(2))] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true)
+            try SyntheticCurves.wideCSV(SyntheticCurves.candidates(count: 16, seed: seed))
+                .write(toFile: "\(dir)/\(name)/curves.csv", atomically: true, encoding: .utf8)
+        }
+        let commands: [(String, String) -> [String]] = [
+            { input, out in ["report", "curves", "\(dir)/\(input)/curves.csv", "--out", out] },
+            { input, out in ["benchmark", "\(dir)/\(input)", "--out", out] },
+        ]
+        for command in commands {
+            let out = "\(dir)/out", reference = "\(dir)/reference"
+            for path in [out, reference] { try? FileManager.default.removeItem(atPath: path) }
+            #expect(try lens(command("old", out)).status == 0)
+            #expect(try lens(command("new", reference)).status == 0)
+            let oldIndex = try String(contentsOfFile: out + "/index.md", encoding: .utf8)
+            let oldFiles = try Set(FileManager.default.contentsOfDirectory(atPath: out))
+            let newFiles = try Set(FileManager.default.contentsOfDirectory(atPath: reference))
+            for delay in [0.05, 0.3, 1.0, 2.0] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+                    .appendingPathComponent("lens")
+                process.arguments = command("new", out)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                Thread.sleep(forTimeInterval: delay)
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                let files = try Set(FileManager.default.contentsOfDirectory(atPath: out))
+                let index = try String(contentsOfFile: out + "/index.md", encoding: .utf8)
+                let old = files == oldFiles && index == oldIndex
+                let new = files == newFiles && index.contains("\(dir)/new")
+                #expect(old || new, "after \(delay) s: \(files.count) files, old \(oldFiles.count), new \(newFiles.count)")
+            }
+        }
     }
 
     // A fine-tuning run whose loss stops being finite writes no checkpoint and exits non-zero.
