@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 
 @main
 struct Lens: ParsableCommand {
@@ -6,6 +7,18 @@ struct Lens: ParsableCommand {
         commandName: "lens",
         abstract: "LensLLM: fine-tuning dynamics for choosing which language model to fine-tune.",
         subcommands: [Transition.self, Fit.self, Select.self, Benchmark.self, Report.self, Corpus.self, Initialise.self, FineTune.self, HessianCommand.self, Bound.self, Corollary.self, NTK.self, Bench.self, Demo.self])
+
+    /// ArgumentParser's entry point, then a check that standard output took everything printed.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            StandardOutput.finish()
+            exit(withError: error)
+        }
+        StandardOutput.finish()
+    }
 }
 
 /// Options shared by the commands that read a curves file.

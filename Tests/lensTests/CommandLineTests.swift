@@ -327,6 +327,23 @@ struct CommandLineTests {
         }
     }
 
+    // A failed write to standard output (a full disk) exits non-zero with one line saying so.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full"))
+    func failedWriteToStandardOutputIsAnError() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("lens")
+        process.arguments = ["transition", "Tests/Fixtures/wide-quoted.csv"]
+        process.currentDirectoryURL = Self.root
+        process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0 && message.contains("cannot write to standard output"), "\(message)")
+    }
+
     // A fine-tuning run whose loss stops being finite writes no checkpoint and exits non-zero.
     @Test func divergedFineTuningWritesNothing() throws {
         let dir = try corollaryInputs()
