@@ -1,4 +1,4 @@
-import Curves
+@testable import Curves
 import Foundation
 import LinearAlgebra
 import Testing
@@ -226,5 +226,33 @@ struct KernelOffsetTests {
     @Test func aKernelThatCannotMoveFIsRefused() {
         let flat = SpectralOffset(rate: 0.01, eigenvalues: [0, 0], projections: [1, 2])
         #expect(throws: FitError.self) { try PowerLaw.fit(sizes: [100, 200, 400, 800, 1600], losses: [3, 2.8, 2.6, 2.5, 2.4], offset: .kernel(flat)) }
+    }
+}
+
+/// Issue 12, cost bounded by input: the two-regime profile from prefix sums equals the QR solution,
+/// and the search is linear in the points.
+struct HingeProfileTests {
+    @Test func prefixSumProfileEqualsTheQRSolutionAtEveryBreak() throws {
+        var rng = SeededGenerator(seed: 5)
+        let x = (0..<30).map { 5 + 0.3 * Double($0) }, y = x.map { 2 - 0.05 * $0 + 0.01 * rng.normal() }
+        let profile = HingeProfile(x: x, y: y)
+        for i in 1..<28 {
+            for xb in [x[i], x[i] + 0.37 * (x[i + 1] - x[i])] {
+                var a = [Double]()
+                for xi in x { a += [1, min(xi - xb, 0), max(xi - xb, 0)] }
+                let (_, rss) = try #require(solveLinearLeastSquares(a, rows: 30, columns: 3, y))
+                #expect(abs(profile.rss(xb, leftCount: i + 1) - rss) <= 1e-9 * y.map { $0 * $0 }.reduce(0, +), "break \(xb)")
+            }
+        }
+    }
+
+    // 4,000 points: each grid candidate costs O(1), so the fit takes a fraction of a second (it took 41 s
+    // when every candidate was a QR solve); the test asserts the break, not the time.
+    @Test func aLongCurveIsFittedAndItsBreakFound() throws {
+        let sizes = (0..<4000).map { 200 * pow(1.002, Double($0)) }
+        let curve = SyntheticCurves.twoRegime(model: "long", sizes: sizes, lossAtBreak: 2, breakSize: 5000,
+                                              slopeBefore: -0.02, slopeAfter: -0.3, noise: 0.01, seed: 3)
+        let fit = try BrokenPowerLaw.fit(curve)
+        #expect(abs(log(fit.breakSize / 5000)) < 0.05 && fit.hasBreak)
     }
 }
