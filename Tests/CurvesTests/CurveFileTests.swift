@@ -40,6 +40,8 @@ struct CurveFileTests {
         ("short-row.csv", "short-row.csv:2: expected 4 fields as in the header, found 3"),
         ("unclosed-quote.csv", "unclosed-quote.csv:2:1: a quoted field is not closed"),
         ("bad-header.csv", "bad-header.csv:1:4: expected a subset size (a whole number), \"size\" or \"family\", found \"banana\""),
+        ("hex-float.csv", "hex-float.csv:2:3: expected a positive loss, found \"0x1.8p1\" (model a, size 200)"),
+        ("nul-byte.csv", "nul-byte.csv:2:1: control character U+0000 in a field; a curves file is text"),
     ]
 
     @Test(arguments: badFiles.map(\.file))

@@ -33,6 +33,12 @@ func csvRecords(_ text: String, file: String) throws(CurveError) -> [[CSVField]]
 
     while let c = pending ?? chars.next() {
         pending = nil
+        // A curves file is text: control characters other than tab and line ends (a NUL byte from a
+        // binary file, say) are refused where they stand.
+        if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" || c.value == 0x7F {
+            throw CurveError(file, line: line, column: record.count + 1,
+                             String(format: "control character U+%04X in a field; a curves file is text", c.value))
+        }
         if inQuotes {
             if c == "\"" {
                 if let next = chars.next() {
@@ -79,4 +85,16 @@ extension String {
         while s.last == " " || s.last == "\t" { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// A decimal number as people write it (digits, an optional sign, point and exponent), or one of
+/// nan / inf / infinity so that the caller can say what is wrong with it; hexadecimal floats and
+/// other forms Swift's `Double.init` also accepts are not numbers in a curves file.
+func decimalNumber(_ text: String) -> Double? {
+    let lower = text.lowercased()
+    let special = ["nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"]
+    guard special.contains(lower) || (!text.isEmpty && text.unicodeScalars.allSatisfy({ "0123456789.eE+-".unicodeScalars.contains($0) })) else {
+        return nil
+    }
+    return Double(text)
 }

@@ -86,7 +86,7 @@ public enum CurveFile {
                     curve.family = field.text.isEmpty ? nil : field.text
                 case .parameters:
                     if field.text.isEmpty { break }
-                    guard let p = Double(field.text), p.isFinite, p > 0 else {
+                    guard let p = decimalNumber(field.text), p.isFinite, p > 0 else {
                         throw CurveError(source, line: field.line, column: field.column,
                                          "expected a positive parameter count, found \"\(field.text)\" (model \(model))")
                     }
@@ -135,7 +135,7 @@ public enum CurveFile {
                 throw CurveError(source, line: line, column: m + 1, "expected a model name, found an empty field")
             }
             let nField = row[n]
-            guard let size = Double(nField.text), size.isFinite, size >= 0 else {
+            guard let size = decimalNumber(nField.text), size.isFinite, size >= 0 else {
                 throw CurveError(source, line: line, column: nField.column,
                                  "expected a subset size n >= 0, found \"\(nField.text)\" (model \(model))")
             }
@@ -162,7 +162,7 @@ public enum CurveFile {
                 curves[i].losses.append(loss)
             }
             if let p = index["size"], !row[p].text.isEmpty {
-                guard let count = Double(row[p].text), count.isFinite, count > 0 else {
+                guard let count = decimalNumber(row[p].text), count.isFinite, count > 0 else {
                     throw CurveError(source, line: line, column: p + 1,
                                      "expected a positive parameter count, found \"\(row[p].text)\" (model \(model))")
                 }
@@ -177,7 +177,7 @@ public enum CurveFile {
     private static func parseLoss(_ field: CSVField, model: String, size: Double, source: String)
         throws(CurveError) -> Double
     {
-        guard let loss = Double(field.text), loss.isFinite, loss > 0 else {
+        guard let loss = decimalNumber(field.text), loss.isFinite, loss > 0 else {
             throw CurveError(source, line: field.line, column: field.column,
                              "expected a positive loss, found \"\(field.text)\" (model \(model), size \(format(size)))")
         }
