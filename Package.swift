@@ -32,9 +32,9 @@ let package = Package(
         // safetensors checkpoints and the GPT-2 engine: forward, backward and tangent passes.
         .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
-        .target(name: "Curves", dependencies: ["LinearAlgebra"]),
+        .target(name: "Curves", dependencies: ["LinearAlgebra", "_Files"]),
         // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound, Corollary 1 across data sizes.
-        .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models"]),
+        .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "_Files"]),
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
         .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.

@@ -83,7 +83,11 @@ extension GPT2Parameters {
     /// `config.json` for `GPT2LMHeadModel`. Both files are written whole (temporary file, then rename).
     /// - Parameter dtype: F32 (Hugging Face's default) or F64.
     public func save(directory: String, dtype: SafeTensorsDType = .f32) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AtomicFile.Failure(description: "\(directory): cannot create the checkpoint directory (\(fileSystemReason(error)))")
+        }
         let tensors = self.tensors.map {
             SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
         }

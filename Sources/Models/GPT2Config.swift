@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 
 /// The architecture of a GPT-2-family checkpoint (GPT-2, LaMini-GPT, Cerebras-GPT), from the
@@ -23,7 +24,7 @@ public struct GPT2Config: Sendable, Equatable {
         do {
             object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw ModelFileError(path, "cannot read a JSON object (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read a JSON object (\(fileSystemReason(error, path: path)))")
         }
         guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
         /// A positive integer no larger than 2^31 (a JSON true is not 1; 1e300 is not a size).

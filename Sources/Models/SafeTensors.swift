@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 
 /// The element types a safetensors file may hold that the toolkit reads (all converted to Float64
@@ -74,7 +75,7 @@ public struct SafeTensorsFile: Sendable {
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
         }
         try self.init(bytes, path: path)
     }

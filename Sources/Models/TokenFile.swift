@@ -14,7 +14,7 @@ public enum TokenFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
         }
         guard context >= 2 else { throw ModelFileError(path, "the context length must be at least 2") }
         guard data.count % 2 == 0 else { throw ModelFileError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
@@ -55,7 +55,7 @@ public enum TokenFile {
         do {
             object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw ModelFileError(path, "cannot read a JSON object (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read a JSON object (\(fileSystemReason(error, path: path)))")
         }
         guard let splits = object as? [String: Any], let raw = splits[split] else {
             throw ModelFileError(path, "no split \"\(split)\"")

@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Models
 
@@ -18,7 +19,7 @@ public struct CorollaryManifest: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ModelFileError(path, "cannot read the manifest (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the manifest (\(fileSystemReason(error, path: path)))")
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard let header = lines.first, header.replacingOccurrences(of: " ", with: "") == "n,finetuned" else {

@@ -1,3 +1,4 @@
+import _Files
 import Curves
 import Foundation
 import Models
@@ -48,7 +49,7 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError(path, "cannot read the file (\(error.localizedDescription))")
+            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
         }
         let summary: TangentKernelSummary
         do { summary = try JSONDecoder().decode(TangentKernelSummary.self, from: data) } catch let error as DecodingError {

@@ -13,7 +13,11 @@ public enum AtomicDirectory {
     public static func write(to path: String, _ body: (_ staging: String) throws -> Void) throws {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let parent = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw AtomicFile.Failure(description: "\(path): cannot create its directory \(parent.path) (\(fileSystemReason(error)))")
+        }
         let staging = parent.appendingPathComponent(".\(url.lastPathComponent).staging.\(getpid())").path
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)

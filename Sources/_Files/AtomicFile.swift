@@ -5,6 +5,7 @@ import Foundation
 public enum AtomicFile {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public static func write(_ text: String, to path: String) throws {
@@ -14,13 +15,17 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(description: "\(path): cannot create its directory \(directory.path) (\(fileSystemReason(error)))")
+        }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try data.write(to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw Failure(description: "\(path): cannot write (\(error.localizedDescription))")
+            throw Failure(description: "\(path): cannot write (\(fileSystemReason(error, path: temporary.path)))")
         }
         guard rename(temporary.path, url.path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -344,6 +344,26 @@ struct CommandLineTests {
         #expect(process.terminationStatus != 0 && message.contains("cannot write to standard output"), "\(message)")
     }
 
+    // Ordinary path problems read as a person would say them, not as Foundation's error domains.
+    @Test func pathProblemsAreSaidPlainly() throws {
+        let blocker = NSTemporaryDirectory() + "lens-blocker-\(UUID().uuidString)"
+        try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: blocker) }
+        let cases: [([String], String)] = [
+            (["init", "--out", blocker], "\(blocker): cannot create the checkpoint directory (a file is in the way"),
+            (["corpus", "--out", blocker + "/c.json"], "cannot create its directory \(blocker) (a file is in the way"),
+            (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", blocker], "\(blocker): exists and is not a directory"),
+            (["benchmark", blocker], "\(blocker): is a file; give the directory"),
+            (["fit", "Tests/Fixtures", "--law", "vanilla"], "Tests/Fixtures: cannot read the file (Is a directory)"),
+            (["fit", "/no/such.csv", "--law", "vanilla"], "/no/such.csv: cannot read the file (No such file or directory)"),
+        ]
+        for (arguments, message) in cases {
+            let run = try lens(arguments)
+            expectOneLineError(run, containing: message)
+            #expect(!run.stderr.contains("NSCocoaErrorDomain") && !run.stderr.contains("could not be completed"), "\(run.stderr)")
+        }
+    }
+
     // A fine-tuning run whose loss stops being finite writes no checkpoint and exits non-zero.
     @Test func divergedFineTuningWritesNothing() throws {
         let dir = try corollaryInputs()

@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 
 /// The published evaluation protocol of the Rectified Scaling Law benchmark (Lin et al. 2024;
@@ -79,11 +80,15 @@ extension BenchmarkProtocol {
 extension BenchmarkProtocol {
     /// The CSV files of a directory, sorted, each named for its data set (the file name without .csv).
     public static func files(in directory: String) throws(CurveError) -> [(dataset: String, path: String)] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CurveError(directory, "is a file; give the directory that holds the benchmark's CSVs")
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw CurveError(directory, "cannot list the directory (\(error.localizedDescription))")
+            throw CurveError(directory, "cannot list the directory (\(fileSystemReason(error, path: directory)))")
         }
         let csvs = names.filter { $0.hasSuffix(".csv") }.sorted()
         guard !csvs.isEmpty else { throw CurveError(directory, "no .csv files to benchmark") }

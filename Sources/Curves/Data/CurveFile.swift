@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 
 /// Reads loss curves from CSV, in either of two layouts (RFC 4180 quoting in both):
@@ -15,7 +16,7 @@ public enum CurveFile {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw CurveError(path, "cannot read the file (\(error.localizedDescription))")
+            throw CurveError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
         }
         return try parse(text, source: path)
     }
