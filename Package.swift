@@ -45,6 +45,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer targets for the parsers of users' files (scripts/fuzz); a replayer otherwise.
+        .executableTarget(name: "lens-fuzz", dependencies: ["Curves", "Models"], path: "Fuzz", exclude: ["corpus"]),
         // One executable numerical check per claim of the paper, each ending in a verdict (proofs-checks/).
         .executableTarget(name: "proofs-checks", dependencies: [
             "Curves", "LinearAlgebra", "Models", "Reports", "Theory", "_Files",

@@ -20,11 +20,16 @@ public struct GPT2Config: Sendable, Equatable {
 
     /// Reads `config.json`; errors name the file and the key.
     public static func read(path: String) throws(ModelFileError) -> GPT2Config {
+        try decode(fileContents(path), path: path)
+    }
+
+    /// The bytes of a `config.json` (`read(path:)`); `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws(ModelFileError) -> GPT2Config {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+            object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ModelFileError(path, "cannot read a JSON object (\(fileSystemReason(error, path: path)))")
+            throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
         }
         guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
         /// A positive integer no larger than 2^31 (a JSON true is not 1; 1e300 is not a size).

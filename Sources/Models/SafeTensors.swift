@@ -71,13 +71,7 @@ public struct SafeTensorsFile: Sendable {
     private let dataStart: Int
 
     public init(path: String) throws(ModelFileError) {
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-        }
-        try self.init(bytes, path: path)
+        try self.init(fileContents(path, mapped: true), path: path)
     }
 
     public init(_ bytes: Data, path: String) throws(ModelFileError) {
@@ -229,4 +223,13 @@ extension SafeTensorsFile {
 func isJSONBoolean(_ value: Any) -> Bool {
     guard let number = value as? NSNumber else { return false }
     return String(cString: number.objCType) == "c"
+}
+
+/// A file's bytes (memory-mapped when asked), or an error naming the file and the reason.
+func fileContents(_ path: String, mapped: Bool = false) throws(ModelFileError) -> Data {
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path), options: mapped ? .alwaysMapped : [])
+    } catch {
+        throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
+    }
 }

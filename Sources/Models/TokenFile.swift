@@ -10,12 +10,11 @@ public enum TokenFile {
     /// Reads a flat little-endian uint16 file as sequences of `context` tokens; a trailing remainder
     /// shorter than `context` is an error, so no token is dropped silently.
     public static func readBinary(path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-        }
+        try decodeBinary(fileContents(path), path: path, context: context, vocabulary: vocabulary)
+    }
+
+    /// The bytes of a flat uint16 token file (`readBinary`); `path` names it in errors.
+    public static func decodeBinary(_ data: Data, path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
         guard context >= 2 else { throw ModelFileError(path, "the context length must be at least 2") }
         guard data.count % 2 == 0 else { throw ModelFileError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
         let count = data.count / 2
@@ -51,11 +50,16 @@ public enum TokenFile {
 
     /// Reads the `split` batch of a JSON tokens file.
     public static func read(path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+        try decodeJSON(fileContents(path), path: path, split: split, vocabulary: vocabulary)
+    }
+
+    /// The bytes of a JSON tokens file (`read(path:split:vocabulary:)`); `path` names it in errors.
+    public static func decodeJSON(_ data: Data, path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+            object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ModelFileError(path, "cannot read a JSON object (\(fileSystemReason(error, path: path)))")
+            throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
         }
         guard let splits = object as? [String: Any], let raw = splits[split] else {
             throw ModelFileError(path, "no split \"\(split)\"")

@@ -36,3 +36,11 @@ public func fileSystemReason(_ error: Error, path: String? = nil) -> String {
     default: return String(cString: strerror(code))
     }
 }
+
+/// Why `JSONSerialization` refused some bytes, in its own words when it gives them ("Unexpected end of
+/// file while parsing object", with the character position) rather than "The data is not in the
+/// correct format".
+public func jsonReason(_ error: Error) -> String {
+    let ns = error as NSError
+    return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+}

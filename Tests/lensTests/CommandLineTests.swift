@@ -173,7 +173,7 @@ struct CommandLineTests {
 
     @Test func hessianCommandNamesAMissingCheckpoint() throws {
         expectOneLineError(try lens("hessian", "--pretrained", "/no/pre", "--finetuned", "/no/ft", "--tokens", "/no/t.json"),
-                           containing: "/no/pre/config.json: cannot read a JSON object")
+                           containing: "/no/pre/config.json: cannot read the file (No such file or directory)")
     }
 
     static var fixturePresent: Bool { FileManager.default.fileExists(atPath: fixture + "/golden.json") }
