@@ -15,6 +15,13 @@ public struct TokenBatch: Sendable, Equatable {
         length = sequences[0].count
     }
 
+    /// Sequences of `length` tokens laid end to end in `tokens` (row-major (B, T)), without the copies of
+    /// `init(sequences:)`: 4 bytes per token.
+    public init(flat tokens: [Int32], length: Int) {
+        precondition(length >= 2 && !tokens.isEmpty && tokens.count % length == 0, "a batch needs sequences of one length >= 2")
+        (self.tokens, self.batch, self.length) = (tokens, tokens.count / length, length)
+    }
+
     /// targets[b, t] = tokens[b, t+1], or −1 at the last position.
     var targets: [Int32] {
         (0..<(batch * length)).map { i in i % length == length - 1 ? -1 : tokens[i + 1] }

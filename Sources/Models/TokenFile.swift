@@ -10,7 +10,7 @@ public enum TokenFile {
     /// Reads a flat little-endian uint16 file as sequences of `context` tokens; a trailing remainder
     /// shorter than `context` is an error, so no token is dropped silently.
     public static func readBinary(path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
-        try decodeBinary(fileContents(path), path: path, context: context, vocabulary: vocabulary)
+        try decodeBinary(fileContents(path, mapped: true), path: path, context: context, vocabulary: vocabulary)
     }
 
     /// The bytes of a flat uint16 token file (`readBinary`); `path` names it in errors.
@@ -21,11 +21,17 @@ public enum TokenFile {
         guard count >= context, count % context == 0 else {
             throw ModelFileError(path, "\(count) tokens do not split into sequences of \(context)")
         }
-        let ids = data.withUnsafeBytes { raw in (0..<count).map { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
-        if let i = ids.firstIndex(where: { $0 >= vocabulary }) {
+        // Straight into the batch's Int32 tokens: 4 bytes per token beside the file's 2.
+        let ids = data.withUnsafeBytes { raw in
+            [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = Int32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                initialized = count
+            }
+        }
+        if let i = ids.firstIndex(where: { Int($0) >= vocabulary }) {
             throw ModelFileError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
         }
-        return TokenBatch(sequences: stride(from: 0, to: count, by: context).map { Array(ids[$0..<($0 + context)]) })
+        return TokenBatch(flat: ids, length: context)
     }
 
     /// Writes sequences as a flat little-endian uint16 file.
