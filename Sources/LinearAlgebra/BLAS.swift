@@ -2,6 +2,12 @@ import _CBLAS
 
 /// The BLAS kernels the Hessian engine and the tangent kernel need, over unsafe buffers (OpenBLAS).
 public enum BLAS {
+    /// Runs OpenBLAS on one thread from now on. A threaded BLAS may split a product's sums in a way
+    /// that depends on the thread count, so that a fine-tuned checkpoint differs in its last bits from
+    /// machine to machine; with one thread the same inputs give the same bytes everywhere. (The machine
+    /// the toolkit targets has the throughput of one core, so nothing is lost there.)
+    public static func useOneThread() { openblas_set_num_threads(1) }
+
     /// xᵀy. - Complexity: O(n).
     public static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
         precondition(x.count == y.count)

@@ -3,3 +3,7 @@
 // Clang modules reject two different definitions of the CBLAS enums in one target. The symbols
 // resolve to OpenBLAS, which is linked before GSL (BLASTests checks the binding).
 #include <gsl/gsl_cblas.h>
+
+// OpenBLAS's own control of its thread pool (not part of CBLAS). `lens` runs BLAS on one thread so
+// that its results do not depend on the machine's core count (`BLAS.useOneThread`).
+void openblas_set_num_threads(int num_threads);

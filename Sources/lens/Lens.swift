@@ -1,5 +1,6 @@
 import ArgumentParser
 import _Files
+import LinearAlgebra
 
 @main
 struct Lens: ParsableCommand {
@@ -10,6 +11,8 @@ struct Lens: ParsableCommand {
 
     /// ArgumentParser's entry point, then a check that standard output took everything printed.
     static func main() {
+        // One BLAS thread: the same inputs give the same bytes on every machine (`BLAS.useOneThread`).
+        BLAS.useOneThread()
         do {
             var command = try parseAsRoot()
             try command.run()
