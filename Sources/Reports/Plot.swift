@@ -76,7 +76,9 @@ public struct Plot {
         svg += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
 
         var legendY = top + 8
+        /// An item with an empty label (a line joining points already in the legend) gets no entry.
         func legend(_ label: String, _ swatch: String) {
+            guard !label.isEmpty else { return }
             svg += swatch
             svg += "<text x=\"\(f(left + plotW + 34))\" y=\"\(f(legendY + 4))\">\(escape(label))</text>\n"
             legendY += 18
@@ -137,18 +139,28 @@ private struct Axis {
             let pad = (b - a) * 0.04
             let (l, h) = (a - pad, b + pad)
             (low, high) = (l, h)
-            let decades = Int(Foundation.floor(l))...Int(Foundation.ceil(h))
-            let steps: [Double] = h - l > 2.5 ? [1] : (h - l > 0.8 ? [1, 2, 5] : [1, 1.5, 2, 3, 4, 5, 6, 8])
-            ticks = decades.flatMap { d in steps.map { $0 * Foundation.pow(10, Double(d)) } }
-                .filter { Foundation.log10($0) >= l && Foundation.log10($0) <= h }
+            if h - l < 0.3 {
+                // Less than a factor of two: round values at a linear step, placed on the log scale.
+                ticks = Self.linearTicks(Foundation.pow(10, l), Foundation.pow(10, h))
+            } else {
+                let decades = Int(Foundation.floor(l))...Int(Foundation.ceil(h))
+                let steps: [Double] = h - l > 2.5 ? [1] : (h - l > 0.8 ? [1, 2, 5] : [1, 1.5, 2, 3, 4, 5, 6, 8])
+                ticks = decades.flatMap { d in steps.map { $0 * Foundation.pow(10, Double(d)) } }
+                    .filter { Foundation.log10($0) >= l && Foundation.log10($0) <= h }
+            }
         } else {
             let pad = (hi - lo) * 0.05
             (low, high) = (lo - pad, hi + pad)
-            let raw = (high - low) / 6
-            let magnitude = Foundation.pow(10, Foundation.floor(Foundation.log10(raw)))
-            let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw }!
-            ticks = stride(from: Foundation.ceil(low / step) * step, through: high, by: step).map { $0 }
+            ticks = Self.linearTicks(low, high)
         }
+    }
+
+    /// About six round values (steps of 1, 2 or 5 times a power of ten) in [low, high].
+    static func linearTicks(_ low: Double, _ high: Double) -> [Double] {
+        let raw = (high - low) / 6
+        let magnitude = Foundation.pow(10, Foundation.floor(Foundation.log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw }!
+        return stride(from: Foundation.ceil(low / step) * step, through: high, by: step).map { $0 }
     }
 
     func fraction(_ x: Double) -> Double {
