@@ -37,12 +37,15 @@ public struct AdamW: Sendable {
 
 extension GPT2 {
     /// Fine-tunes on `batches` (one AdamW step per batch, in order), returning the loss before each step.
-    public mutating func fineTune(on batches: [TokenBatch], optimizer: inout AdamW) -> [S] {
+    /// - Parameter progress: told the steps done and in all after each step.
+    public mutating func fineTune(on batches: [TokenBatch], optimizer: inout AdamW,
+                                  progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [S] {
         var losses: [S] = []
         for batch in batches {
             let (loss, g) = gradient(batch)
             losses.append(loss.mean)
             optimizer.update(&weights, gradient: g)
+            progress?(losses.count, batches.count)
         }
         return losses
     }

@@ -45,16 +45,22 @@ public struct SyntheticTransfer: Sendable {
     }
 
     /// - Complexity: `pretrainingSteps + fineTuningSteps` Float32 gradients on `batchSize` sequences.
-    public func run() -> Result {
+    /// - Parameter progress: told the steps done and in all (both phases) after each step.
+    public func run(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> Result {
         func batches(_ task: SyntheticCorpus.Task, _ count: Int, _ stream: Stream) -> [TokenBatch] {
             (0..<count).map { corpus.sample(task, count: batchSize, length: config.maxPositions, streamSeed: stream.rawValue &+ UInt64($0)) }
         }
         var model = GPT2<Float>(GPT2Parameters.randomInitialization(config: config, seed: seed))
         var pretraining = AdamW(learningRate: pretrainingRate, weightDecay: weightDecay)
-        let pretrainingLosses = model.fineTune(on: batches(.source, pretrainingSteps, .pretraining), optimizer: &pretraining)
+        let total = pretrainingSteps + fineTuningSteps
+        let pretrainingLosses = model.fineTune(on: batches(.source, pretrainingSteps, .pretraining), optimizer: &pretraining) { done, _ in
+            progress?(done, total)
+        }
         let pretrained = model.parameters()
         var fineTuning = AdamW(learningRate: fineTuningRate, weightDecay: weightDecay)
-        let fineTuningLosses = model.fineTune(on: batches(.target, fineTuningSteps, .fineTuning), optimizer: &fineTuning)
+        let fineTuningLosses = model.fineTune(on: batches(.target, fineTuningSteps, .fineTuning), optimizer: &fineTuning) { done, _ in
+            progress?(pretrainingSteps + done, total)
+        }
         return Result(pretrained: pretrained, finetuned: model.parameters(),
                       pretrainingLosses: pretrainingLosses.map { Double($0) }, fineTuningLosses: fineTuningLosses.map { Double($0) },
                       heldOut: corpus.sample(.target, count: batchSize, length: config.maxPositions, streamSeed: Stream.heldOut.rawValue))

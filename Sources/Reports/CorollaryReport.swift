@@ -31,7 +31,9 @@ public enum CorollaryReport {
         text += Markdown.table(["n", "fine-tuning", "L_hat", "L", "gap L - L_hat", "C at n", "sum_i h_i", "T(n)", "bound (certified)", "bound / L", "bound >= L"],
             zip(c.checkpoints, zip(c.hessianSums, c.hessianTerms)).map { k, values in
                 let b = k.bound
-                let run = k.fineTuning.map { "\($0.steps) steps of \($0.batchSize), loss \(Markdown.number($0.firstLoss)) -> \(Markdown.number($0.lastLoss))" } ?? "given"
+                let run = k.fineTuning.map { f in
+                    "\(f.steps) steps of \(f.batchSize)" + (f.firstLoss.isFinite && f.lastLoss.isFinite ? ", loss \(Markdown.number(f.firstLoss)) -> \(Markdown.number(f.lastLoss))" : "")
+                } ?? "given"
                 return ["\(k.n)", run, Markdown.number(b.trainLoss), Markdown.number(b.testLoss), Markdown.number(b.measuredGap),
                         Markdown.number(b.lossBound), Markdown.number(values.0), Markdown.number(values.1),
                         Markdown.number(b.certified.bound), Markdown.number(b.certified.tightness), b.certified.bound >= b.testLoss ? "yes" : "**no**"]

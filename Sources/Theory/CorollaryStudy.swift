@@ -46,15 +46,26 @@ public struct CorollaryStudy: Sendable {
         public init(length: Length, batchSize: Int, learningRate: Double, weightDecay: Double, float64: Bool) {
             (self.length, self.batchSize, self.learningRate, self.weightDecay, self.float64) = (length, batchSize, learningRate, weightDecay, float64)
         }
+
+        /// In words, for reports: "4 epochs, batch 8, AdamW at learning rate 0.001, weight decay 0.01, Float32".
+        public var summary: String {
+            let length: String = switch self.length {
+            case .steps(let s): "\(s) steps"
+            case .epochs(let e): "\(e == e.rounded() ? String(Int(e)) : String(e)) epochs"
+            }
+            return "\(length), batch \(batchSize), AdamW at learning rate \(learningRate), weight decay \(weightDecay), \(float64 ? "Float64" : "Float32")"
+        }
     }
 
     /// Fine-tunes `pretrained` on the first n sequences of `pool` for each n of `sizes` (ascending,
     /// at most the pool) and measures every pair. `progress` is told the work done and in all, in
     /// single-sequence HVP-equivalents (a fine-tuning step on b sequences counts as b: a gradient costs
-    /// about a third of an HVP, Float32 about half of Float64).
+    /// about a third of an HVP, Float32 about half of Float64). `keep` is given each fine-tuned
+    /// checkpoint with its n, for a caller that saves or measures them further.
     /// - Complexity: Σₙ `DataSizeCheckpoint.cost` plus the fine-tuning steps.
     public func run(pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch, sizes: [Int], fineTuning settings: FineTuningSettings,
-                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> CorollaryOne {
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) -> CorollaryOne {
         precondition(!sizes.isEmpty && sizes.allSatisfy { (1...pool.batch).contains($0) }, "sizes within the pool")
         let blocks = pretrained.layout.blocks.count
         let costs = sizes.map { n in
@@ -68,6 +79,7 @@ public struct CorollaryStudy: Sendable {
             let run = FineTuning(steps: settings.length.steps(n: n, batchSize: settings.batchSize), batchSize: settings.batchSize,
                                  learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed, float64: settings.float64)
                 .run(from: pretrained, data: train)
+            keep?(n, run.parameters)
             before += costs[k].fineTuning
             progress?(before, total)
             let summary = DataSizeCheckpoint.FineTuningSummary(steps: run.losses.count, batchSize: run.batchSize,
@@ -80,17 +92,29 @@ public struct CorollaryStudy: Sendable {
         return CorollaryOne(checkpoints: checkpoints)
     }
 
-    /// Measures existing pairs, each with the n it was fine-tuned on: pair k's training samples are the
-    /// first nₖ sequences of `pool`.
-    public func run(pairs: [(n: Int, pair: () throws -> CheckpointPair)], pool: TokenBatch, test: TokenBatch,
-                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> CorollaryOne {
+    /// An existing pair: the n it was fine-tuned on (its training samples are the first n sequences of
+    /// the pool), how it was fine-tuned when known, and how to load it (called when its turn comes).
+    public struct ExistingPair {
+        public var n: Int
+        public var fineTuning: DataSizeCheckpoint.FineTuningSummary?
+        public var load: () throws -> CheckpointPair
+        public init(n: Int, fineTuning: DataSizeCheckpoint.FineTuningSummary? = nil, load: @escaping () throws -> CheckpointPair) {
+            (self.n, self.fineTuning, self.load) = (n, fineTuning, load)
+        }
+    }
+
+    /// Measures existing pairs; `keep` is given each fine-tuned checkpoint with its n.
+    public func run(pairs: [ExistingPair], pool: TokenBatch, test: TokenBatch,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws -> CorollaryOne {
         precondition(!pairs.isEmpty && pairs.allSatisfy { (1...pool.batch).contains($0.n) }, "sizes within the pool")
         var before = 0, checkpoints: [DataSizeCheckpoint] = []
         for entry in pairs {
-            let pair = try entry.pair()
+            let pair = try entry.load()
+            keep?(entry.n, pair.finetuned)
             let costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
             let total = costs.reduce(0, +)
-            checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test) { done, _ in progress?(before + done, total) })
+            checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test, fineTuning: entry.fineTuning) { done, _ in progress?(before + done, total) })
             before += costs[checkpoints.count - 1]
         }
         return CorollaryOne(checkpoints: checkpoints)

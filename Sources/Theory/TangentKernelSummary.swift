@@ -47,24 +47,7 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     /// Reads a summary written by `lens ntk --out`.
     /// - Throws: `ModelFileError` naming the file and what is wrong with it.
     public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-        }
-        let summary: TangentKernelSummary
-        do { summary = try JSONDecoder().decode(TangentKernelSummary.self, from: data) } catch let error as DecodingError {
-            let reason: String
-            switch error {
-            case .keyNotFound(let key, _): reason = "no \"\(key.stringValue)\" field"
-            case .typeMismatch(_, let c), .valueNotFound(_, let c):
-                reason = "field \"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
-            case .dataCorrupted(let c): reason = "not JSON (\(c.debugDescription))"
-            @unknown default: reason = "\(error)"
-            }
-            throw ModelFileError(path, "not a `lens ntk --out` file: \(reason)")
-        } catch {
-            throw ModelFileError(path, "not a `lens ntk --out` file: \(error)")
-        }
+        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk --out` file")
         guard summary.offset.isFinite, summary.offset >= 0, summary.eigenvalues.count == summary.sequences,
               summary.projections.count == summary.sequences else {
             throw ModelFileError(path, "expected a finite offset >= 0 and one eigenvalue and projection per sequence")

@@ -49,34 +49,6 @@ struct Benchmark: ParsableCommand {
     }
 }
 
-struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write reports.", subcommands: [Curves.self])
-
-    struct Curves: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "One markdown page per model (log-log SVG plot, fitted laws, transitions) and an index.")
-
-        @Argument(help: "A curves CSV.")
-        var file: String
-
-        @Option(help: "The directory to write into.")
-        var out: String
-
-        func validate() throws {
-            try OutputPath.check(out, option: "--out")
-        }
-
-        func run() throws {
-            let set = try CurveFile.read(path: file)
-            let analyses = set.curves.map { CurveAnalysis($0, source: set.source) }
-            try CurveReport.write(analyses, source: file,
-                                  provenance: "Produced by `lens report curves \(file) --out \(out)` (LensLLM toolkit).",
-                                  to: out)
-            print("wrote \(analyses.count) model pages and index.md to \(out)")
-        }
-    }
-}
-
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self, BoundBench.self])
 

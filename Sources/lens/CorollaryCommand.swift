@@ -86,7 +86,8 @@ struct Corollary: ParsableCommand {
         let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
         let corollary: CorollaryOne
         if let entries {
-            corollary = try study.run(pairs: entries.map { entry in (entry.n, { try CheckpointPair.load(pretrained: pretrained, finetuned: entry.finetuned) }) },
+            corollary = try study.run(pairs: entries.map { entry in
+                                          CorollaryStudy.ExistingPair(n: entry.n) { try CheckpointPair.load(pretrained: pretrained, finetuned: entry.finetuned) } },
                                       pool: pool, test: test) { progress.update($0, of: $1) }
         } else {
             let length: CorollaryStudy.Length = epochs.map { .epochs($0) } ?? .steps(finetuneSteps)

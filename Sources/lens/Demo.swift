@@ -8,57 +8,85 @@ import Theory
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The end-to-end demo on data the toolkit generates itself: transitions, fits, selection and reports on synthetic curves; a tiny GPT-2 pretrained, fine-tuned and its per-block curvature.")
+        abstract: "The end-to-end demo on data the toolkit makes itself: GPT-2 candidates pretrained on a synthetic source task, each really fine-tuned on a shifted target task at n = 1, 2, 4, ... sequences and measured (h_i, the Theorem 2 bound, Corollary 1, the tangent kernel, NLPmetrics), then selected from the small sizes against the truth at the largest; reports per candidate.")
 
-    @Option(help: "Where to write the curves, reports and checkpoints.")
+    @Option(help: "Where to write the reports, the curves and the checkpoints (pretrained ones are reused from there when their settings match).")
     var out = "reports/demo"
 
-    @Option(help: "Seed of the synthetic candidates, corpus and model.")
+    @Option(help: "Seed of the corpora, the candidates' initialisation, the batch order and the probes.")
     var seed: UInt64 = 7
+
+    @Flag(help: "A small run (tiny candidates, n up to 64) for tests and CI: seconds.")
+    var quick = false
 
     func validate() throws {
         try OutputPath.check(out, option: "--out")
     }
 
+    var command: String { "lens demo --out \(out) --seed \(seed)" + (quick ? " --quick" : "") }
+
     func run() throws {
-        let curves = SyntheticCurves.candidates(count: 8, seed: seed)
-        let file = "\(out)/curves.csv"
-        try AtomicFile.write(SyntheticCurves.wideCSV(curves), to: file)
-        let set = try CurveFile.read(path: file)
-        print("1. Generated \(set.curves.count) synthetic candidates (seed \(seed)) following LensLLM's law with noise: \(file)\n")
-
-        let analyses = set.curves.map { CurveAnalysis($0, source: file) }
-        try CurveReport.write(analyses, source: file,
-                              provenance: "Produced by `lens demo --out \(out) --seed \(seed)` on synthetic curves (LensLLM toolkit).",
-                              to: "\(out)/curves")
-        let estimates = analyses.flatMap { $0.transitions.compactMap { try? $0.result.get() } }
-        print("2. Transitions (all three methods):\n")
-        print(CurveTables.transitions(estimates))
-
-        try transitionAccuracy()
-
-        let budget = 12_800.0, target = 1_638_400.0
-        print("3. Selection from the points up to \(format(budget)), predicting \(format(target)):\n")
-        for method in [SelectionMethod.lensllm, .ats, .rectified] {
-            let s = try method.select(set.curves, settings: SelectionSettings(budget: budget, target: target), source: file)
-            guard let evaluation = s.evaluation(against: set.curves, target: target) else {
-                throw ValidationError("\(file): the synthetic curves lack the target size \(format(target))")
-            }
-            print("   \(method.rawValue): selects \(set.curves[s.selected].model); PearCorr \(Markdown.percent(evaluation.metrics.pearson)), RelAcc \(Markdown.percent(evaluation.metrics.relativeAccuracy))")
+        let started = DispatchTime.now().uptimeNanoseconds
+        let demo = TransferDemo.standard(quick: quick, seed: seed)
+        let (pool, test) = demo.targetData
+        let sizes = demo.study.sizes
+        let checkpoints = "\(out)/checkpoints"
+        try TokenFile.writeJSON(["train": pool, "test": test], path: "\(checkpoints)/tokens.json")
+        print("1. \(demo.candidates.count) GPT-2 candidates pretrained on the synthetic source task (\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) sequences), "
+              + "fine-tuned on the shifted target task at n = \(sizes.map(String.init).joined(separator: ", ")) (\(demo.testSequences) test sequences):\n")
+        var results: [CandidateStudy.Result] = []
+        for candidate in demo.candidates {
+            let folder = CurveReport.slug(candidate.name)
+            let pretraining = ProgressLine("\(candidate.name): pretraining (AdamW steps)")
+            let (pretrained, cached) = try demo.pretrained(candidate, cache: "\(checkpoints)/\(folder)/pretrained", progress: pretraining.update)
+            pretraining.finish()
+            let progress = ProgressLine("\(candidate.name): fine-tuning and measuring (single-sequence HVP-equivalents)")
+            var saved: [(Int, GPT2Parameters)] = []
+            let result = try demo.study.run(name: candidate.name, pretrained: pretrained, pool: pool, test: test, progress: progress.update,
+                                        keep: { n, p in saved.append((n, p)) })
+            progress.finish()
+            try CandidateReports.checkFinite(result)
+            for (n, parameters) in saved { try parameters.save(directory: "\(checkpoints)/\(folder)/n\(n)") }
+            results.append(result)
+            let k = result.corollary.checkpoints
+            print("   \(candidate.name) (\(result.parameterCount) parameters\(cached ? ", pretrained checkpoint from the cache" : "")): "
+                  + "test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(k.last!.bound.testLoss)) at n = \(k.last!.n); "
+                  + "bound / L at n = \(k.last!.n): \(Markdown.number(k.last!.bound.certified.tightness))")
         }
-        try modelPart()
-        print("\nReports: \(out)/curves/index.md")
+        let manifest = "\(checkpoints)/manifest.json"
+        try AtomicFile.write(demo.manifest(results, tokens: "tokens.json", folder: { CurveReport.slug($0) }).json(), to: manifest)
+
+        // No run time in the reports: the same seed gives the same bytes (the time is printed below).
+        let provenance = "Produced by `\(command)` (LensLLM toolkit) on \(Self.machine()); every number comes from this run."
+        let description = "\(demo.candidates.count) GPT-2 candidates of different depth and width were pretrained on a synthetic source task "
+            + "(\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) fresh sequences), then each was fine-tuned on the first n sequences "
+            + "of a shifted target task (\(demo.study.fineTuning.summary)). The checkpoints and the manifest that "
+            + "`lens report --manifest \(manifest) --out DIR` reads are in `checkpoints/` (not committed; the demo remakes them)."
+        try CandidateReports.write(results, budgets: demo.budgets, provenance: provenance, description: description,
+                                   links: ["The transition methods against known transitions on synthetic curves: [transition-accuracy.md](transition-accuracy.md)."],
+                                   to: out)
+        try transitionAccuracy()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        print("\nReports: \(out)/index.md (\(Int(seconds.rounded())) s)")
+    }
+
+    /// The processor and the core count, for the report's provenance.
+    static func machine() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces) ?? "an unknown processor"
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs, BLAS on one thread"
     }
 
     /// Seeds of the families the transition methods are checked on (8 curves each).
-    static let accuracySeeds: ClosedRange<UInt64> = 1...40
+    var accuracySeeds: ClosedRange<UInt64> { quick ? 1...5 : 1...40 }
 
     /// Each transition method against known transitions: curves of the demo's own family (LensLLM's law,
     /// transition at D^beta = F) and two-regime curves (transition at the break), over many seeds.
     func transitionAccuracy() throws {
         let progress = ProgressLine("transition accuracy (seeds)")
         var lens: [(truth: Double, curve: LossCurve)] = [], twoRegime: [(truth: Double, curve: LossCurve)] = []
-        for seed in Self.accuracySeeds {
+        for seed in accuracySeeds {
             lens += SyntheticCurves.candidateLaws(count: 8, seed: seed).compactMap { pair in pair.law.crossover.map { ($0, pair.curve) } }
             twoRegime += SyntheticCurves.twoRegimeFamily(count: 8, seed: seed)
         }
@@ -69,8 +97,8 @@ struct Demo: ParsableCommand {
         let page = """
         # Transition methods against known transitions
 
-        Produced by `lens demo --out \(out) --seed \(seed)` (LensLLM toolkit): \(lens.count) curves of the demo's family
-        (LensLLM's law with 0.5% noise, seeds \(Self.accuracySeeds.lowerBound)-\(Self.accuracySeeds.upperBound), the transition
+        Produced by `\(command)` (LensLLM toolkit): \(lens.count) curves of the demo's family
+        (LensLLM's law with 0.5% noise, seeds \(accuracySeeds.lowerBound)-\(accuracySeeds.upperBound), the transition
         at the crossover D^beta = F) and \(twoRegime.count) two-regime curves (0.5% noise, the transition at the break). Each
         method's located size against the truth, and how often its interval holds the truth (95% intervals for broken and
         law; for residual the gap between the sizes around its transition).
@@ -83,32 +111,7 @@ struct Demo: ParsableCommand {
 
         """
         try AtomicFile.write(page, to: "\(out)/transition-accuracy.md")
-        print("   Against known transitions (\(out)/transition-accuracy.md):\n")
+        print("\nThe transition methods against known transitions (\(out)/transition-accuracy.md):\n")
         print(table)
-    }
-
-    /// Pretrain a tiny GPT-2 on a synthetic source task, fine-tune it on the shifted target task, and
-    /// measure the pair's per-block curvature along v = fine-tuned − pretrained (Theorem 1's h_i) on
-    /// held-out target data.
-    func modelPart() throws {
-        let config = GPT2Config(layers: 2, channels: 32, heads: 4, maxPositions: 32, vocabulary: 64)
-        let transfer = SyntheticTransfer(config: config, corpus: SyntheticCorpus(vocabulary: 64, shift: 0.3, seed: seed), batchSize: 8,
-                                         pretrainingSteps: 300, fineTuningSteps: 60, pretrainingRate: 3e-3, fineTuningRate: 1e-3, seed: seed)
-        let run = transfer.run()
-        let pair = CheckpointPair(pretrained: run.pretrained, finetuned: run.finetuned)
-        let directory = "\(out)/gpt2"
-        try pair.pretrained.save(directory: "\(directory)/pretrained")
-        try pair.finetuned.save(directory: "\(directory)/finetuned")
-        try TokenFile.writeJSON(["heldout": run.heldOut], path: "\(directory)/tokens.json")
-        print(String(format: "\n4. GPT-2 (2 layers, width 32, vocabulary 64): pretrained on the source task (%d AdamW steps, loss %.3f -> %.3f),",
-                     transfer.pretrainingSteps, run.pretrainingLosses.first ?? .nan, run.pretrainingLosses.last ?? .nan))
-        print(String(format: "   fine-tuned on the shifted target task (%d steps, loss %.3f -> %.3f); checkpoints and the held-out batch in %@/",
-                     transfer.fineTuningSteps, run.fineTuningLosses.first ?? .nan, run.fineTuningLosses.last ?? .nan, directory))
-
-        let steps = 40, top = 1
-        let curvature = PairCurvature.analyse(pair, batch: run.heldOut, steps: steps, eigenvalues: top, seed: seed)
-        print("\n5. Curvature of the fine-tuning step per block on the held-out target batch (v = fine-tuned - pretrained);")
-        print("   `lens hessian --pretrained \(directory)/pretrained --finetuned \(directory)/finetuned --tokens \(directory)/tokens.json --split heldout --steps \(steps) --top \(top) --seed \(seed)` reproduces it:\n")
-        print(CurvatureTables.blocks(curvature.blocks))
     }
 }

@@ -15,12 +15,14 @@ struct CommandLineTests {
     /// Runs the `lens` built beside this test bundle.
     func lens(_ arguments: String...) throws -> Run { try lens(arguments) }
 
-    func lens(_ arguments: [String]) throws -> Run {
-        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    /// Runs `lens` in `directory` (default: the package root) with `environment` added to this process's.
+    func lens(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let process = Process()
-        process.executableURL = directory.appendingPathComponent("lens")
+        process.executableURL = executables.appendingPathComponent("lens")
         process.arguments = arguments
-        process.currentDirectoryURL = Self.root
+        process.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) } ?? Self.root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         (process.standardOutput, process.standardError) = (out, err)
         try process.run()
@@ -86,52 +88,69 @@ struct CommandLineTests {
         #expect(parsed.compactMap { $0["model"] as? String } == ["org/model, with comma", "plain"])
     }
 
-    /// The rows of a markdown table in `text` whose first cell is one of `keys`, split into cells.
-    func tableRows(_ text: String, keys: [String]) -> [String: [String]] {
-        var rows: [String: [String]] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("| ") {
-            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            if let key = cells.first, keys.contains(key) { rows[key] = cells }
+    /// Every file under `directory`, by relative path, with its bytes.
+    func files(under directory: String) throws -> [String: Data] {
+        let paths = try FileManager.default.subpathsOfDirectory(atPath: directory)
+        var files: [String: Data] = [:]
+        for path in paths.sorted() {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: directory + "/" + path, isDirectory: &isDirectory)
+            if !isDirectory.boolValue { files[path] = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + path)) }
         }
-        return rows
+        return files
     }
 
-    // Both halves of the demo: the curve reports, and a tiny GPT-2 whose checkpoints load as a pair,
-    // whose pretraining and fine-tuning lowered the loss, and whose per-block table `lens hessian`
-    // reproduces from the files the demo wrote, with each estimate inside its certified interval.
-    @Test func demoRunsEndToEndAndWritesItsReports() throws {
-        let out = NSTemporaryDirectory() + "lens-demo-\(UUID().uuidString)"
-        let run = try lens("demo", "--out", out)
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("3. Selection"))
-        #expect(FileManager.default.fileExists(atPath: out + "/curves/index.md"))
+    // The quick demo end to end, run as a user runs it: twice from scratch in two folders, once with one
+    // BLAS thread and once with two, then again over the first folder's cached pretrained checkpoints.
+    // All three give byte-identical reports and checkpoints. What it wrote holds together: a page per
+    // candidate, fine-tuned checkpoints that load against their pretrained one, a curves CSV that
+    // `lens select` reads and whose ats verdict is the index's, and a manifest from which
+    // `lens report --manifest` remakes the per-candidate pages.
+    @Test func quickDemoIsByteIdenticalWhateverTheBLASThreadsAndItsFilesHoldTogether() throws {
+        let base = NSTemporaryDirectory() + "lens-demo-\(UUID().uuidString)"
+        let first = base + "/a", second = base + "/b"
+        for folder in [first, second] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let fresh = try lens(["demo", "--quick", "--out", "demo"], in: first, environment: ["OPENBLAS_NUM_THREADS": "1"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        let threaded = try lens(["demo", "--quick", "--out", "demo"], in: second, environment: ["OPENBLAS_NUM_THREADS": "2"])
+        #expect(threaded.status == 0, "\(threaded.stderr)")
+        let reference = try files(under: first + "/demo")
+        #expect(try files(under: second + "/demo") == reference)
+        let cached = try lens(["demo", "--quick", "--out", "demo"], in: first, environment: ["OPENBLAS_NUM_THREADS": "1"])
+        #expect(cached.status == 0 && cached.stdout.contains("from the cache"), "\(cached.stderr)")
+        #expect(try files(under: first + "/demo") == reference)
 
-        let gpt2 = out + "/gpt2"
-        let pair = try CheckpointPair.load(pretrained: gpt2 + "/pretrained", finetuned: gpt2 + "/finetuned")
-        #expect(pair.direction.contains { $0 != 0 })
-        let losses = run.stdout.split(separator: "\n").filter { $0.contains("AdamW steps") || $0.contains("fine-tuned on the shifted") }
-            .compactMap { line -> (Double, Double)? in
-                guard let range = line.range(of: #"loss ([0-9.]+) -> ([0-9.]+)"#, options: .regularExpression) else { return nil }
-                let numbers = line[range].dropFirst(5).components(separatedBy: " -> ").compactMap { Double($0) }
-                return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
-            }
-        #expect(losses.count == 2 && losses.allSatisfy { $0.1 < $0.0 }, "losses \(losses)")
-
-        let blocks = pair.finetuned.layout.blocks.map(\.name)
-        let printed = tableRows(run.stdout, keys: blocks)
-        #expect(printed.count == blocks.count, "\(run.stdout)")
-        let hessian = try lens("hessian", "--pretrained", gpt2 + "/pretrained", "--finetuned", gpt2 + "/finetuned",
-                               "--tokens", gpt2 + "/tokens.json", "--split", "heldout", "--steps", "40", "--top", "1", "--seed", "7")
-        #expect(hessian.status == 0, "\(hessian.stderr)")
-        let again = tableRows(hessian.stdout, keys: blocks)
-        for block in blocks {
-            let row = try #require(printed[block])
-            // Cells: block, parameters, vHv, estimate, interval, steps, top eigenvalue, HVPs.
-            #expect(row == again[block], "\(block): the demo printed \(row), lens hessian \(String(describing: again[block]))")
-            let estimate = try #require(Double(row[3]))
-            let ends = row[4].trimmingCharacters(in: CharacterSet(charactersIn: "[]")).components(separatedBy: ", ").compactMap(Double.init)
-            #expect(ends.count == 2 && ends[0] <= estimate && estimate <= ends[1] && estimate >= 0, "\(block): \(row)")
+        let demo = first + "/demo"
+        let set = try CurveFile.read(path: demo + "/curves.csv")
+        #expect(set.curves.count >= 4 && set.curves.allSatisfy { $0.count >= 7 && $0.zeroShot != nil })
+        let index = try String(contentsOfFile: demo + "/index.md", encoding: .utf8)
+        for curve in set.curves {
+            let slug = curve.model
+            #expect(reference["candidates/\(slug)/index.md"] != nil && reference["candidates/\(slug)/corollary/index.md"] != nil)
+            for file in ["curve.svg", "bound.svg", "hessian-terms.svg", "density.svg"] { #expect(reference["candidates/\(slug)/\(file)"] != nil) }
+            let n = Int(curve.sizes.last!)
+            let pair = try CheckpointPair.load(pretrained: "\(demo)/checkpoints/\(slug)/pretrained", finetuned: "\(demo)/checkpoints/\(slug)/n\(n)")
+            #expect(pair.direction.contains { $0 != 0 })
+            #expect(curve.losses.last! < curve.zeroShot!, "\(slug): fine-tuning on the target task lowers its test loss")
         }
+        let budget = set.curves[0].sizes[set.curves[0].count - 4], target = set.curves[0].sizes.last!
+        let ats = try lens("select", demo + "/curves.csv", "--budget", format(budget), "--target", format(target), "--method", "ats")
+        #expect(ats.status == 0, "\(ats.stderr)")
+        let chosen = try #require(set.curves.first { ats.stdout.contains("| \($0.model) (selected) |") }, "\(ats.stdout)")
+        #expect(index.contains("| ats | \(chosen.model)"), "\(index)")
+
+        // The demo's own manifest, reported as a user's checkpoints are: the same pages, number for number
+        // (only the line that says how a page was produced, and the curves file's path, differ).
+        let report = try lens(["report", "--manifest", "demo/checkpoints/manifest.json", "--out", "again"], in: first)
+        #expect(report.status == 0, "\(report.stderr)")
+        let again = try files(under: first + "/again")
+        func numbers(_ data: Data?) -> [Substring] {
+            String(decoding: data ?? Data(), as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("Produced by") && !$0.hasPrefix("# Loss-curve analysis of") }
+        }
+        let pages = reference.keys.filter { $0.hasPrefix("candidates/") || $0.hasPrefix("curves/") }
+        #expect(pages.count >= 4 * 8)
+        for page in pages { #expect(numbers(again[page]) == numbers(reference[page]), "\(page)") }
     }
 
     // The benchmarks run end to end on tiny sizes and print their measurements and baselines.
@@ -258,6 +277,44 @@ struct CommandLineTests {
             #expect(run.status == 0, "\(run.stderr)")
         }
         return dir
+    }
+
+    // `lens report --manifest` checks the whole manifest, every checkpoint's config and the token file
+    // before any long work: each defect is a one-line error naming the file and the field, and nothing
+    // is written at --out.
+    @Test func badManifestsGetLocatedErrorsAndWriteNothing() throws {
+        let dir = try corollaryInputs()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let other = try lens("init", "--layers", "1", "--channels", "4", "--heads", "2", "--positions", "8", "--vocabulary", "16", "--out", dir + "/other")
+        #expect(other.status == 0, "\(other.stderr)")
+        func manifest(candidates: String, budgets: String = "[2]", rate: String = "\"learning_rate\": 0.001,") -> String {
+            """
+            {"tokens": "target.json", \(rate) "budgets": \(budgets),
+             "measurement": {"epsilon": 0.1, "lanczos_steps": 4, "trace_budget": 3, "probes": 2, "density_probes": 1, "density_steps": 4, "density_sequences": 2, "seed": 1},
+             "candidates": [\(candidates)]}
+            """
+        }
+        func candidate(_ name: String, sizes: [Int] = [1, 2, 4], checkpoint: String = "pretrained", pretrained: String = "pretrained") -> String {
+            let entries = sizes.map { "{\"n\": \($0), \"checkpoint\": \"\(checkpoint)\", \"steps\": 2, \"batch_size\": 1}" }.joined(separator: ", ")
+            return "{\"name\": \"\(name)\", \"pretrained\": \"\(pretrained)\", \"finetuned\": [\(entries)]}"
+        }
+        let cases: [(text: String, message: String)] = [
+            ("{\"tokens\": ", "not a candidate manifest: not JSON"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b"), rate: ""), "not a candidate manifest: no \"learning_rate\" field"),
+            (manifest(candidates: candidate("a")), "\"candidates\" lists 1; selection needs at least two"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b", sizes: [1, 2])), "candidates[1] (b) lists n = [1, 2]; every candidate must list the same sizes"),
+            (manifest(candidates: candidate("a") + ", " + candidate("a")), "candidates[1]: the name \"a\" is used twice"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b"), budgets: "[3]"), "\"budgets\" must list sizes among [1, 2, 4] below the largest"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b", checkpoint: "missing")), "missing/config.json"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b", checkpoint: "other")), "the architecture differs"),
+            (manifest(candidates: candidate("a", sizes: [1, 2, 64]) + ", " + candidate("b", sizes: [1, 2, 64])), "the train split has 16 sequences; the manifest needs 64"),
+        ]
+        for (text, message) in cases {
+            try text.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+            let run = try lens("report", "--manifest", dir + "/manifest.json", "--out", dir + "/report")
+            expectOneLineError(run, containing: message)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/report"), "\(message)")
+        }
     }
 
     // Issue 12, first classes: inputs that used to trap or to exit 0 on a result that is not one. Each

@@ -1,0 +1,129 @@
+import Foundation
+import Models
+
+/// Candidates fine-tuned elsewhere, for `lens report --manifest`: a JSON file (paths relative to its
+/// own folder unless absolute) that `lens demo` also writes for its own candidates.
+///
+///     {
+///       "tokens": "tokens.json",            // splits "train" (pair n: its first n sequences) and "test"
+///       "learning_rate": 0.001,             // η of the fine-tuning runs (the tangent kernel's F)
+///       "budgets": [128, 256],              // selection sees the sizes up to each; the truth is the largest
+///       "measurement": {"epsilon": 0.1, "lanczos_steps": 12, "trace_budget": 3, "probes": 32,
+///                       "density_probes": 3, "density_steps": 30, "density_sequences": 16, "seed": 7},
+///       "candidates": [
+///         {"name": "gpt2-small", "pretrained": "gpt2-small/pretrained",
+///          "finetuned": [{"n": 1, "checkpoint": "gpt2-small/n1", "steps": 4, "batch_size": 1,
+///                         "first_loss": 3.49, "last_loss": 3.41}, ...]}, ...]
+///     }
+///
+/// Every candidate lists the same sizes n, increasing; `steps` and `batch_size` say how each pair was
+/// fine-tuned (its compute, and the kernel's t at the largest n); `first_loss` and `last_loss`, the
+/// loss on the first and last step's batch, are optional.
+public struct CandidateManifest: Codable, Sendable {
+    public var tokens: String
+    public var learningRate: Double
+    public var budgets: [Int]
+    public var measurement: Measurement
+    public var candidates: [Candidate]
+
+    public struct Measurement: Codable, Sendable {
+        public var epsilon: Double
+        public var lanczosSteps: Int
+        public var traceBudget: Int
+        public var probes: Int
+        public var densityProbes: Int
+        public var densitySteps: Int
+        public var densitySequences: Int
+        public var seed: UInt64
+    }
+
+    public struct Candidate: Codable, Sendable {
+        public var name: String
+        public var pretrained: String
+        public var finetuned: [FineTuned]
+    }
+
+    public struct FineTuned: Codable, Sendable {
+        public var n: Int
+        public var checkpoint: String
+        public var steps: Int
+        public var batchSize: Int
+        public var firstLoss: Double?
+        public var lastLoss: Double?
+    }
+
+    /// The sizes every candidate lists.
+    public var sizes: [Int] { candidates[0].finetuned.map(\.n) }
+
+    /// The study that measures the listed checkpoints as the demo measures its own.
+    public var study: CandidateStudy {
+        let m = measurement
+        return CandidateStudy(measurement: CorollaryStudy(epsilon: m.epsilon, lossBound: nil, steps: m.lanczosSteps, traceBudget: m.traceBudget, seed: m.seed),
+                              fineTuning: .init(length: .steps(1), batchSize: 1, learningRate: learningRate, weightDecay: 0, float64: false),
+                              sizes: sizes, probes: m.probes, densityProbes: m.densityProbes, densitySteps: m.densitySteps,
+                              densitySequences: m.densitySequences)
+    }
+
+    /// Candidate `c`'s pairs, to be loaded when measured.
+    public func pairs(_ c: Candidate) -> [CorollaryStudy.ExistingPair] {
+        c.finetuned.map { entry in
+            let summary = DataSizeCheckpoint.FineTuningSummary(steps: entry.steps, batchSize: entry.batchSize,
+                                                               firstLoss: entry.firstLoss ?? .nan, lastLoss: entry.lastLoss ?? .nan)
+            return CorollaryStudy.ExistingPair(n: entry.n, fineTuning: summary) {
+                try CheckpointPair.load(pretrained: c.pretrained, finetuned: entry.checkpoint)
+            }
+        }
+    }
+
+    /// Reads and checks a manifest; relative paths become relative to its folder.
+    /// - Throws: `ModelFileError` naming the file and the field: not JSON, a missing or mistyped field,
+    ///   fewer than two candidates, sizes not increasing or not the same for all, a budget that is not
+    ///   a listed size below the largest, a measurement setting out of range.
+    public static func read(path: String) throws(ModelFileError) -> CandidateManifest {
+        var manifest = try JSONFile.decode(CandidateManifest.self, path: path, kind: "a candidate manifest", snakeCase: true)
+        func fail(_ message: String) -> ModelFileError { ModelFileError(path, message) }
+        guard manifest.candidates.count >= 2 else { throw fail("\"candidates\" lists \(manifest.candidates.count); selection needs at least two") }
+        let sizes = manifest.sizes
+        guard !sizes.isEmpty, sizes[0] >= 1, zip(sizes, sizes.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw fail("candidates[0].finetuned: the sizes n must be positive and increasing, found \(sizes)")
+        }
+        for (i, c) in manifest.candidates.enumerated() where c.finetuned.map(\.n) != sizes {
+            throw fail("candidates[\(i)] (\(c.name)) lists n = \(c.finetuned.map(\.n)); every candidate must list the same sizes, \(sizes)")
+        }
+        if let i = manifest.candidates.indices.first(where: { i in manifest.candidates[..<i].contains { $0.name == manifest.candidates[i].name } }) {
+            throw fail("candidates[\(i)]: the name \"\(manifest.candidates[i].name)\" is used twice")
+        }
+        for (i, c) in manifest.candidates.enumerated() {
+            for (j, entry) in c.finetuned.enumerated() where entry.steps < 1 || entry.batchSize < 1 {
+                throw fail("candidates[\(i)].finetuned[\(j)]: steps and batch_size must be at least 1")
+            }
+        }
+        guard !manifest.budgets.isEmpty, manifest.budgets.allSatisfy({ sizes.contains($0) && $0 < sizes.last! }) else {
+            throw fail("\"budgets\" must list sizes among \(sizes) below the largest, found \(manifest.budgets)")
+        }
+        guard manifest.learningRate > 0 && manifest.learningRate.isFinite else { throw fail("\"learning_rate\" must be a finite eta > 0") }
+        let m = manifest.measurement
+        guard m.epsilon >= 0 && m.epsilon.isFinite, m.lanczosSteps >= 1, m.traceBudget >= 3, m.probes >= 1, m.densityProbes >= 1,
+              m.densitySteps >= 1, m.densitySequences >= 1 else {
+            throw fail("\"measurement\": expected epsilon >= 0, lanczos_steps >= 1, trace_budget >= 3 and probes, density_probes, density_steps, density_sequences >= 1")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).path }
+        manifest.tokens = resolve(manifest.tokens)
+        for i in manifest.candidates.indices {
+            manifest.candidates[i].pretrained = resolve(manifest.candidates[i].pretrained)
+            for j in manifest.candidates[i].finetuned.indices {
+                manifest.candidates[i].finetuned[j].checkpoint = resolve(manifest.candidates[i].finetuned[j].checkpoint)
+            }
+        }
+        return manifest
+    }
+
+    /// The manifest as JSON (paths as they are held), for `lens demo` to write.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}

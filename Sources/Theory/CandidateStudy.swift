@@ -1,0 +1,143 @@
+import Curves
+import Foundation
+import Hessian
+import LinearAlgebra
+import Models
+
+/// One candidate model for fine-tuning measured the way the paper reasons about it: fine-tuned on the
+/// first n sequences of a target task for each n of `sizes` (`CorollaryStudy`: h_i per block, the
+/// Theorem 2 bound, Corollary 1's fits), which gives its real test-loss curve L(n) with the zero-shot
+/// point L(0); the tangent kernel of the pretrained checkpoint on the first `probes` training
+/// sequences (eq. 8) and the offset F(Θ, t) it implies (eq. 9); NLPmetrics' heavy-tail exponents of
+/// its pretrained weights; and the Hessian spectral density of the checkpoint fine-tuned on the most
+/// data.
+public struct CandidateStudy: Sendable {
+    public var measurement: CorollaryStudy
+    public var fineTuning: CorollaryStudy.FineTuningSettings
+    /// n₁ < … < n_k, at most the training pool.
+    public var sizes: [Int]
+    /// m, the tangent kernel's probe sequences: the first m of the training pool.
+    public var probes: Int
+    /// Stochastic Lanczos quadrature of the final checkpoint's Hessian: probes and steps.
+    public var densityProbes: Int
+    public var densitySteps: Int
+    /// The density is of the mean loss over the first this many of the final checkpoint's training
+    /// sequences (its cost grows with them; the spectrum's shape settles long before all n).
+    public var densitySequences: Int
+
+    public init(measurement: CorollaryStudy, fineTuning: CorollaryStudy.FineTuningSettings, sizes: [Int], probes: Int,
+                densityProbes: Int, densitySteps: Int, densitySequences: Int) {
+        precondition(!sizes.isEmpty && probes >= 1 && densityProbes >= 1 && densitySteps >= 1 && densitySequences >= 1)
+        (self.measurement, self.fineTuning, self.sizes, self.probes) = (measurement, fineTuning, sizes, probes)
+        (self.densityProbes, self.densitySteps, self.densitySequences) = (densityProbes, densitySteps, densitySequences)
+    }
+
+    /// Everything measured on one candidate.
+    public struct Result: Sendable {
+        public var name: String
+        public var config: GPT2Config
+        public var parameterCount: Int
+        /// L(0): the pretrained checkpoint's mean loss on the test sequences.
+        public var zeroShot: Double
+        /// The checkpoints at every n: losses, h_i, the bound; Corollary 1's fits.
+        public var corollary: CorollaryOne
+        /// The pretrained checkpoint's tangent kernel; its η and t are the fine-tuning run's at the
+        /// largest n.
+        public var kernel: TangentKernelSummary
+        /// NLPmetrics on the pretrained weights.
+        public var spectra: WeightSpectra
+        /// The spectral density of the final checkpoint's Hessian.
+        public var density: SpectralDensity
+        /// The sequences the density's loss averages over.
+        public var densitySequences: Int
+
+        /// The real fine-tuning curve: test loss against n, with L(0) and the parameter count.
+        public var curve: LossCurve {
+            LossCurve(model: name, sizes: corollary.sizes, losses: corollary.checkpoints.map(\.bound.testLoss),
+                      zeroShot: zeroShot, parameterCount: Double(parameterCount))
+        }
+    }
+
+    /// The work of the kernel and the density after the checkpoints, in single-sequence HVP-equivalents:
+    /// m gradients (a third of an HVP each) and the density's products.
+    func tailCost(largest: Int) -> Int { probes / 3 + densityProbes * densitySteps * min(densitySequences, largest) }
+
+    /// The work of `run` in single-sequence HVP-equivalents (`CorollaryStudy`'s unit): fine-tuning and
+    /// measurement at every size, then the kernel and the density.
+    public func cost(blocks: Int) -> Int {
+        let fineTuning = sizes.reduce(0) { $0 + self.fineTuning.length.steps(n: $1, batchSize: self.fineTuning.batchSize) * min(self.fineTuning.batchSize, $1) }
+        let measured = sizes.reduce(0) { $0 + DataSizeCheckpoint.cost(n: $1, blocks: blocks, steps: measurement.steps, traceBudget: measurement.traceBudget) }
+        return fineTuning + measured + tailCost(largest: sizes.last!)
+    }
+
+    /// Fine-tunes `pretrained` (named `name`) at every n of `sizes` on the first n sequences of the
+    /// target task's `pool` (which holds at least the largest size and `probes`) and measures it, with
+    /// the `test` sequences. `keep` is given each fine-tuned checkpoint.
+    /// - Throws: `ModelFileError` when the pretrained checkpoint's tangent kernel is not finite.
+    /// - Complexity: `cost(blocks:)` single-sequence HVP-equivalents.
+    public func run(name: String, pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws(ModelFileError) -> Result {
+        precondition(sizes.last! <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
+        let total = cost(blocks: pretrained.layout.blocks.count)
+        var final = pretrained
+        let corollary = measurement.run(pretrained: pretrained, pool: pool, test: test, sizes: sizes, fineTuning: fineTuning,
+                                        progress: { done, _ in progress?(done, total) },
+                                        keep: { n, parameters in
+                                            keep?(n, parameters)
+                                            if n == sizes.last! { final = parameters }
+                                        })
+        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: fineTuning.learningRate, pool: pool, test: test) {
+            progress?(total - self.tailCost(largest: sizes.last!) + $0, total)
+        }
+    }
+
+    /// Measures checkpoints fine-tuned elsewhere: `pairs` in increasing n, each with its fine-tuning
+    /// summary (the steps of the largest are the kernel's t), fine-tuned at learning rate `rate` (η).
+    /// `sizes` and `fineTuning` of this study are not used.
+    /// - Throws: what loading a pair throws; `ModelFileError` when the tangent kernel is not finite.
+    public func run(name: String, pretrained: GPT2Parameters, pairs: [CorollaryStudy.ExistingPair], rate: Double, pool: TokenBatch, test: TokenBatch,
+                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> Result {
+        let largest = pairs.last!.n
+        precondition(largest <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
+        let blocks = pretrained.layout.blocks.count
+        let measured = pairs.reduce(0) { $0 + DataSizeCheckpoint.cost(n: $1.n, blocks: blocks, steps: measurement.steps, traceBudget: measurement.traceBudget) }
+        let total = measured + tailCost(largest: largest)
+        var final = pretrained
+        let corollary = try measurement.run(pairs: pairs, pool: pool, test: test, progress: { done, _ in progress?(done, total) },
+                                            keep: { n, parameters in if n == largest { final = parameters } })
+        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: rate, pool: pool, test: test) {
+            progress?(measured + $0, total)
+        }
+    }
+
+    /// The kernel, the density and NLPmetrics once the checkpoints are measured; `progress` is told the
+    /// work done of `tailCost`.
+    private func finish(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
+                        pool: TokenBatch, test: TokenBatch, progress: (Int) -> Void) throws(ModelFileError) -> Result {
+        let largest = corollary.checkpoints.last!.n
+        let kernel = NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(probes))
+        progress(probes / 3)
+        // t: the steps of the run on the most data (a pair without a summary has none: t = 0, F = ‖f₀ − y‖²).
+        let steps = corollary.checkpoints.last!.fineTuning?.steps ?? 0
+        guard let offset = TangentKernelOffset(kernel: kernel) else {
+            throw ModelFileError(name, "the tangent kernel of the pretrained checkpoint is not a finite positive semi-definite matrix (weights so large that the gradients overflow?)")
+        }
+        let summary = TangentKernelSummary(checkpoint: name, parameters: pretrained.count, kernel: kernel, offset: offset,
+                                           rate: rate, steps: Double(steps))
+        let sequences = min(densitySequences, largest)
+        let op = GPT2HessianOperator(parameters: final, batch: pool.prefix(sequences))
+        var density = SpectralDensity.estimate(op, probes: densityProbes, steps: densitySteps, width: 1, seed: measurement.seed)
+        // The Ritz values span the spectrum (the extreme ones converge first): the width is a fixed
+        // fraction of their extent.
+        if let low = density.nodes.min(), let high = density.nodes.max(), high > low { density.width = Self.densityWidth * (high - low) }
+        progress(tailCost(largest: largest))
+        return Result(name: name, config: pretrained.config, parameterCount: pretrained.count,
+                      zeroShot: Double(GPT2<Double>(pretrained).loss(test).mean), corollary: corollary, kernel: summary,
+                      spectra: WeightSpectra(pretrained), density: density, densitySequences: sequences)
+    }
+
+    /// The Gaussian width of the density as a fraction of the spectrum's extent (the span of the Ritz
+    /// values): one hundredth, so that eigenvalues a percent of the range apart are told apart.
+    static let densityWidth = 0.01
+}

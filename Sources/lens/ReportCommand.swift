@@ -1,0 +1,90 @@
+import ArgumentParser
+import Curves
+import Models
+import Reports
+import Theory
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write reports: `lens report --manifest FILE --out DIR` on candidates fine-tuned elsewhere (what `lens demo` reports on its own), or `lens report curves FILE --out DIR`.",
+        subcommands: [Candidates.self, Curves.self], defaultSubcommand: Candidates.self)
+
+    struct Candidates: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The demo's measurement, selection and reports on candidates listed in a manifest (the default: `lens report --manifest FILE --out DIR`).")
+
+        @Option(help: "A candidate manifest (JSON; `lens demo` writes one as checkpoints/manifest.json): pretrained and fine-tuned checkpoints, token file, budgets, measurement settings.")
+        var manifest: String
+
+        @Option(help: "The directory to write into.")
+        var out: String
+
+        func validate() throws {
+            try OutputPath.check(out, option: "--out")
+        }
+
+        func run() throws {
+            let path = manifest
+            let list = try CandidateManifest.read(path: path)
+            // Every checkpoint's config.json before any long work: a bad entry fails now, not an hour in.
+            var configs: [GPT2Config] = []
+            for candidate in list.candidates {
+                let config = try GPT2Config.read(path: "\(candidate.pretrained)/config.json")
+                for entry in candidate.finetuned {
+                    let listed = try GPT2Config.read(path: "\(entry.checkpoint)/config.json")
+                    guard listed == config else {
+                        throw ModelFileError("\(entry.checkpoint)/config.json", "the architecture differs from \(candidate.pretrained)/config.json: \(listed) vs \(config)")
+                    }
+                }
+                configs.append(config)
+            }
+            let study = list.study, largest = list.sizes.last!
+            var results: [CandidateStudy.Result] = []
+            for (candidate, config) in zip(list.candidates, configs) {
+                let pool = try TokenFile.read(path: list.tokens, split: "train", vocabulary: config.vocabulary)
+                let test = try TokenFile.read(path: list.tokens, split: "test", vocabulary: config.vocabulary)
+                try config.check(pool, source: list.tokens)
+                try config.check(test, source: list.tokens)
+                guard pool.batch >= max(largest, study.probes) else {
+                    throw ModelFileError(list.tokens, "the train split has \(pool.batch) sequences; the manifest needs \(max(largest, study.probes)) (its largest n and its probes)")
+                }
+                let pretrained = try GPT2Parameters.load(directory: candidate.pretrained)
+                let progress = ProgressLine("\(candidate.name): measuring (single-sequence HVP-equivalents)")
+                let result = try study.run(name: candidate.name, pretrained: pretrained, pairs: list.pairs(candidate), rate: list.learningRate,
+                                           pool: pool, test: test, progress: progress.update)
+                progress.finish()
+                try CandidateReports.checkFinite(result)
+                results.append(result)
+                print("\(candidate.name): test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(result.curve.losses.last!)) at n = \(largest)")
+            }
+            let provenance = "Produced by `lens report --manifest \(path) --out \(out)` (LensLLM toolkit); every number comes from this run."
+            let description = "\(results.count) GPT-2 candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
+            try CandidateReports.write(results, budgets: list.budgets, provenance: provenance, description: description, to: out)
+            print("\nReports: \(out)/index.md")
+        }
+    }
+
+    struct Curves: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One markdown page per model (log-log SVG plot, fitted laws, transitions) and an index.")
+
+        @Argument(help: "A curves CSV.")
+        var file: String
+
+        @Option(help: "The directory to write into.")
+        var out: String
+
+        func validate() throws {
+            try OutputPath.check(out, option: "--out")
+        }
+
+        func run() throws {
+            let set = try CurveFile.read(path: file)
+            let analyses = set.curves.map { CurveAnalysis($0, source: set.source) }
+            try CurveReport.write(analyses, source: file,
+                                  provenance: "Produced by `lens report curves \(file) --out \(out)` (LensLLM toolkit).",
+                                  to: out)
+            print("wrote \(analyses.count) model pages and index.md to \(out)")
+        }
+    }
+}
