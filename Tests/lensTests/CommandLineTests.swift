@@ -1,5 +1,6 @@
 import Curves
 import Foundation
+import LinearAlgebra
 import Models
 import Testing
 import Theory
@@ -277,6 +278,29 @@ struct CommandLineTests {
             #expect(run.status == 0, "\(run.stderr)")
         }
         return dir
+    }
+
+    // Issue 12, class 5: lensllm over a thousand candidates. The designs that need the joint shared-exponent
+    // fit (cubic in the candidates) refuse above their stated limit, naming the way on; the shrunk design,
+    // linear in the candidates, selects, and says that the joint fit was not made.
+    @Test func lensllmOverAThousandCandidatesRefusesTheJointFitAndRunsShrunk() throws {
+        let dir = NSTemporaryDirectory() + "lens-many-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sizes = (0..<8).map { 200.0 * pow(2, Double($0)) }
+        var text = "model," + sizes.map { format($0) }.joined(separator: ",") + "\n"
+        var rng = SeededGenerator(seed: 5)
+        for m in 0..<1_000 {
+            let (b, beta, f, e) = (5 + 45 * rng.uniform(), 0.3 + 0.3 * rng.uniform(), 50 + 2_000 * rng.uniform(), 0.5 + rng.uniform())
+            text += "m\(m)," + sizes.map { String(b / (f + pow($0, beta)) + e) }.joined(separator: ",") + "\n"
+        }
+        try text.write(toFile: dir + "/many.csv", atomically: true, encoding: .utf8)
+        let joint = try lens("select", dir + "/many.csv", "--budget", "3200", "--target", "25600", "--method", "lensllm")
+        expectOneLineError(joint, containing: "fits all 1000 candidates jointly (2001 parameters), at a cost that grows with the cube of their number; "
+                                              + "above \(LensLLMSelection.jointFitLimit) candidates it is refused: use --design shrunk")
+        let shrunk = try lens("select", dir + "/many.csv", "--budget", "3200", "--target", "25600", "--method", "lensllm", "--design", "shrunk")
+        #expect(shrunk.status == 0, "\(shrunk.stderr)")
+        #expect(shrunk.stdout.contains("the shared-exponent fit was not made") && shrunk.stdout.contains("PearCorr"))
     }
 
     // `lens report --manifest` checks the whole manifest, every checkpoint's config and the token file

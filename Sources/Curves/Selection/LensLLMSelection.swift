@@ -91,11 +91,11 @@ public struct LensLLMSelection: Sendable {
         public var transitions: [Int]
         /// The design the predictions follow.
         public var design: Design
-        /// nil when no three curves were long enough to hold a point back; `choice` and `average`
-        /// then use the shared-exponent fit, and reports say so.
+        /// nil when no three curves were long enough to hold a point back (`choice` and `average`
+        /// then use the shared-exponent fit, and reports say so), or when only the shrunk fit was made.
         public var validation: Validation?
-        /// Each fit's predictive distribution of the log loss at the target, in input order (both
-        /// fitted to every point; `LogPrediction`).
+        /// Each fit's predictive distribution of the log loss at the target, in input order (fitted to
+        /// every point; `LogPrediction`): both fits, or above `jointFitLimit` candidates the shrunk one.
         public var fitPredictions: [Fit: [LogPrediction]]
 
         /// Each fit's predicted losses at the target.
@@ -117,9 +117,9 @@ public struct LensLLMSelection: Sendable {
         /// Each candidate's predictive distribution under `design`: the fits' distributions mixed with
         /// the design's weights (`LogPrediction.mixture`).
         public func predictive(_ design: Design) -> [LogPrediction] {
-            let w = weights(design)
-            return fitPredictions[.sharedExponent]!.indices.map { i in
-                LogPrediction.mixture(Fit.allCases.map { (w[$0]!, fitPredictions[$0]![i]) })
+            let w = weights(design), used = Fit.allCases.filter { w[$0]! > 0 }
+            return fitPredictions[used[0]]!.indices.map { i in
+                LogPrediction.mixture(used.map { (w[$0]!, fitPredictions[$0]![i]) })
             }
         }
 
@@ -141,7 +141,15 @@ public struct LensLLMSelection: Sendable {
         self.test = test
     }
 
+    /// The most candidates the designs that need the shared-exponent fit accept. Its Levenberg–Marquardt
+    /// steps cost O(N P²) for P = 2M + 1 parameters, so the selection grows with the cube of M: on the
+    /// 2-vCPU development machine (release build, 14 sizes per curve) 100 candidates took 1.4 s, 200
+    /// took 12 s and 400 took 94 s. Above the limit only `shrunk` runs (linear in M).
+    public static let jointFitLimit = 200
+
     /// Predicted target losses and transition indices for `curves` (already cut to the budget).
+    /// - Throws: `CurveError` for a curve with fewer than two points, a fit that fails, or more than
+    ///   `jointFitLimit` candidates with a design other than `shrunk`.
     public func predict(_ curves: [LossCurve], target: Double, design: Design, source: String) throws(CurveError) -> Result {
         var transitions: [Int] = []
         var powerPhases: [LossCurve] = []
@@ -152,6 +160,19 @@ public struct LensLLMSelection: Sendable {
             let t = test.transitionIndex(curve)
             transitions.append(t)
             powerPhases.append(curve.suffix(from: t + 1))
+        }
+        if curves.count > Self.jointFitLimit {
+            guard design == .shrunk else {
+                throw CurveError(source, "lensllm: the \(design.rawValue) design fits all \(curves.count) candidates jointly (\(2 * curves.count + 1) parameters), "
+                    + "at a cost that grows with the cube of their number; above \(Self.jointFitLimit) candidates it is refused: "
+                    + "use --design shrunk (linear in the candidates) or select within groups of at most \(Self.jointFitLimit)")
+            }
+            do {
+                return Result(transitions: transitions, design: design, validation: nil,
+                              fitPredictions: [.shrunkExponents: try ShrunkExponentFit.fit(powerPhases).logPredictions(at: target)])
+            } catch {
+                throw CurveError(source, "lensllm: \(error)")
+            }
         }
         do {
             let validation = try Self.validate(powerPhases)
