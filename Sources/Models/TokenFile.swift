@@ -56,32 +56,19 @@ public enum TokenFile {
 
     /// Reads the `split` batch of a JSON tokens file.
     public static func read(path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
-        try decodeJSON(fileContents(path), path: path, split: split, vocabulary: vocabulary)
+        try decodeJSON(fileContents(path, mapped: true), path: path, split: split, vocabulary: vocabulary)
     }
 
     /// The bytes of a JSON tokens file (`read(path:split:vocabulary:)`); `path` names it in errors.
     public static func decodeJSON(_ data: Data, path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
-        let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws(ModelFileError) -> TokenBatch in
+                try TokenJSONReader.read(bytes, path: path, split: split, vocabulary: vocabulary)
+            }
+        } catch let error as ModelFileError {
+            throw error
         } catch {
-            throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
+            throw ModelFileError(path, "\(error)")
         }
-        guard let splits = object as? [String: Any], let raw = splits[split] else {
-            throw ModelFileError(path, "no split \"\(split)\"")
-        }
-        guard let rows = raw as? [[Double]], !rows.isEmpty else {
-            throw ModelFileError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
-        }
-        for (i, row) in rows.enumerated() {
-            guard row.count == rows[0].count, row.count >= 2 else {
-                throw ModelFileError(path, "split \"\(split)\" sequence \(i): expected \(rows[0].count) >= 2 tokens, found \(row.count)")
-            }
-            if let bad = row.first(where: { $0 != $0.rounded() || $0 < 0 || $0 >= Double(vocabulary) }) {
-                let shown = bad == bad.rounded() && abs(bad) < 1e15 ? String(Int64(bad)) : String(bad)
-                throw ModelFileError(path, "split \"\(split)\" sequence \(i): token \(shown) is not an id below the vocabulary size \(vocabulary)")
-            }
-        }
-        return TokenBatch(sequences: rows.map { $0.map { Int($0) } })
     }
 }
