@@ -144,7 +144,7 @@ public struct LensLLMSelection: Sendable {
     /// The most candidates the designs that need the shared-exponent fit accept. Its Levenberg–Marquardt
     /// steps cost O(N P²) for P = 2M + 1 parameters, so the selection grows with the cube of M: on the
     /// 2-vCPU development machine (release build, 14 sizes per curve) 100 candidates took 1.4 s, 200
-    /// took 12 s and 400 took 94 s. Above the limit only `shrunk` runs (linear in M).
+    /// took 12 s (400: 94 s with another job on the machine). Above the limit only `shrunk` runs (linear in M).
     public static let jointFitLimit = 200
 
     /// Predicted target losses and transition indices for `curves` (already cut to the budget).
