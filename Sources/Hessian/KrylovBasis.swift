@@ -17,12 +17,16 @@ struct KrylovBasis {
     private var doubles: [Double] = []
     private var singles: [Float] = []
 
+    /// - Parameter capacity: the vectors to reserve room for; at most `dimension` are ever held (an
+    ///   orthonormal basis of a `dimension`-space), so a larger request (a step count from a user's
+    ///   options or manifest) reserves only that many.
     init(dimension: Int, precision: BasisPrecision, capacity: Int) {
         self.dimension = dimension
         self.precision = precision
+        let vectors = max(0, min(capacity, dimension))
         switch precision {
-        case .double: doubles.reserveCapacity(capacity * dimension)
-        case .single: singles.reserveCapacity(capacity * dimension)
+        case .double: doubles.reserveCapacity(vectors * dimension)
+        case .single: singles.reserveCapacity(vectors * dimension)
         }
     }
 
