@@ -204,7 +204,7 @@ public enum CorollaryReport {
 
     /// h_i per block and their sum against n, with the fitted power laws.
     public static func hessianChart(_ c: CorollaryOne) -> Plot {
-        var plot = Plot(title: "Hessian terms h_i against n", xLabel: "training samples n", yLabel: "h_i (certified)", logX: true, logY: true)
+        var plot = Plot(title: "Hessian terms h_i against n", xLabel: "training samples n", yLabel: "h_i, certified (nats per token)", logX: true, logY: true)
         let (f, label, fitted) = drawn(c)
         let series = c.blockNames.indices.map { ($0, c.blockNames[$0], f.blocks[$0], c.hessianTerms(block: $0)) }
             + [(c.blockNames.count, "sum_i h_i", f.sum, c.hessianSums)]
@@ -218,7 +218,7 @@ public enum CorollaryReport {
 
     /// The measured gap, T(n) and the corollary's envelope against n.
     public static func gapChart(_ c: CorollaryOne) -> Plot {
-        var plot = Plot(title: "Generalization gap against n", xLabel: "training samples n", yLabel: "loss", logX: true, logY: true)
+        var plot = Plot(title: "Generalization gap against n", xLabel: "training samples n", yLabel: "loss (nats per token)", logX: true, logY: true)
         let (f, label, fitted) = drawn(c)
         plot.add(.points(positive(c.sizes, c.checkpoints.map(\.bound.measuredGap)), label: "measured gap L - L_hat", color: Plot.palette[0]))
         if let line = line(f.gap, fitted) { plot.add(.line(line, label: "c n^-gamma, \(label)", color: Plot.palette[0], dashed: true)) }
@@ -231,7 +231,7 @@ public enum CorollaryReport {
 
     /// tr(H_i) per block against n, with the fitted power laws (positive traces only).
     public static func traceChart(_ c: CorollaryOne) -> Plot {
-        var plot = Plot(title: "Block Hessian traces against n", xLabel: "training samples n", yLabel: "tr(H_i), mean training loss", logX: true, logY: true)
+        var plot = Plot(title: "Block Hessian traces against n", xLabel: "training samples n", yLabel: "tr(H_i) (nats per token / weight^2)", logX: true, logY: true)
         let (f, label, fitted) = drawn(c)
         for (index, (name, fit)) in zip(c.blockNames, f.traces).enumerated() {
             let color = Plot.palette[index % Plot.palette.count]
