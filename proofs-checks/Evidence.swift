@@ -64,8 +64,11 @@ final class Evidence {
         return CorollaryStudy(epsilon: 0.1, lossBound: nil, steps: s.lanczosSteps, traceBudget: s.traceBudget, seed: 1)
             .run(pretrained: pretrained, pool: pool, test: test, sizes: s.sizes,
                  fineTuning: .init(length: .steps(s.fineTuningSteps), batchSize: 8, learningRate: 1e-3, weightDecay: 0.01, float64: false),
-                 progress: progress.update)
+                 progress: progress.update, keep: { n, parameters in self.finetuned[n] = parameters })
     }()
+
+    /// The fine-tuned checkpoint at each size of `corollary` (filled when it is made).
+    private(set) var finetuned: [Int: GPT2Parameters] = [:]
 
     /// Why the benchmark's checks cannot run: absent, or failed with the error.
     struct Unavailable: Error { var reason: String }

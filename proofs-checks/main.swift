@@ -28,7 +28,7 @@ struct ProofsChecks: ParsableCommand {
                                 fixture: exists(fixture + "/golden.json") ? fixture : nil)
         let checks: [(Evidence) -> [CheckResult]] = [
             { [theoremTwo($0)] }, { [propositionOneCauchySchwarz($0)] }, { [propositionOnePowerLaw($0)] },
-            corollaryOneAlgebra, { [corollaryOneData($0)] }, { [propositionTwo($0)] },
+            corollaryOneAlgebra, { [corollaryOneData($0)] }, { [propositionTwo($0)] }, lemmas,
             { [equationNine($0)] }, { [equationTen($0)] }, { [tableTwoAsPublished($0)] }, { [tableThree($0)] }, { [costReduction($0)] },
         ]
         let started = Date()
