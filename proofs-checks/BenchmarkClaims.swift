@@ -8,9 +8,7 @@ import Foundation
 func equationTen(_ e: Evidence) -> CheckResult {
     let claim = "eq. 10 (the LensLLM law predicts held-back sizes better than the rectified law, Table 2)"
     let tests = "mean RMSE (loss) of held-back larger sizes over models and the seven budgets, the LensLLM law per curve (F free) against the rectified law with its zero-shot point"
-    switch e.predictionAccuracy {
-    case .failure(let why): return CheckResult(claim: claim, tests: tests, data: "-", measured: [], verdict: .notTestable(why.reason))
-    case .success(let results):
+    return CheckResult.on(e.predictionAccuracy, claim: claim, tests: tests) { results in
         var measured: [String] = [], losses: [String] = []
         for dataset in Set(results.map(\.dataset)).sorted() {
             let rows = results.filter { $0.dataset == dataset }
@@ -43,9 +41,7 @@ let publishedTableTwo: [(model: String, flan: (lens: Double, rectified: Double),
 func tableTwoAsPublished(_ e: Evidence) -> CheckResult {
     let claim = "Table 2 as published (per-model RMSE, LensLLM about 4x below the rectified law)"
     let tests = "the published per-model RMSEs of the 14 models against ours (mean over the same 14) at every budget"
-    switch e.predictionAccuracy {
-    case .failure(let why): return CheckResult(claim: claim, tests: tests, data: "-", measured: [], verdict: .notTestable(why.reason))
-    case .success(let results):
+    return CheckResult.on(e.predictionAccuracy, claim: claim, tests: tests) { results in
         var measured: [String] = []
         for dataset in ["flan", "gigaword"] {
             let published = publishedTableTwo.map { dataset == "flan" ? $0.flan : $0.gigaword }
@@ -73,9 +69,7 @@ func tableTwoAsPublished(_ e: Evidence) -> CheckResult {
 func tableThree(_ e: Evidence) -> CheckResult {
     let claim = "Table 3 (LensLLM's PearCorr beats every other method on each data set)"
     let tests = "PearCorr averaged over the seven budgets, lensllm (design chosen on the other data set) against ats, rectified, vanilla, zeroshot, subtuning, modelsize"
-    switch e.benchmarkEntries {
-    case .failure(let why): return CheckResult(claim: claim, tests: tests, data: "-", measured: [], verdict: .notTestable(why.reason))
-    case .success(let entries):
+    return CheckResult.on(e.benchmarkEntries, claim: claim, tests: tests) { entries in
         var measured: [String] = [], losses: [String] = []
         for dataset in Set(entries.map(\.dataset)).sorted() {
             func average(_ m: SelectionMethod) -> Double {
@@ -100,9 +94,7 @@ func tableThree(_ e: Evidence) -> CheckResult {
 func costReduction(_ e: Evidence) -> CheckResult {
     let claim = "Cost reduction (up to 88.5% less fine-tuning compute than full fine-tuning)"
     let tests = "1 - (samples lensllm reads per model) / (samples of a full run at 1,638,400) at each budget, with lensllm's PearCorr against AtS's there; the claim holds if some budget reaching 88.5% has lensllm ahead of AtS on some data set"
-    switch e.benchmarkEntries {
-    case .failure(let why): return CheckResult(claim: claim, tests: tests, data: "-", measured: [], verdict: .notTestable(why.reason))
-    case .success(let entries):
+    return CheckResult.on(e.benchmarkEntries, claim: claim, tests: tests) { entries in
         var measured: [String] = [], reached = false
         let p = BenchmarkProtocol()
         for budget in p.budgets {

@@ -43,5 +43,17 @@ struct CheckResult {
     }
 }
 
+extension CheckResult {
+    /// A check that needs shared evidence (the benchmark's entries, its predictive accuracy): NOT
+    /// TESTABLE with the reason when the evidence is unavailable, else what `check` concludes from it.
+    static func on<T>(_ evidence: Result<T, Evidence.Unavailable>, claim: String, tests: String,
+                      _ check: (T) -> CheckResult) -> CheckResult {
+        switch evidence {
+        case .failure(let why): return CheckResult(claim: claim, tests: tests, data: "-", measured: [], verdict: .notTestable(why.reason))
+        case .success(let value): return check(value)
+        }
+    }
+}
+
 /// Formats a number for a measured line.
 func num(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)g", x) }

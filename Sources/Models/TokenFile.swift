@@ -48,6 +48,14 @@ public enum TokenFile {
         return try read(path: path, split: split, vocabulary: vocabulary)
     }
 
+    /// Reads a batch for a model (`read(path:split:context:vocabulary:)`), checked against it: ids below
+    /// its vocabulary, sequences no longer than its context (`GPT2Config.check`).
+    public static func read(path: String, split: String, context: Int? = nil, for config: GPT2Config) throws(ModelFileError) -> TokenBatch {
+        let batch = try read(path: path, split: split, context: context, vocabulary: config.vocabulary)
+        try config.check(batch, source: path)
+        return batch
+    }
+
     /// Writes named batches as a JSON tokens file (the fixture's `tokens.json` layout), whole or not at all.
     public static func writeJSON(_ splits: [String: TokenBatch], path: String) throws {
         let json = splits.mapValues { $0.sequences }

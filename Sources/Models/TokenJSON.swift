@@ -47,26 +47,14 @@ struct TokenJSONReader {
 
     /// The top-level object: the split's value is read as token arrays, every other value skipped.
     private mutating func object() throws(ModelFileError) {
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { position += 1; return }
-        while true {
-            skipWhitespace()
-            let key = try string()
-            skipWhitespace()
-            try expect(":")
-            skipWhitespace()
-            if key == split {
+        try members { reader, key throws(ModelFileError) in
+            if key == reader.split {
                 // A repeated key: the last value counts, as Foundation's reader had it.
-                (found, contentError, ids, rows, length) = (true, nil, [], 0, 0)
-                try splitValue()
+                (reader.found, reader.contentError, reader.ids, reader.rows, reader.length) = (true, nil, [], 0, 0)
+                try reader.splitValue()
             } else {
-                try skipValue(depth: 1)
+                try reader.skipValue(depth: 1)
             }
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { position += 1; continue }
-            try expect("}")
-            return
         }
     }
 
@@ -74,63 +62,48 @@ struct TokenJSONReader {
         ModelFileError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
     }
 
+    /// Notes that the split's contents are not token arrays, unless an earlier defect is noted.
+    private mutating func noteNotTokenArrays() {
+        if contentError == nil { contentError = notTokenArrays().message }
+    }
+
     /// The split: an array of arrays of numbers, all of one length of at least 2, each an id below the
     /// vocabulary. A value of another shape is skipped (checking its syntax) and noted.
     private mutating func splitValue() throws(ModelFileError) {
         guard peek() == UInt8(ascii: "[") else {
             try skipValue(depth: 1)
-            contentError = notTokenArrays().message
-            return
+            return noteNotTokenArrays()
         }
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { position += 1; contentError = notTokenArrays().message; return }
-        while true {
-            skipWhitespace()
-            if peek() == UInt8(ascii: "[") { try row() } else {
-                try skipValue(depth: 2)
-                if contentError == nil { contentError = notTokenArrays().message }
+        var sequences = 0
+        try elements(close: "]") { reader throws(ModelFileError) in
+            if reader.peek() == UInt8(ascii: "[") { try reader.row() } else {
+                try reader.skipValue(depth: 2)
+                reader.noteNotTokenArrays()
             }
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { position += 1; continue }
-            try expect("]")
-            return
+            sequences += 1
         }
+        if sequences == 0 { noteNotTokenArrays() }
     }
 
     /// One sequence of token ids.
     private mutating func row() throws(ModelFileError) {
-        position += 1
         let start = ids.count
         var count = 0
-        skipWhitespace()
-        if peek() != UInt8(ascii: "]") {
-            while true {
-                skipWhitespace()
-                guard let byte = peek(), byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
-                    try skipValue(depth: 3)
-                    if contentError == nil { contentError = notTokenArrays().message }
-                    count += 1
-                    skipWhitespace()
-                    if peek() == UInt8(ascii: ",") { position += 1; continue }
-                    break
-                }
-                let value = try number()
-                if contentError == nil {
-                    if value == value.rounded(), value >= 0, value < Double(vocabulary) {
-                        ids.append(Int32(value))
-                    } else {
-                        let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-                        contentError = "split \"\(split)\" sequence \(rows): token \(shown) is not an id below the vocabulary size \(vocabulary)"
-                    }
-                }
-                count += 1
-                skipWhitespace()
-                if peek() == UInt8(ascii: ",") { position += 1; continue }
-                break
+        try elements(close: "]") { reader throws(ModelFileError) in
+            count += 1
+            guard let byte = reader.peek(), byte == UInt8(ascii: "-") || reader.isDigit(byte) else {
+                try reader.skipValue(depth: 3)
+                return reader.noteNotTokenArrays()
+            }
+            let value = try reader.number()
+            guard reader.contentError == nil else { return }
+            if value == value.rounded(), value >= 0, value < Double(reader.vocabulary) {
+                reader.ids.append(Int32(value))
+            } else {
+                let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+                reader.contentError = "split \"\(reader.split)\" sequence \(reader.rows): token \(shown) is not an id below the vocabulary size \(reader.vocabulary)"
             }
         }
-        try expect("]")
         if contentError == nil {
             if rows == 0 { length = count }
             if count != length || count < 2 {
@@ -148,40 +121,41 @@ struct TokenJSONReader {
         guard depth < Self.maximumDepth else { throw syntax("nested more than \(Self.maximumDepth) levels deep") }
         guard let byte = peek() else { throw syntax("expected a value, found the end of the file") }
         switch byte {
-        case UInt8(ascii: "{"):
-            position += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "}") { position += 1; return }
-            while true {
-                skipWhitespace()
-                _ = try string()
-                skipWhitespace()
-                try expect(":")
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek() == UInt8(ascii: ",") { position += 1; continue }
-                try expect("}")
-                return
-            }
-        case UInt8(ascii: "["):
-            position += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "]") { position += 1; return }
-            while true {
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek() == UInt8(ascii: ",") { position += 1; continue }
-                try expect("]")
-                return
-            }
+        case UInt8(ascii: "{"): try members { reader, _ throws(ModelFileError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["): try elements(close: "]") { reader throws(ModelFileError) in try reader.skipValue(depth: depth + 1) }
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
         default: throw syntax("expected a value")
+        }
+    }
+
+    /// The elements of an array or the members of an object, from its opening bracket to `close`:
+    /// `element` reads each one, the commas and whitespace between them are read here.
+    private mutating func elements(close: Unicode.Scalar,
+                                   _ element: (inout TokenJSONReader) throws(ModelFileError) -> Void) throws(ModelFileError) {
+        position += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: close) { position += 1; return }
+        while true {
+            skipWhitespace()
+            try element(&self)
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { position += 1; continue }
+            return try expect(close)
+        }
+    }
+
+    /// An object's members: `value` reads each member's value, given its key.
+    private mutating func members(_ value: (inout TokenJSONReader, String) throws(ModelFileError) -> Void) throws(ModelFileError) {
+        try elements(close: "}") { reader throws(ModelFileError) in
+            let key = try reader.string()
+            reader.skipWhitespace()
+            try reader.expect(":")
+            reader.skipWhitespace()
+            try value(&reader, key)
         }
     }
 

@@ -36,7 +36,7 @@ public enum DemoReport {
     static func index(_ candidates: [CandidateAnalysis], slugs: [String], selections: [CandidateSelection], provenance: String, description: String,
                       links: [String]) -> String {
         let s = selections[0]
-        let truthBest = s.truth.indices.min { s.truth[$0] < s.truth[$1] }!
+        let truthBest = s.best
         let names = s.candidates
         var text = """
         # Which model to fine-tune: the paper at work on fine-tuned GPT-2 candidates
@@ -51,7 +51,7 @@ public enum DemoReport {
 
         """
         for s in selections {
-            text += "\n## Selection from n <= \(format(s.budget)) (1/\(Int(s.target / s.budget)) of the target)\n\n" + verdict(s, truthBest: truthBest)
+            text += "\n## Selection from n <= \(format(s.budget)) (1/\(Int(s.target / s.budget)) of the target)\n\n" + verdict(s)
         }
         text += """
 
@@ -87,7 +87,7 @@ public enum DemoReport {
     }
 
     /// One budget's table: each method's choice, PearCorr, RelAcc and compute.
-    static func verdict(_ s: CandidateSelection, truthBest: Int) -> String {
+    static func verdict(_ s: CandidateSelection) -> String {
         let names = s.candidates
         return Markdown.table(["method", "selects", "PearCorr", "RelAcc", "fine-tuning FLOPs", "saved against full fine-tuning (%)"], s.rows.map { row in
             let saved = s.fullFlops > 0 ? Markdown.percent(100 * (1 - row.flops / s.fullFlops)) : "-"
@@ -96,7 +96,7 @@ public enum DemoReport {
                 return [row.method, "no selection: \(error.message)", "-", "-", Markdown.number(row.flops, digits: 3), saved]
             case .success:
                 let m = row.metrics!
-                return [row.method, names[row.selected!] + (row.selected == truthBest ? " (the best)" : ""),
+                return [row.method, names[row.selected!] + (row.selected == s.best ? " (the best)" : ""),
                         m.pearson.isFinite ? Markdown.percent(m.pearson) : "undefined", Markdown.percent(m.relativeAccuracy),
                         Markdown.number(row.flops, digits: 3), saved]
             }

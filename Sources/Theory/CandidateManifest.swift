@@ -119,6 +119,40 @@ public struct CandidateManifest: Codable, Sendable {
         return manifest
     }
 
+    /// Each candidate's architecture, from its pretrained `config.json`, with every listed fine-tuned
+    /// checkpoint's `config.json` checked against it (not the weights): a bad entry fails before any
+    /// long work.
+    public func architectures() throws(ModelFileError) -> [GPT2Config] {
+        var configs: [GPT2Config] = []
+        for candidate in candidates {
+            let config = try GPT2Config.read(path: "\(candidate.pretrained)/config.json")
+            for entry in candidate.finetuned { try CheckpointPair.checkArchitecture(of: entry.checkpoint, is: config, pretrained: candidate.pretrained) }
+            configs.append(config)
+        }
+        return configs
+    }
+
+    /// The token file's train and test splits for each architecture (read once per vocabulary and context),
+    /// checked against it and against the manifest: the train split must hold the largest n and the probes.
+    public func splits(for configs: [GPT2Config]) throws(ModelFileError) -> [(pool: TokenBatch, test: TokenBatch)] {
+        var read: [[Int]: (pool: TokenBatch, test: TokenBatch)] = [:]
+        let needed = max(sizes.last!, measurement.probes)
+        var splits: [(pool: TokenBatch, test: TokenBatch)] = []
+        for config in configs {
+            // What the reading checks depends on the vocabulary and the context alone.
+            let key = [config.vocabulary, config.maxPositions]
+            if read[key] == nil {
+                read[key] = (try TokenFile.read(path: tokens, split: "train", for: config), try TokenFile.read(path: tokens, split: "test", for: config))
+            }
+            let (pool, test) = read[key]!
+            guard pool.batch >= needed else {
+                throw ModelFileError(tokens, "the train split has \(pool.batch) sequences; the manifest needs \(needed) (its largest n and its probes)")
+            }
+            splits.append((pool, test))
+        }
+        return splits
+    }
+
     /// The manifest as JSON (paths as they are held), for `lens demo` to write.
     public func json() -> String {
         let encoder = JSONEncoder()

@@ -24,6 +24,8 @@ public struct CandidateSelection: Sendable {
     public var target: Double
     /// The measured test losses at the target.
     public var truth: [Double]
+    /// The candidate with the lowest measured loss at the target.
+    public var best: Int { truth.indices.min { truth[$0] < truth[$1] }! }
     public var rows: [Row]
     /// The FLOPs of fine-tuning every candidate at the target size.
     public var fullFlops: Double

@@ -58,38 +58,31 @@ public struct CandidateStudy: Sendable {
         }
     }
 
-    /// The work of the kernel and the density after the checkpoints, in single-sequence HVP-equivalents:
-    /// m gradients (a third of an HVP each) and the density's products.
+    /// The work of the kernel and the density after the checkpoints, in single-sequence HVP-equivalents
+    /// (`CorollaryStudy`'s unit): m gradients (a third of an HVP each) and the density's products.
     func tailCost(largest: Int) -> Int { probes / 3 + densityProbes * densitySteps * min(densitySequences, largest) }
-
-    /// The work of `run` in single-sequence HVP-equivalents (`CorollaryStudy`'s unit): fine-tuning and
-    /// measurement at every size, then the kernel and the density.
-    public func cost(blocks: Int) -> Int {
-        let fineTuning = sizes.reduce(0) { $0 + self.fineTuning.length.steps(n: $1, batchSize: self.fineTuning.batchSize) * min(self.fineTuning.batchSize, $1) }
-        let measured = sizes.reduce(0) { $0 + DataSizeCheckpoint.cost(n: $1, blocks: blocks, steps: measurement.steps, traceBudget: measurement.traceBudget) }
-        return fineTuning + measured + tailCost(largest: sizes.last!)
-    }
 
     /// Fine-tunes `pretrained` (named `name`) at every n of `sizes` on the first n sequences of the
     /// target task's `pool` (which holds at least the largest size and `probes`) and measures it, with
-    /// the `test` sequences. `keep` is given each fine-tuned checkpoint.
+    /// the `test` sequences. `keep` is given each fine-tuned checkpoint; `progress` is told the work done
+    /// and in all, in single-sequence HVP-equivalents.
     /// - Throws: `ModelFileError` when the pretrained checkpoint's tangent kernel is not finite.
-    /// - Complexity: `cost(blocks:)` single-sequence HVP-equivalents.
+    /// - Complexity: `CorollaryStudy.run`'s work, then `tailCost`.
     public func run(name: String, pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                     keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws(ModelFileError) -> Result {
         precondition(sizes.last! <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
-        let total = cost(blocks: pretrained.layout.blocks.count)
-        var final = pretrained
+        // One report over both stages: the checkpoints' work as `CorollaryStudy` counts it, then the tail.
+        let tail = tailCost(largest: sizes.last!)
+        var checkpointsWork = 0, final = pretrained
         let corollary = measurement.run(pretrained: pretrained, pool: pool, test: test, sizes: sizes, fineTuning: fineTuning,
-                                        progress: { done, _ in progress?(done, total) },
+                                        progress: { done, total in checkpointsWork = total; progress?(done, total + tail) },
                                         keep: { n, parameters in
                                             keep?(n, parameters)
                                             if n == sizes.last! { final = parameters }
                                         })
-        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: fineTuning.learningRate, pool: pool, test: test) {
-            progress?(total - self.tailCost(largest: sizes.last!) + $0, total)
-        }
+        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: fineTuning.learningRate,
+                          pool: pool, test: test, tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
     }
 
     /// Measures checkpoints fine-tuned elsewhere: `pairs` in increasing n, each with its fine-tuning
@@ -100,21 +93,19 @@ public struct CandidateStudy: Sendable {
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> Result {
         let largest = pairs.last!.n
         precondition(largest <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
-        let blocks = pretrained.layout.blocks.count
-        let measured = pairs.reduce(0) { $0 + DataSizeCheckpoint.cost(n: $1.n, blocks: blocks, steps: measurement.steps, traceBudget: measurement.traceBudget) }
-        let total = measured + tailCost(largest: largest)
-        var final = pretrained
-        let corollary = try measurement.run(pairs: pairs, pool: pool, test: test, progress: { done, _ in progress?(done, total) },
+        let tail = tailCost(largest: largest)
+        var checkpointsWork = 0, final = pretrained
+        let corollary = try measurement.run(pairs: pairs, pool: pool, test: test,
+                                            progress: { done, total in checkpointsWork = total; progress?(done, total + tail) },
                                             keep: { n, parameters in if n == largest { final = parameters } })
-        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: rate, pool: pool, test: test) {
-            progress?(measured + $0, total)
-        }
+        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: rate, pool: pool, test: test,
+                          tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
     }
 
     /// The kernel, the density and NLPmetrics once the checkpoints are measured; `progress` is told the
     /// work done of `tailCost`.
     private func finish(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
-                        pool: TokenBatch, test: TokenBatch, progress: (Int) -> Void) throws(ModelFileError) -> Result {
+                        pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(ModelFileError) -> Result {
         let largest = corollary.checkpoints.last!.n
         let kernel = NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(probes))
         progress(probes / 3)
@@ -131,7 +122,7 @@ public struct CandidateStudy: Sendable {
         // The Ritz values span the spectrum (the extreme ones converge first): the width is a fixed
         // fraction of their extent.
         if let low = density.nodes.min(), let high = density.nodes.max(), high > low { density.width = Self.densityWidth * (high - low) }
-        progress(tailCost(largest: largest))
+        progress(tail)
         return Result(name: name, config: pretrained.config, parameterCount: pretrained.count,
                       zeroShot: Double(GPT2<Double>(pretrained).loss(test).mean), corollary: corollary, kernel: summary,
                       spectra: WeightSpectra(pretrained), density: density, densitySequences: sequences)

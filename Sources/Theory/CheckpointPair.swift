@@ -20,10 +20,19 @@ public struct CheckpointPair: Sendable {
     public static func load(pretrained: String, finetuned: String) throws(ModelFileError) -> CheckpointPair {
         let p = try GPT2Parameters.load(directory: pretrained)
         let f = try GPT2Parameters.load(directory: finetuned)
-        guard p.config == f.config else {
-            throw ModelFileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f.config) vs \(p.config)")
-        }
+        guard p.config == f.config else { throw architectureMismatch(finetuned: finetuned, f.config, pretrained: pretrained, p.config) }
         return CheckpointPair(pretrained: p, finetuned: f)
+    }
+
+    /// Reads `finetuned/config.json` (not the weights) and checks it is `config`, the architecture of
+    /// `pretrained`: for lists of pairs checked before a long run, so a bad entry fails first.
+    public static func checkArchitecture(of finetuned: String, is config: GPT2Config, pretrained: String) throws(ModelFileError) {
+        let listed = try GPT2Config.read(path: "\(finetuned)/config.json")
+        guard listed == config else { throw architectureMismatch(finetuned: finetuned, listed, pretrained: pretrained, config) }
+    }
+
+    static func architectureMismatch(finetuned: String, _ f: GPT2Config, pretrained: String, _ p: GPT2Config) -> ModelFileError {
+        ModelFileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f) vs \(p)")
     }
 }
 

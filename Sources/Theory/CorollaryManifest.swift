@@ -48,12 +48,6 @@ public struct CorollaryManifest: Sendable {
     /// Reads every listed checkpoint's `config.json` (not its weights) and checks it against the
     /// pretrained checkpoint's, so that a bad entry is an error before a long run, not in the middle.
     public func checkArchitectures(against config: GPT2Config, pretrained: String) throws(ModelFileError) {
-        for entry in entries {
-            let path = "\(entry.finetuned)/config.json"
-            let listed = try GPT2Config.read(path: path)
-            guard listed == config else {
-                throw ModelFileError(path, "the architecture differs from \(pretrained)/config.json: \(listed) vs \(config)")
-            }
-        }
+        for entry in entries { try CheckpointPair.checkArchitecture(of: entry.finetuned, is: config, pretrained: pretrained) }
     }
 }

@@ -108,11 +108,14 @@ public struct CorollaryStudy: Sendable {
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                     keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws -> CorollaryOne {
         precondition(!pairs.isEmpty && pairs.allSatisfy { (1...pool.batch).contains($0.n) }, "sizes within the pool")
-        var before = 0, checkpoints: [DataSizeCheckpoint] = []
+        var before = 0, checkpoints: [DataSizeCheckpoint] = [], costs: [Int] = []
         for entry in pairs {
             let pair = try entry.load()
             keep?(entry.n, pair.finetuned)
-            let costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
+            // The blocks are known once a pair is loaded (every pair has the same architecture).
+            if costs.isEmpty {
+                costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
+            }
             let total = costs.reduce(0, +)
             checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test, fineTuning: entry.fineTuning) { done, _ in progress?(before + done, total) })
             before += costs[checkpoints.count - 1]

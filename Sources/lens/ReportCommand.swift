@@ -26,28 +26,11 @@ struct Report: ParsableCommand {
         func run() throws {
             let path = manifest
             let list = try CandidateManifest.read(path: path)
-            // Every checkpoint's config.json before any long work: a bad entry fails now, not an hour in.
-            var configs: [GPT2Config] = []
-            for candidate in list.candidates {
-                let config = try GPT2Config.read(path: "\(candidate.pretrained)/config.json")
-                for entry in candidate.finetuned {
-                    let listed = try GPT2Config.read(path: "\(entry.checkpoint)/config.json")
-                    guard listed == config else {
-                        throw ModelFileError("\(entry.checkpoint)/config.json", "the architecture differs from \(candidate.pretrained)/config.json: \(listed) vs \(config)")
-                    }
-                }
-                configs.append(config)
-            }
+            // Every config.json and the token file before any long work: a bad entry fails now, not an hour in.
+            let splits = try list.splits(for: list.architectures())
             let study = list.study, largest = list.sizes.last!
             var results: [CandidateStudy.Result] = []
-            for (candidate, config) in zip(list.candidates, configs) {
-                let pool = try TokenFile.read(path: list.tokens, split: "train", vocabulary: config.vocabulary)
-                let test = try TokenFile.read(path: list.tokens, split: "test", vocabulary: config.vocabulary)
-                try config.check(pool, source: list.tokens)
-                try config.check(test, source: list.tokens)
-                guard pool.batch >= max(largest, study.probes) else {
-                    throw ModelFileError(list.tokens, "the train split has \(pool.batch) sequences; the manifest needs \(max(largest, study.probes)) (its largest n and its probes)")
-                }
+            for (candidate, (pool, test)) in zip(list.candidates, splits) {
                 let pretrained = try GPT2Parameters.load(directory: candidate.pretrained)
                 let progress = ProgressLine("\(candidate.name): measuring (single-sequence HVP-equivalents)")
                 let result = try study.run(name: candidate.name, pretrained: pretrained, pairs: list.pairs(candidate), rate: list.learningRate,

@@ -25,12 +25,8 @@ struct TrainTestTokens: ParsableArguments {
 
     /// Both batches, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> (train: TokenBatch, test: TokenBatch) {
-        let testFile = testTokens ?? tokens
-        let train = try TokenFile.read(path: tokens, split: trainSplit, context: context, vocabulary: config.vocabulary)
-        let test = try TokenFile.read(path: testFile, split: testSplit, context: context, vocabulary: config.vocabulary)
-        try config.check(train, source: tokens)
-        try config.check(test, source: testFile)
-        return (train, test)
+        (try TokenFile.read(path: tokens, split: trainSplit, context: context, for: config),
+         try TokenFile.read(path: testTokens ?? tokens, split: testSplit, context: context, for: config))
     }
 }
 
@@ -51,9 +47,7 @@ struct BatchTokens: ParsableArguments {
 
     /// The batch, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> TokenBatch {
-        let batch = try TokenFile.read(path: tokens, split: split, context: context, vocabulary: config.vocabulary)
-        try config.check(batch, source: tokens)
-        return batch
+        try TokenFile.read(path: tokens, split: split, context: context, for: config)
     }
 
     /// How reports name the batch.
