@@ -22,15 +22,6 @@ public struct LeastSquaresProblem {
     }
 }
 
-/// How each trust-region step's linear system is solved.
-public enum LeastSquaresSolver: Sendable {
-    /// QR of J: stable for ill-conditioned J (small fits with trading parameters). O(n p²).
-    case qr
-    /// Cholesky of JᵀJ: about half the work of QR for n ≫ p, at the price of squaring J's
-    /// condition number; for large, well-scaled problems.
-    case cholesky
-}
-
 /// The result of `solveLeastSquares`.
 public struct LeastSquaresSolution: Sendable {
     /// The minimiser x̂ (p).
@@ -63,8 +54,7 @@ public struct LeastSquaresFailure: Error, CustomStringConvertible, Sendable {
 ///   QR-based trust-region subproblem.
 public func solveLeastSquares(
     _ problem: LeastSquaresProblem, start: [Double],
-    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10, ftol: Double = 0,
-    solver: LeastSquaresSolver = .qr
+    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10
 ) throws(LeastSquaresFailure) -> LeastSquaresSolution {
     GSL.initialise()
     let n = problem.residualCount, p = problem.parameterCount
@@ -108,7 +98,7 @@ public func solveLeastSquares(
     var parameters = gsl_multifit_nlinear_default_parameters()
     parameters.trs = lens_gsl_nlinear_trs_lm()
     parameters.scale = lens_gsl_nlinear_scale_more()
-    parameters.solver = solver == .qr ? lens_gsl_nlinear_solver_qr() : lens_gsl_nlinear_solver_cholesky()
+    parameters.solver = lens_gsl_nlinear_solver_qr()
     guard let workspace = gsl_multifit_nlinear_alloc(lens_gsl_nlinear_trust(), &parameters, n, p) else {
         throw LeastSquaresFailure(description: "GSL could not allocate a workspace for (\(n), \(p))")
     }
@@ -123,7 +113,7 @@ public func solveLeastSquares(
         throw LeastSquaresFailure(description: "the model is not finite at the start \(start)")
     }
     var info: Int32 = 0
-    let status = gsl_multifit_nlinear_driver(maxIterations, xtol, gtol, ftol, nil, nil, &info, workspace)
+    let status = gsl_multifit_nlinear_driver(maxIterations, xtol, gtol, 0, nil, nil, &info, workspace)
     // GSL_EMAXITER: out of iterations; GSL_ENOPROG: no step lowers the cost (a minimum to
     // round-off). Both leave a valid current point; any other error does not.
     guard status == GSL_SUCCESS || status == GSL_EMAXITER || status == GSL_ENOPROG else {
@@ -161,8 +151,7 @@ private final class ProblemBox {
 /// - Complexity: one residual evaluation per start plus `polish` LM solves.
 public func solveLeastSquares(
     _ problem: LeastSquaresProblem, starts: [[Double]], polish: Int = 4,
-    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10, ftol: Double = 0,
-    solver: LeastSquaresSolver = .qr
+    maxIterations: Int = 200, xtol: Double = 1e-10, gtol: Double = 1e-10
 ) throws(LeastSquaresFailure) -> LeastSquaresSolution {
     var r = [Double](repeating: 0, count: problem.residualCount)
     var screened: [(cost: Double, start: [Double])] = []
@@ -179,7 +168,7 @@ public func solveLeastSquares(
     for (_, start) in screened.sorted(by: { $0.cost < $1.cost }).prefix(polish) {
         do {
             let solution = try solveLeastSquares(problem, start: start, maxIterations: maxIterations,
-                                                 xtol: xtol, gtol: gtol, ftol: ftol, solver: solver)
+                                                 xtol: xtol, gtol: gtol)
             if best == nil || solution.sumOfSquares < best!.sumOfSquares { best = solution }
         } catch {
             lastFailure = error

@@ -122,13 +122,9 @@ public enum CurveTables {
         let weights = result.weights(result.design)
         let share = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(weights[$0]!, digits: 3))" }
             .joined(separator: ", ")
-        if result.fitPredictions[.sharedExponent] == nil {
-            return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); more than \(LensLLMSelection.jointFitLimit) candidates, "
-                + "so the shared-exponent fit was not made"
-        }
         guard let v = result.validation else {
-            return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); no three power phases long enough "
-                + "to hold a point back, so the shared exponent stands for any held-back design; weights: \(share)"
+            return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); no fold could hold points back (three power phases long enough, "
+                + "and enough points left to fit), so the shared exponent stands for any held-back design; weights: \(share)"
         }
         let errors = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
             .joined(separator: ", ")

@@ -15,4 +15,3 @@ static inline const gsl_multifit_nlinear_trs *lens_gsl_nlinear_trs_lm(void) { re
 static inline const gsl_multifit_nlinear_scale *lens_gsl_nlinear_scale_more(void) { return gsl_multifit_nlinear_scale_more; }
 static inline const gsl_min_fminimizer_type *lens_gsl_min_brent(void) { return gsl_min_fminimizer_brent; }
 static inline const gsl_multifit_nlinear_solver *lens_gsl_nlinear_solver_qr(void) { return gsl_multifit_nlinear_solver_qr; }
-static inline const gsl_multifit_nlinear_solver *lens_gsl_nlinear_solver_cholesky(void) { return gsl_multifit_nlinear_solver_cholesky; }

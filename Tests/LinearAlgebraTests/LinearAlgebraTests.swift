@@ -96,6 +96,63 @@ struct LinearAlgebraTests {
         #expect(minimiseBrent({ $0 }, lower: 0, guess: 1, upper: 3) == nil)  // no bracket
     }
 
+    // A grid whose best point is interior is refined to the minimum; one whose best point is an end
+    // returns that end.
+    @Test func gridSearchRefinesInteriorMinimaAndKeepsEndMinima() {
+        let grid = stride(from: -3.0, through: 3.0, by: 0.5).map { $0 }
+        let inner = minimiseOnGrid({ ($0 - 0.3) * ($0 - 0.3) }, grid: grid, relativeTolerance: 1e-8)
+        #expect(abs(inner.x - 0.3) < 1e-6)
+        let end = minimiseOnGrid({ exp($0) }, grid: grid)
+        #expect(end.x == -3 && end.value == exp(-3))
+    }
+
+    // The arrowhead blocks of (JᵀJ)⁻¹ against the dense inverse of the whole JᵀJ by LAPACK dsyevr, on
+    // seeded Jacobians of 1 shared and 5 groups of 2 parameters (3 to 7 rows each); and with one group's
+    // second column zero, that parameter's row and column are zero as GSL's covariance makes them, the
+    // rest equal to the inverse without it. Tolerance 1e-9 relative: the matrices' condition numbers
+    // are below 1e4, so round-off stays near 1e-12.
+    @Test func arrowheadInverseBlocksMatchTheDenseInverse() throws {
+        for seed in 1...5 as ClosedRange<UInt64> {
+            var rng = SeededGenerator(seed: seed)
+            let rows = (0..<5).map { _ in 3 + Int(rng.uniform() * 5) }
+            let a = (0..<rows.reduce(0, +)).map { _ in rng.normal() }
+            var groups = rows.map { n in (0..<(2 * n)).map { _ in rng.normal() } }
+            if seed == 5 { for r in 0..<rows[2] { groups[2][2 * r + 1] = 0 } }
+            let blocks = try #require(ArrowheadNormalMatrix(sharedColumn: a, groupColumns: groups, groupSize: 2).inverseBlocks())
+
+            // Dense J (N, P), P = 11, without the zero column when there is one.
+            let n = a.count, dropped = seed == 5 ? 1 + 2 * 2 + 1 : nil
+            let columns = (0..<11).filter { $0 != dropped }, p = columns.count
+            var j = [Double](repeating: 0, count: n * 11), row = 0
+            for (m, g) in groups.enumerated() {
+                for r in 0..<rows[m] {
+                    j[(row + r) * 11] = a[row + r]
+                    j[(row + r) * 11 + 1 + 2 * m] = g[2 * r]
+                    j[(row + r) * 11 + 2 + 2 * m] = g[2 * r + 1]
+                }
+                row += rows[m]
+            }
+            var normal = [Double](repeating: 0, count: p * p)
+            for (u, cu) in columns.enumerated() {
+                for (v, cv) in columns.enumerated() { normal[u * p + v] = (0..<n).reduce(0) { $0 + j[$1 * 11 + cu] * j[$1 * 11 + cv] } }
+            }
+            let (values, vectors) = try #require(SymmetricEigen.dense(normal, n: p, vectors: true).map { ($0.values, $0.vectors!) })
+            func inverse(_ u: Int, _ v: Int) -> Double {
+                guard let iu = columns.firstIndex(of: u), let iv = columns.firstIndex(of: v) else { return 0 }
+                return values.indices.reduce(0) { $0 + vectors[iu * p + $1] * vectors[iv * p + $1] / values[$1] }
+            }
+            for m in 0..<5 {
+                let index = [0, 1 + 2 * m, 2 + 2 * m]
+                for u in 0..<3 {
+                    for v in 0..<3 {
+                        let want = inverse(index[u], index[v]), got = blocks[m][u * 3 + v]
+                        #expect(abs(got - want) <= 1e-9 * max(1, abs(inverse(0, 0))), "seed \(seed) group \(m) (\(u), \(v)): \(got) vs \(want)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func seededGeneratorIsDeterministicAndNormalDeviatesHaveUnitVariance() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
         #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })

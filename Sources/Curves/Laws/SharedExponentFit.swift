@@ -14,9 +14,18 @@ import LinearAlgebra
 /// the 8x–512x extrapolations of model selection the curves stay far from it, and on the Rectified
 /// Scaling Law benchmark a free E with a widening prior lowered PearCorr (measured: FLAN 65.2 → 55.1).
 ///
-/// Least squares in log-loss over all candidates' points with GSL's Levenberg–Marquardt, θ =
-/// (log β, log B₁, log F₁, …, log B_M, log F_M); multi-start over `StartGrid`'s β and F.
-/// - Complexity: O(N P²) per iteration for N points in all and P = 2M + 1 parameters.
+/// Least squares in log-loss over all candidates' points, θ = (log β, log B₁, log F₁, …, log B_M, log F_M),
+/// by profiling: for a given β the curves decouple, and each curve's best log B_m is the mean of
+/// log L + log(F_m + D^β), which leaves one variable, log F_m, per curve (`OffsetProfile`); the summed
+/// profile cost R(β) = Σ_m min over F_m is then minimised over log β. Both one-dimensional searches
+/// scan a wide grid and refine the best point by Brent's method (`minimiseOnGrid`), so the cost is
+/// linear in the candidates (a joint Levenberg–Marquardt step costs O(N P²) for P = 2M + 1: cubic in M).
+/// The delta-method covariance σ̂² (JᵀJ)⁻¹ comes from the Jacobian at the minimum; JᵀJ is an arrowhead
+/// matrix (β couples to every curve, the curves not to each other), whose inverse blocks cost O(M)
+/// (`ArrowheadNormalMatrix`). A curve in its power phase has F_m at the bottom of its scan (10⁻⁸ D^β),
+/// standing for F_m = 0; there the log F_m column of J is tiny but not dropped, and its term of the
+/// predictive variance equals the one the F_m parametrisation gives at F_m = 0, where it is finite.
+/// - Complexity: O(G_β (G_F + I) N) for N points in all, G_β and G_F grid points and I Brent steps.
 public struct SharedExponentFit: Sendable {
     /// The shared exponent β.
     public var beta: Double
@@ -26,9 +35,9 @@ public struct SharedExponentFit: Sendable {
     public var laws: [PowerLaw]
     /// RMSE in log-loss over all points.
     public var logRMSE: Double
-    /// σ̂² (JᵀJ)⁻¹ over θ = (log β, log B₁, log F₁, …), row-major, and σ̂² = RSS / (N − P), with its
-    /// N − P degrees of freedom; nil and 0 when N ≤ P.
-    public var covariance: [Double]?
+    /// Per candidate m, the block of σ̂² (JᵀJ)⁻¹ over (log β, log B_m, log F_m), row-major (3, 3), and
+    /// σ̂² = RSS / (N − P) for P = 2M + 1, with its N − P degrees of freedom; nil and 0 when N ≤ P.
+    public var covarianceBlocks: [[Double]]?
     public var residualVariance: Double?
     public var residualDegreesOfFreedom: Int
 
@@ -37,22 +46,28 @@ public struct SharedExponentFit: Sendable {
     /// gives var = gᵀ Σ g + σ̂² (delta method plus one measurement's noise).
     /// - Complexity: O(M).
     public func logPredictions(at size: Double) -> [LogPrediction] {
-        let p = 1 + 2 * laws.count, x = log(size)
+        let x = log(size)
         return laws.indices.map { c in
             let law = laws[c], power = exp(law.beta * x), s = law.f + power
             let mean = log(law.b) - log(s)
-            guard let covariance, let residualVariance else {
+            guard let covarianceBlocks, let residualVariance else {
                 return LogPrediction(mean: mean, sd: .nan, degreesOfFreedom: 0)
             }
-            let index = [0, 1 + 2 * c, 2 + 2 * c], g = [-law.beta * power * x / s, 1, -law.f / s]
+            let block = covarianceBlocks[c], g = [-law.beta * power * x / s, 1, -law.f / s]
             var variance = residualVariance
-            for i in 0..<3 { for j in 0..<3 { variance += g[i] * covariance[index[i] * p + index[j]] * g[j] } }
+            for i in 0..<3 { for j in 0..<3 { variance += g[i] * block[i * 3 + j] * g[j] } }
             return LogPrediction(mean: mean, sd: variance.squareRoot(), degreesOfFreedom: residualDegreesOfFreedom)
         }
     }
 
+    /// The exponents the profile scans: geometric from 0.01 to 2.6, a factor 1.25 apart. Data-scaling
+    /// exponents lie between about 0.05 and 0.7 (`StartGrid.exponents`); the range leaves a factor of
+    /// four or more on either side, and a minimum beyond it is reported at its end.
+    static let exponentGrid: [Double] = (0...25).map { 0.01 * pow(1.25, Double($0)) }
+
     /// Fits the candidates' curves (each with at least two points).
-    /// - Throws: `FitError` when a curve has fewer than two points or no start converges.
+    /// - Throws: `FitError` when a curve has fewer than two points, there are fewer points than the
+    ///   2M + 1 parameters, or the fit is not finite.
     public static func fit(_ curves: [LossCurve]) throws(FitError) -> SharedExponentFit {
         guard !curves.isEmpty else { throw FitError("no curves to fit") }
         if let short = curves.first(where: { $0.count < 2 }) {
@@ -60,76 +75,81 @@ public struct SharedExponentFit: Sendable {
         }
         let m = curves.count, p = 1 + 2 * m
         let n = curves.reduce(0) { $0 + $1.count }
-        let logSizes = curves.map(\.logSizes), logLosses = curves.map(\.logLosses)
-
-        // log L = log B_m − log(F_m + D^β): ∂/∂log B_m = 1, ∂/∂log F_m = −F/S, ∂/∂log β = −β D^β log D / S.
-        let problem = LeastSquaresProblem(
-            residualCount: n, parameterCount: p,
-            residuals: { t, r in
-                let beta = exp(t[0])
-                var i = 0
-                for c in 0..<m {
-                    let (logB, f) = (t[1 + 2 * c], exp(t[2 + 2 * c]))
-                    for (x, y) in zip(logSizes[c], logLosses[c]) {
-                        r[i] = logB - log(f + exp(beta * x)) - y
-                        i += 1
-                    }
-                }
-            },
-            jacobian: { t, J in
-                let beta = exp(t[0])
-                for k in 0..<(n * p) { J[k] = 0 }
-                var i = 0
-                for c in 0..<m {
-                    let f = exp(t[2 + 2 * c])
-                    for x in logSizes[c] {
-                        let power = exp(beta * x), s = f + power
-                        J[i * p] = -beta * power * x / s
-                        J[i * p + 1 + 2 * c] = 1
-                        J[i * p + 2 + 2 * c] = -f / s
-                        i += 1
-                    }
-                }
-            })
-
-        // Starts: `StartGrid`'s exponents and offsets F_m (multiples of D^β at each curve's middle
-        // size), B_m matching the mean of log L + log(F_m + D^β).
-        let starts = StartGrid.starts([StartGrid.exponents, StartGrid.offsetMultiples]) { point in
-            let (beta, multiple) = (point[0], point[1])
-            var theta = [log(beta)]
-            for c in 0..<m {
-                let f = multiple * exp(beta * logSizes[c][logSizes[c].count / 2])
-                let logB = zip(logSizes[c], logLosses[c]).map { $1 + log(f + exp(beta * $0)) }.reduce(0, +)
-                    / Double(logSizes[c].count)
-                theta += [logB, log(f)]
-            }
-            return theta
+        // Fewer residuals than parameters leave a family of exact fits: any answer would be the grid's.
+        guard n >= p else { throw FitError("the shared-exponent fit failed: \(n) residuals cannot determine \(p) parameters") }
+        let profiles = curves.map { OffsetProfile(logSizes: $0.logSizes, logLosses: $0.logLosses) }
+        let (logBeta, cost) = minimiseOnGrid({ logBeta in
+            profiles.reduce(0) { $0 + $1.best(beta: exp(logBeta)).sumOfSquares }
+        }, grid: exponentGrid.map { log($0) }, tolerance: 1e-9, relativeTolerance: 1e-7)
+        let beta = exp(logBeta)
+        let offsets = profiles.map { $0.best(beta: beta) }
+        let laws = offsets.map { PowerLaw(b: exp($0.logB), beta: beta, e: 0, f: exp($0.logF)) }
+        guard cost.isFinite, beta.isFinite, laws.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+            throw FitError("the shared-exponent fit is not finite (beta = \(beta), cost = \(cost))")
         }
-        let solution: LeastSquaresSolution
-        do {
-            // ftol ends the drift of log F_m towards −∞ for a candidate whose power phase is a
-            // line (F_m → 0), where the step never meets xtol: the cost has stopped falling, by less
-            // than 1e-12 relative, round-off for sums of squares of O(1) log residuals.
-            let stalledCost = 1e-12
-            solution = try solveLeastSquares(problem, starts: starts, polish: StartGrid.polished, ftol: stalledCost, solver: .cholesky)
-        } catch {
-            throw FitError("the shared-exponent fit failed: \(error)")
-        }
-        let t = solution.parameters
-        let beta = exp(t[0])
-        let laws = (0..<m).map { c in PowerLaw(b: exp(t[1 + 2 * c]), beta: beta, e: 0, f: exp(t[2 + 2 * c])) }
-        guard beta.isFinite, laws.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
-            throw FitError("the shared-exponent fit diverged (beta = \(beta))")
-        }
-        var betaError: Double?, covariance: [Double]?, sigma2: Double?
+        var betaError: Double?, blocks: [[Double]]?, sigma2: Double?
         if n > p {
-            let variance = solution.sumOfSquares / Double(n - p)
-            betaError = beta * (variance * solution.inverseNormalMatrix[0]).squareRoot()
-            covariance = solution.inverseNormalMatrix.map { variance * $0 }
+            // ∂ log L / ∂θ at each point, with p/S = 1 / (1 + F/D^β) and F/S = 1 − p/S: the columns
+            // (log β | log B_m, log F_m) of the arrowhead Jacobian.
+            var betaColumn: [Double] = [], groups: [[Double]] = []
+            for (profile, offset) in zip(profiles, offsets) {
+                var g: [Double] = []
+                for x in profile.logSizes {
+                    let powerShare = 1 / (1 + exp(offset.logF - beta * x))
+                    betaColumn.append(-beta * x * powerShare)
+                    g += [1, -(1 - powerShare)]
+                }
+                groups.append(g)
+            }
+            guard let inverse = ArrowheadNormalMatrix(sharedColumn: betaColumn, groupColumns: groups, groupSize: 2).inverseBlocks() else {
+                throw FitError("the shared-exponent fit's covariance failed (LAPACK)")
+            }
+            let variance = cost / Double(n - p)
+            betaError = beta * (variance * inverse[0][0]).squareRoot()
+            blocks = inverse.map { $0.map { variance * $0 } }
             sigma2 = variance
         }
         return SharedExponentFit(beta: beta, betaStandardError: betaError, laws: laws,
-                                 logRMSE: (solution.sumOfSquares / Double(n)).squareRoot(),
-                                 covariance: covariance, residualVariance: sigma2, residualDegreesOfFreedom: max(0, n - p))
+                                 logRMSE: (cost / Double(n)).squareRoot(),
+                                 covarianceBlocks: blocks, residualVariance: sigma2, residualDegreesOfFreedom: max(0, n - p))
+    }
+}
+
+/// One curve's part of the shared-exponent cost at a given β, its log B profiled out:
+///
+///     R_m(β) = min over φ = log F of Σᵢ (zᵢ − z̄)²,   zᵢ = log Lᵢ + log(e^φ + e^{β xᵢ}),  log B = z̄,
+///
+/// with xᵢ = log Dᵢ. As φ → −∞ the curve tends to the line of slope −β, as φ → +∞ to a constant; φ is
+/// scanned from 10⁻⁸ to 10⁸ times D^β at the curve's middle size, half a decade apart, and refined by
+/// Brent's method; a minimum at either end stands for its limit (at the bottom F ≈ 0, a curve in its
+/// power phase; at the top a curve still flat, in its pre-power phase).
+struct OffsetProfile {
+    let logSizes: [Double]
+    let logLosses: [Double]
+
+    /// log(F / D^β) at the middle size, scanned: −8 to 8 decades, half a decade apart.
+    static let decades = stride(from: -8.0, through: 8.0, by: 0.5).map { $0 * log(10.0) }
+
+    /// The best log F and log B for `beta`, and the curve's sum of squared log residuals there.
+    /// - Complexity: O((G + I) n) for G grid points and I Brent steps over n points.
+    func best(beta: Double) -> (logF: Double, logB: Double, sumOfSquares: Double) {
+        let centre = beta * logSizes[logSizes.count / 2]
+        let (logF, cost) = minimiseOnGrid({ self.centred(phi: $0, beta: beta).sumOfSquares },
+                                          grid: Self.decades.map { centre + $0 }, tolerance: 1e-9, relativeTolerance: 1e-7)
+        return (logF, centred(phi: logF, beta: beta).mean, cost)
+    }
+
+    /// The mean of zᵢ and the sum of their squared deviations, in one pass (Welford), with
+    /// log(e^φ + e^q) = max(φ, q) + log1p(e^−|φ − q|) free of overflow.
+    private func centred(phi: Double, beta: Double) -> (mean: Double, sumOfSquares: Double) {
+        var mean = 0.0, sumOfSquares = 0.0
+        for i in logSizes.indices {
+            let q = beta * logSizes[i]
+            let z = logLosses[i] + max(phi, q) + log1p(exp(-abs(phi - q)))
+            let delta = z - mean
+            mean += delta / Double(i + 1)
+            sumOfSquares += delta * (z - mean)
+        }
+        return (mean, sumOfSquares)
     }
 }

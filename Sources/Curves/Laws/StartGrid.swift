@@ -1,5 +1,5 @@
 /// The starting points of the multi-start least-squares fits of `Curves` (`PowerLaw.fit`,
-/// `SharedExponentFit`, `CorollaryShape`): one grid over the two quantities that make their costs
+/// `CorollaryShape`): one grid over the two quantities that make their costs
 /// non-convex, the exponent β and the level at which a curve bends, its floor E or its offset F.
 /// Each fit turns a grid point into its own parameters, completing the amplitudes in which it is
 /// linear by least squares; `solveLeastSquares(_:starts:)` then screens the starts by cost and
@@ -19,9 +19,9 @@ enum StartGrid {
     static let offsetMultiples: [Double] = [1e-3, 0.1, 1, 10]
 
     /// How many of the cheapest starts are polished: fits with several basins reach the lowest from
-    /// one of the best few starts; polishing only the best made the shared-exponent fit's answer
-    /// depend on the grid (FLAN's lensllm PearCorr 65.3 with one grid, 63.6 with another; 65.3 with
-    /// both when four are polished).
+    /// one of the best few starts. Polishing only the best made the answer of the shared-exponent fit,
+    /// when it was a joint Levenberg–Marquardt fit, depend on the grid (FLAN's lensllm PearCorr 65.3
+    /// with one grid, 63.6 with another; 65.3 with both when four were polished).
     static let polished = 4
 
     /// Every combination of the axes' values, in order, each made a start by `start`.

@@ -91,11 +91,12 @@ public struct LensLLMSelection: Sendable {
         public var transitions: [Int]
         /// The design the predictions follow.
         public var design: Design
-        /// nil when no three curves were long enough to hold a point back (`choice` and `average`
-        /// then use the shared-exponent fit, and reports say so), or when only the shrunk fit was made.
+        /// nil when no fold could hold points back: fewer than three curves long enough, or too few points
+        /// left for the shared-exponent fit (`choice` and `average` then use the shared-exponent fit, and
+        /// reports say so).
         public var validation: Validation?
         /// Each fit's predictive distribution of the log loss at the target, in input order (fitted to
-        /// every point; `LogPrediction`): both fits, or above `jointFitLimit` candidates the shrunk one.
+        /// every point; `LogPrediction`).
         public var fitPredictions: [Fit: [LogPrediction]]
 
         /// Each fit's predicted losses at the target.
@@ -141,15 +142,8 @@ public struct LensLLMSelection: Sendable {
         self.test = test
     }
 
-    /// The most candidates the designs that need the shared-exponent fit accept. Its Levenberg–Marquardt
-    /// steps cost O(N P²) for P = 2M + 1 parameters, so the selection grows with the cube of M: on the
-    /// 2-vCPU development machine (release build, 14 sizes per curve) 100 candidates took 1.4 s, 200
-    /// took 12 s (400: 94 s with another job on the machine). Above the limit only `shrunk` runs (linear in M).
-    public static let jointFitLimit = 200
-
     /// Predicted target losses and transition indices for `curves` (already cut to the budget).
-    /// - Throws: `CurveError` for a curve with fewer than two points, a fit that fails, or more than
-    ///   `jointFitLimit` candidates with a design other than `shrunk`.
+    /// - Throws: `CurveError` for a curve with fewer than two points or a fit that fails.
     public func predict(_ curves: [LossCurve], target: Double, design: Design, source: String) throws(CurveError) -> Result {
         var transitions: [Int] = []
         var powerPhases: [LossCurve] = []
@@ -160,19 +154,6 @@ public struct LensLLMSelection: Sendable {
             let t = test.transitionIndex(curve)
             transitions.append(t)
             powerPhases.append(curve.suffix(from: t + 1))
-        }
-        if curves.count > Self.jointFitLimit {
-            guard design == .shrunk else {
-                throw CurveError(source, "lensllm: the \(design.rawValue) design fits all \(curves.count) candidates jointly (\(2 * curves.count + 1) parameters), "
-                    + "at a cost that grows with the cube of their number; above \(Self.jointFitLimit) candidates it is refused: "
-                    + "use --design shrunk (linear in the candidates) or select within groups of at most \(Self.jointFitLimit)")
-            }
-            do {
-                return Result(transitions: transitions, design: design, validation: nil,
-                              fitPredictions: [.shrunkExponents: try ShrunkExponentFit.fit(powerPhases).logPredictions(at: target)])
-            } catch {
-                throw CurveError(source, "lensllm: \(error)")
-            }
         }
         do {
             let validation = try Self.validate(powerPhases)
@@ -193,7 +174,8 @@ public struct LensLLMSelection: Sendable {
         }
     }
 
-    /// The held-back errors of both fits over the folds h = 1, 2 that have three curves to test.
+    /// The held-back errors of both fits over the folds h = 1, 2 that have three curves to test and leave
+    /// the shared-exponent fit at least as many points as its 2M + 1 parameters.
     static func validate(_ curves: [LossCurve]) throws(FitError) -> Validation? {
         var medians: [Fit: Double] = [:], squares: [Fit: Double] = [:], folds = 0, predictions = 0
         for held in 1...2 {
@@ -201,6 +183,7 @@ public struct LensLLMSelection: Sendable {
             guard tested.count >= 3 else { continue }
             var kept = curves
             for i in tested { kept[i] = kept[i].prefix(kept[i].count - held) }
+            guard kept.reduce(0, { $0 + $1.count }) >= 2 * kept.count + 1 else { continue }
             for f in Fit.allCases {
                 let laws = try fit(f, kept)
                 let errors = tested.map { i in log(laws[i](curves[i].sizes.last!)) - log(curves[i].losses.last!) }
