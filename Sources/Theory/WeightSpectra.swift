@@ -15,8 +15,8 @@ public struct WeightSpectra: Sendable {
     public init(_ parameters: GPT2Parameters) {
         matrices = parameters.tensors.filter { $0.shape.count == 2 && $0.name.hasPrefix("h.") }.map { tensor in
             let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-            let values = Array(parameters.values[tensor.range])
-            let eigenvalues = SingularValues.of(values, rows: rows, columns: columns)?.map { $0 * $0 / Double(rows) }
+            let eigenvalues = SingularValues.of(Array(parameters.values[tensor.range]), rows: rows, columns: columns)?
+                .map { $0 * $0 / Double(rows) }
             return (tensor.name, eigenvalues.flatMap { PowerLawTail.fit($0) })
         }
     }

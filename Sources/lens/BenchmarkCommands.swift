@@ -11,15 +11,7 @@ struct Benchmark: ParsableCommand {
     @Argument(help: "A directory of benchmark CSVs (e.g. ../shared/benchmarks/rectified-scaling-law).")
     var directory: String
 
-    @Option(help: "Write the selection report (markdown and SVG scatters) into this directory.")
-    var out: String?
-
-    @Flag(help: "Print JSON instead of markdown.")
-    var json = false
-
-    func validate() throws {
-        if let out { try OutputPath.check(out, option: "--out") }
-    }
+    @OptionGroup var output: ReportOutput
 
     func run() throws {
         let p = BenchmarkProtocol()
@@ -32,13 +24,13 @@ struct Benchmark: ParsableCommand {
             defer { measuring.finish() }
             return try p.predictionAccuracy(directory: directory, entries: entries, progress: measuring.update)
         }
-        if json {
-            if let out { try write(entries, accuracy(), provenance, to: out) }
+        if output.json {
+            if let out = output.out { try write(entries, accuracy(), provenance, to: out) }
             print(BenchmarkReport.json(entries, protocol: p), terminator: "")
             return
         }
         let accuracy = try accuracy()
-        if let out { try write(entries, accuracy, provenance, to: out) }
+        if let out = output.out { try write(entries, accuracy, provenance, to: out) }
         print(BenchmarkReport.markdown(entries, protocol: p, provenance: provenance) + BenchmarkReport.predictionAccuracy(accuracy, protocol: p),
               terminator: "")
     }

@@ -30,14 +30,9 @@ struct Bound: ParsableCommand {
     @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")
     var screening = false
 
-    @Option(help: "Write a markdown report and an SVG chart into this directory.")
-    var out: String?
-
-    @Flag(help: "Print JSON instead of markdown.")
-    var json = false
+    @OptionGroup var output: ReportOutput
 
     func validate() throws {
-        if let out { try OutputPath.check(out, option: "--out") }
         guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
@@ -58,7 +53,7 @@ struct Bound: ParsableCommand {
         progress.finish()
         let provenance = "Produced by `lens bound --pretrained \(pretrained) --finetuned \(finetuned) --tokens \(data.tokens)` "
             + "(eps \(eps), \(steps) Lanczos steps; LensLLM toolkit); every number comes from this run."
-        if let out { try BoundReport.write(bound, provenance: provenance, to: out) }
-        print(json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
+        if let out = output.out { try BoundReport.write(bound, provenance: provenance, to: out) }
+        print(output.json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
     }
 }

@@ -44,11 +44,7 @@ struct Corollary: ParsableCommand {
     @Option(help: "Seed of the fine-tuning batch order and the trace probes.")
     var seed: UInt64 = 1
 
-    @Option(help: "Write a markdown report and SVG charts into this directory.")
-    var out: String?
-
-    @Flag(help: "Print JSON instead of markdown.")
-    var json = false
+    @OptionGroup var output: ReportOutput
 
     func parsedSizes() throws -> [Int] {
         let parsed = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -59,7 +55,6 @@ struct Corollary: ParsableCommand {
     }
 
     func validate() throws {
-        if let out { try OutputPath.check(out, option: "--out") }
         if manifest == nil { _ = try parsedSizes() }
         guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
@@ -102,7 +97,7 @@ struct Corollary: ParsableCommand {
         let provenance = "Produced by `lens corollary --pretrained \(pretrained) --tokens \(data.tokens) \(source) --eps \(eps) --steps \(steps) "
             + "--trace-budget \(traceBudget) --seed \(seed)`" + (lossBound.map { " with --loss-bound \($0)" } ?? "")
             + " (LensLLM toolkit); every number comes from this run."
-        if let out { try CorollaryReport.write(corollary, provenance: provenance, to: out) }
-        print(json ? CorollaryReport.json(corollary) : CorollaryReport.markdown(corollary, provenance: provenance), terminator: "")
+        if let out = output.out { try CorollaryReport.write(corollary, provenance: provenance, to: out) }
+        print(output.json ? CorollaryReport.json(corollary) : CorollaryReport.markdown(corollary, provenance: provenance), terminator: "")
     }
 }

@@ -12,3 +12,17 @@ enum OutputPath {
         }
     }
 }
+
+/// Where an analysis command puts its results: a markdown report with its SVG charts in `--out`
+/// (checked by `OutputPath` before any work), and markdown or `--json` on standard output.
+struct ReportOutput: ParsableArguments {
+    @Option(help: "Write a markdown report with its SVG charts into this directory.")
+    var out: String?
+
+    @Flag(help: "Print JSON instead of markdown.")
+    var json = false
+
+    func validate() throws {
+        if let out { try OutputPath.check(out, option: "--out") }
+    }
+}
