@@ -116,8 +116,10 @@ struct Select: ParsableCommand {
 
     func run() throws {
         let (set, curves) = try options.curves()
+        let selecting = ProgressLine("\(method.rawValue): selecting (curves fitted)")
         let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test, design: design),
-                                          source: set.source)
+                                          source: set.source, progress: selecting.update)
+        selecting.finish()
         // Scored against the truth when the file has the target column for every model.
         let evaluation = selection.evaluation(against: curves, target: target)
         print(options.json ? CurveTables.selectionJSON(selection, curves: curves, truth: evaluation?.truth, metrics: evaluation?.metrics)

@@ -66,6 +66,18 @@ struct SelectionTests {
         #expect(a.scores == b.scores)
     }
 
+    // Progress for long selections: every method reports work done that never falls, against one
+    // total, and ends at that total (M curves scored; lensllm 3M curves fitted).
+    @Test(arguments: SelectionMethod.allCases)
+    func selectionReportsProgressToItsEnd(method: SelectionMethod) throws {
+        let curves = SyntheticCurves.candidates(count: 8, seed: 3)
+        var reports: [(done: Int, total: Int)] = []
+        _ = try method.select(curves, settings: SelectionSettings(budget: 12_800, target: 1_638_400), source: "s") { reports.append(($0, $1)) }
+        let total = method == .lensllm ? 24 : 8
+        #expect(reports.allSatisfy { $0.total == total } && reports.last?.done == total, "\(reports)")
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done <= $1.done })
+    }
+
     @Test func benchmarkIsDeterministic() throws {
         let set = CurveSet(source: "s", curves: SyntheticCurves.candidates(count: 8, seed: 9))
         let run = { try BenchmarkProtocol().run(set, dataset: "s", methods: SelectionMethod.allCases).map(\.selection.scores) }

@@ -143,8 +143,11 @@ public struct LensLLMSelection: Sendable {
     }
 
     /// Predicted target losses and transition indices for `curves` (already cut to the budget).
+    /// `progress` gets (done, total) in curves fitted: three rounds of M, the two held-back folds
+    /// and the fits to every point.
     /// - Throws: `CurveError` for a curve with fewer than two points or a fit that fails.
-    public func predict(_ curves: [LossCurve], target: Double, design: Design, source: String) throws(CurveError) -> Result {
+    public func predict(_ curves: [LossCurve], target: Double, design: Design, source: String,
+                        progress: ((Int, Int) -> Void)? = nil) throws(CurveError) -> Result {
         var transitions: [Int] = []
         var powerPhases: [LossCurve] = []
         for curve in curves {
@@ -156,11 +159,13 @@ public struct LensLLMSelection: Sendable {
             powerPhases.append(curve.suffix(from: t + 1))
         }
         do {
-            let validation = try Self.validate(powerPhases)
+            let m = curves.count
+            let validation = try Self.validate(powerPhases) { fold in progress?(fold * m, 3 * m) }
             let predictions: [Fit: [LogPrediction]] = [
                 .sharedExponent: try SharedExponentFit.fit(powerPhases).logPredictions(at: target),
                 .shrunkExponents: try ShrunkExponentFit.fit(powerPhases).logPredictions(at: target),
             ]
+            progress?(3 * m, 3 * m)
             return Result(transitions: transitions, design: design, validation: validation, fitPredictions: predictions)
         } catch {
             throw CurveError(source, "lensllm: \(error)")
@@ -175,10 +180,12 @@ public struct LensLLMSelection: Sendable {
     }
 
     /// The held-back errors of both fits over the folds h = 1, 2 that have three curves to test and leave
-    /// the shared-exponent fit at least as many points as its 2M + 1 parameters.
-    static func validate(_ curves: [LossCurve]) throws(FitError) -> Validation? {
+    /// the shared-exponent fit at least as many points as its 2M + 1 parameters; `finished` gets each
+    /// fold's h when it is done or skipped.
+    static func validate(_ curves: [LossCurve], finished: (Int) -> Void = { _ in }) throws(FitError) -> Validation? {
         var medians: [Fit: Double] = [:], squares: [Fit: Double] = [:], folds = 0, predictions = 0
         for held in 1...2 {
+            defer { finished(held) }
             let tested = curves.indices.filter { curves[$0].count >= held + 2 }
             guard tested.count >= 3 else { continue }
             var kept = curves

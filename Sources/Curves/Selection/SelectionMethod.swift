@@ -74,11 +74,13 @@ public struct SelectionSettings: Sendable {
 }
 
 extension SelectionMethod {
-    /// Scores and ranks `curves` seeing only the points up to the budget.
+    /// Scores and ranks `curves` seeing only the points up to the budget. `progress` gets (done, total)
+    /// in curves scored (lensllm: curves fitted, `LensLLMSelection.predict`).
     /// - Throws: `CurveError` naming the model and what it lacks, or why its fit failed.
-    public func select(_ curves: [LossCurve], settings: SelectionSettings, source: String) throws(CurveError) -> Selection {
+    public func select(_ curves: [LossCurve], settings: SelectionSettings, source: String,
+                       progress: ((Int, Int) -> Void)? = nil) throws(CurveError) -> Selection {
         let visible = curves.map { $0.truncated(toBudget: settings.budget) }
-        let scored = try score(visible, settings: settings, source: source)
+        let scored = try score(visible, settings: settings, source: source, progress: progress)
         let ranks = averageRanks(scored.scores, ascending: scoresAreLosses)
         return Selection(method: self, scores: scored.scores, ranks: ranks, selected: bestIndex(ranks),
                          transitions: scored.transitions, lensllm: scored.lensllm)
@@ -93,14 +95,16 @@ extension SelectionMethod {
 
     /// Every candidate's score from its visible curve. lensllm fits all candidates at once; the other
     /// methods score each curve on its own.
-    private func score(_ curves: [LossCurve], settings: SelectionSettings, source: String) throws(CurveError) -> Scored {
+    private func score(_ curves: [LossCurve], settings: SelectionSettings, source: String,
+                       progress: ((Int, Int) -> Void)?) throws(CurveError) -> Scored {
         /// A per-curve method: `score` for each curve in turn.
         func eachCurve(_ score: (LossCurve) throws(CurveError) -> (Double, Int?)) throws(CurveError) -> Scored {
             var scored = Scored(scores: [], transitions: [], lensllm: nil)
-            for curve in curves {
+            for (i, curve) in curves.enumerated() {
                 let (value, transition) = try score(curve)
                 scored.scores.append(value)
                 scored.transitions.append(transition)
+                progress?(i + 1, curves.count)
             }
             return scored
         }
@@ -112,7 +116,8 @@ extension SelectionMethod {
         }
         switch self {
         case .lensllm:
-            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design, source: source)
+            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design,
+                                                                           source: source, progress: progress)
             return Scored(scores: result.predictions, transitions: result.transitions, lensllm: result)
         case .ats:
             return try eachCurve { curve throws(CurveError) in
