@@ -22,6 +22,18 @@ struct ProofsChecks: ParsableCommand {
     @Option(help: "Write the markdown report here (default: reports/proofs-checks.md for the full run, nothing for --quick).")
     var out: String?
 
+    static let title = "# The LensLLM paper's claims, checked\n"
+
+    /// Where the report goes: `--out`, or reports/proofs-checks.md for the full run.
+    var destination: String? { out ?? (quick ? nil : "reports/proofs-checks.md") }
+
+    func validate() throws {
+        if let out, out.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--out is empty; give a file to write") }
+        if let destination {
+            try Ownership.checkFile(destination, kind: "proofs-checks report") { $0.starts(with: Data(Self.title.utf8)) }
+        }
+    }
+
     func run() throws {
         let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
         let evidence = Evidence(quick: quick, benchmark: exists(benchmark + "/flan.csv") ? benchmark : nil,
@@ -42,15 +54,16 @@ struct ProofsChecks: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         let command = "swift run -c release proofs-checks" + (quick ? " --quick" : "")
-        var text = "# The LensLLM paper's claims, checked\n\n"
+        var text = Self.title + "\n"
         text += "Produced by `\(command)` (LensLLM toolkit) in \(Int(seconds.rounded())) s on one core; every number comes from this run.\n\n"
         text += Markdown.table(["claim", "verdict"], results.map { [$0.claim, $0.verdict.word] }) + "\n"
         text += results.map(\.markdown).joined()
-        if let path = out ?? (quick ? nil : "reports/proofs-checks.md") {
+        if let path = destination {
             try AtomicFile.write(text, to: path)
             FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
         }
     }
 }
 
+ArgumentEncoding.requireUTF8()
 ProofsChecks.main()

@@ -80,27 +80,30 @@ extension GPT2Parameters {
 
     /// Writes a checkpoint directory Hugging Face loads: `model.safetensors` (tensors named with the
     /// `transformer.` prefix as `save_pretrained` writes them, tied `lm_head` not stored) and a
-    /// `config.json` for `GPT2LMHeadModel`. Both files are written whole (temporary file, then rename).
-    /// - Parameter dtype: F32 (Hugging Face's default) or F64.
-    public func save(directory: String, dtype: SafeTensorsDType = .f32) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw AtomicFile.Failure(description: "\(directory): cannot create the checkpoint directory (\(fileSystemReason(error)))")
+    /// `config.json` for `GPT2LMHeadModel`, as one directory written whole (`AtomicDirectory`): only an
+    /// absent or empty directory, or one lens wrote, is replaced.
+    /// - Parameters:
+    ///   - dtype: F32 (Hugging Face's default) or F64.
+    ///   - extra: further files to put beside them (name and text), such as a cache's stamp, made from
+    ///     the bytes of `model.safetensors`.
+    public func save(directory: String, dtype: SafeTensorsDType = .f32, extra: (_ weights: Data) -> [String: String] = { _ in [:] }) throws {
+        try AtomicDirectory.write(to: directory) { staging in
+            let tensors = self.tensors.map {
+                SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
+            }
+            let weights = SafeTensorsFile.encode(tensors, metadata: ["format": "pt"])
+            try AtomicFile.write(weights, to: "\(staging)/model.safetensors")
+            let json: [String: Any] = [
+                "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+                "n_layer": config.layers, "n_embd": config.channels, "n_head": config.heads,
+                "n_positions": config.maxPositions, "vocab_size": config.vocabulary, "n_inner": NSNull(),
+                "layer_norm_epsilon": config.layerNormEpsilon, "activation_function": "gelu_new",
+                "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
+                "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
+            ]
+            try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+                                 to: "\(staging)/config.json")
+            for (name, text) in extra(weights).sorted(by: { $0.key < $1.key }) { try AtomicFile.write(text, to: "\(staging)/\(name)") }
         }
-        let tensors = self.tensors.map {
-            SafeTensorsTensor(name: "transformer." + $0.name, shape: $0.shape, dtype: dtype, values: Array(values[$0.range]))
-        }
-        try AtomicFile.write(SafeTensorsFile.encode(tensors, metadata: ["format": "pt"]), to: "\(directory)/model.safetensors")
-        let json: [String: Any] = [
-            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
-            "n_layer": config.layers, "n_embd": config.channels, "n_head": config.heads,
-            "n_positions": config.maxPositions, "vocab_size": config.vocabulary, "n_inner": NSNull(),
-            "layer_norm_epsilon": config.layerNormEpsilon, "activation_function": "gelu_new",
-            "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
-            "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
-        ]
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
-                             to: "\(directory)/config.json")
     }
 }

@@ -56,10 +56,19 @@ public enum TokenFile {
         return batch
     }
 
-    /// Writes named batches as a JSON tokens file (the fixture's `tokens.json` layout), whole or not at all.
+    /// Writes named batches as a JSON tokens file (the fixture's `tokens.json` layout), whole or not at all,
+    /// led by `"lens": "tokens"` (sorted first), which readers skip and `isWrittenByLens` recognises.
     public static func writeJSON(_ splits: [String: TokenBatch], path: String) throws {
-        let json = splits.mapValues { $0.sequences }
+        var json: [String: Any] = splits.mapValues { $0.sequences }
+        json[signatureKey] = "tokens"
         try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), to: path)
+    }
+
+    static let signatureKey = "lens"
+
+    /// Whether `data` is a token file `writeJSON` wrote (so that lens may replace it).
+    public static func isWrittenByLens(_ data: Data) -> Bool {
+        data.starts(with: Data("{\"\(signatureKey)\":\"tokens\"".utf8))
     }
 
     /// Reads the `split` batch of a JSON tokens file.

@@ -93,10 +93,13 @@ public enum BoundReport {
         return plot
     }
 
-    /// Writes `index.md` and `hessian-terms.svg` into `directory`, each whole.
-    public static func write(_ b: GeneralizationBound, provenance: String, to directory: String) throws {
-        try AtomicFile.write(chart(b).svg(), to: "\(directory)/hessian-terms.svg")
-        try AtomicFile.write(markdown(b, provenance: provenance) + "\n![sqrt(h_i) per block](hessian-terms.svg)\n",
-                             to: "\(directory)/index.md")
+    /// Writes `index.md` and `hessian-terms.svg` as the directory `destination`, whole or not at all
+    /// (`AtomicDirectory`).
+    public static func write(_ b: GeneralizationBound, provenance: String, to destination: String) throws {
+        try AtomicDirectory.write(to: destination) { directory in
+            try AtomicFile.write(chart(b).svg(), to: "\(directory)/hessian-terms.svg")
+            try AtomicFile.write(markdown(b, provenance: provenance) + "\n![sqrt(h_i) per block](hessian-terms.svg)\n",
+                                 to: "\(directory)/index.md")
+        }
     }
 }

@@ -241,14 +241,17 @@ public enum CorollaryReport {
         return plot
     }
 
-    /// Writes `index.md`, `corollary.json` and three SVG charts into `directory`, each whole.
-    public static func write(_ c: CorollaryOne, provenance: String, to directory: String) throws {
-        try AtomicFile.write(hessianChart(c).svg(), to: "\(directory)/hessian-terms.svg")
-        try AtomicFile.write(gapChart(c).svg(), to: "\(directory)/gap.svg")
-        try AtomicFile.write(traceChart(c).svg(), to: "\(directory)/traces.svg")
-        try AtomicFile.write(json(c), to: "\(directory)/corollary.json")
-        try AtomicFile.write(markdown(c, provenance: provenance)
-            + "\n![h_i against n](hessian-terms.svg)\n\n![gap against n](gap.svg)\n\n![traces against n](traces.svg)\n",
-            to: "\(directory)/index.md")
+    /// Writes `index.md`, `corollary.json` and three SVG charts as the directory `destination`, whole or
+    /// not at all (`AtomicDirectory`).
+    public static func write(_ c: CorollaryOne, provenance: String, to destination: String) throws {
+        try AtomicDirectory.write(to: destination) { directory in
+            try AtomicFile.write(hessianChart(c).svg(), to: "\(directory)/hessian-terms.svg")
+            try AtomicFile.write(gapChart(c).svg(), to: "\(directory)/gap.svg")
+            try AtomicFile.write(traceChart(c).svg(), to: "\(directory)/traces.svg")
+            try AtomicFile.write(json(c), to: "\(directory)/corollary.json")
+            try AtomicFile.write(markdown(c, provenance: provenance)
+                + "\n![h_i against n](hessian-terms.svg)\n\n![gap against n](gap.svg)\n\n![traces against n](traces.svg)\n",
+                to: "\(directory)/index.md")
+        }
     }
 }

@@ -57,11 +57,12 @@ public struct TransferDemo: Sendable {
                 corpus.sample(.target, count: testSequences, length: length, streamSeed: 2))
     }
 
-    /// What the pretraining of a candidate depends on, written beside its cached checkpoint: a cache
-    /// whose stamp differs is not used.
-    func pretrainingStamp(_ candidate: Candidate) -> String {
+    /// What the pretraining of a candidate depends on, and the checksum of the weights it gave, written
+    /// beside its cached checkpoint: a cache whose settings differ, or whose weights were replaced
+    /// since, is not used.
+    func pretrainingStamp(_ candidate: Candidate, weights: Data) -> String {
         let c = candidate.config
-        return "{\"layers\": \(c.layers), \"channels\": \(c.channels), \"heads\": \(c.heads), \"positions\": \(c.maxPositions), "
+        return "{\"weights_fnv1a64\": \"\(Checksum.fnv1a64(weights))\", \"layers\": \(c.layers), \"channels\": \(c.channels), \"heads\": \(c.heads), \"positions\": \(c.maxPositions), "
             + "\"vocabulary\": \(c.vocabulary), \"corpus_seed\": \(corpus.seed), \"shift\": \(corpus.shift), \"steps\": \(pretrainingSteps), "
             + "\"batch\": \(pretrainingBatch), \"rate\": \(pretrainingRate), \"seed\": \(seed)}\n"
     }
@@ -72,9 +73,9 @@ public struct TransferDemo: Sendable {
     /// `progress` is told the pretraining steps done and in all.
     public func pretrained(_ candidate: Candidate, cache directory: String,
                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> (parameters: GPT2Parameters, cached: Bool) {
-        let stampPath = "\(directory)/pretraining.json", stamp = pretrainingStamp(candidate)
-        if (try? String(contentsOfFile: stampPath, encoding: .utf8)) == stamp, let parameters = try? GPT2Parameters.load(directory: directory),
-           parameters.config == candidate.config {
+        if let weights = try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/model.safetensors")),
+           (try? String(contentsOfFile: "\(directory)/pretraining.json", encoding: .utf8)) == pretrainingStamp(candidate, weights: weights),
+           let parameters = try? GPT2Parameters.load(directory: directory), parameters.config == candidate.config {
             return (parameters, true)
         }
         let run = SyntheticTransfer(config: candidate.config, corpus: corpus, batchSize: pretrainingBatch, pretrainingSteps: pretrainingSteps,
@@ -82,8 +83,7 @@ public struct TransferDemo: Sendable {
         guard run.pretrainingLosses.allSatisfy(\.isFinite) else {
             throw ModelFileError(directory, "pretraining \(candidate.name) diverged (a non-finite loss); nothing was cached")
         }
-        try run.pretrained.save(directory: directory)
-        try AtomicFile.write(stamp, to: stampPath)
+        try run.pretrained.save(directory: directory) { ["pretraining.json": pretrainingStamp(candidate, weights: $0)] }
         // Read back what was written, so that a run from the cache and a fresh run see the same bytes.
         return (try GPT2Parameters.load(directory: directory), false)
     }

@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
     var quick = false
 
     func validate() throws {
-        try OutputPath.check(out, option: "--out")
+        try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReports.checkpoints])
     }
 
     var command: String { "lens demo --out \(out) --seed \(seed)" + (quick ? " --quick" : "") }
@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
         let demo = TransferDemo.standard(quick: quick, seed: seed)
         let (pool, test) = demo.targetData
         let sizes = demo.study.sizes
-        let checkpoints = "\(out)/checkpoints"
+        let checkpoints = "\(out)/\(CandidateReports.checkpoints)"
         try TokenFile.writeJSON(["train": pool, "test": test], path: "\(checkpoints)/tokens.json")
         print("1. \(demo.candidates.count) GPT-2 candidates pretrained on the synthetic source task (\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) sequences), "
               + "fine-tuned on the shifted target task at n = \(sizes.map(String.init).joined(separator: ", ")) (\(demo.testSequences) test sequences):\n")
@@ -62,10 +62,12 @@ struct Demo: ParsableCommand {
             + "(\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) fresh sequences), then each was fine-tuned on the first n sequences "
             + "of a shifted target task (\(demo.study.fineTuning.summary)). The checkpoints and the manifest that "
             + "`lens report --manifest \(manifest) --out DIR` reads are in `checkpoints/` (not committed; the demo remakes them)."
+        let (accuracyPage, accuracyTable) = transitionAccuracy()
         try CandidateReports.write(results, budgets: demo.budgets, provenance: provenance, description: description,
                                    links: ["The transition methods against known transitions on synthetic curves: [transition-accuracy.md](transition-accuracy.md)."],
-                                   to: out)
-        try transitionAccuracy()
+                                   pages: ["transition-accuracy.md": accuracyPage], to: out)
+        print("\nThe transition methods against known transitions (\(out)/transition-accuracy.md):\n")
+        print(accuracyTable)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         print("\nReports: \(out)/index.md (\(Int(seconds.rounded())) s)")
     }
@@ -83,7 +85,8 @@ struct Demo: ParsableCommand {
 
     /// Each transition method against known transitions: curves of the demo's own family (LensLLM's law,
     /// transition at D^beta = F) and two-regime curves (transition at the break), over many seeds.
-    func transitionAccuracy() throws {
+    /// - Returns: the page and its table.
+    func transitionAccuracy() -> (page: String, table: String) {
         let progress = ProgressLine("transition accuracy (seeds)")
         var lens: [(truth: Double, curve: LossCurve)] = [], twoRegime: [(truth: Double, curve: LossCurve)] = []
         for seed in accuracySeeds {
@@ -110,8 +113,6 @@ struct Demo: ParsableCommand {
         crossover of a law with a floor. The law method fits the law and reads its crossover.
 
         """
-        try AtomicFile.write(page, to: "\(out)/transition-accuracy.md")
-        print("\nThe transition methods against known transitions (\(out)/transition-accuracy.md):\n")
-        print(table)
+        return (page, table)
     }
 }

@@ -13,6 +13,7 @@ struct Lens: ParsableCommand {
     static func main() {
         // One BLAS thread: the same inputs give the same bytes on every machine (`BLAS.useOneThread`).
         BLAS.useOneThread()
+        ArgumentEncoding.requireUTF8()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -19,7 +19,7 @@ struct Corpus: ParsableCommand {
         guard length >= 2 else { throw ValidationError("--length must be at least 2 (a sequence needs a next token to predict)") }
         guard sequences >= 1 else { throw ValidationError("--sequences must be at least 1") }
         guard (0...1).contains(shift) else { throw ValidationError("--shift must be a fraction in [0, 1]") }
-        try OutputPath.check(out, option: "--out")
+        try OutputPath.checkFile(out, option: "--out", kind: "token file", isOurs: TokenFile.isWrittenByLens)
     }
 
     func run() throws {
@@ -49,7 +49,7 @@ struct Initialise: ParsableCommand {
             throw ValidationError("--channels must be a positive multiple of --heads, and --layers at least 1")
         }
         guard positions >= 2, vocabulary >= 2 else { throw ValidationError("--positions and --vocabulary must be at least 2") }
-        try OutputPath.check(out, option: "--out")
+        try OutputPath.checkDirectory(out, option: "--out")
     }
 
     func run() throws {
@@ -82,7 +82,7 @@ struct FineTune: ParsableCommand {
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a finite learning rate > 0") }
         guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be a finite number >= 0") }
         if let context, context < 2 { throw ValidationError("--context must be at least 2") }
-        try OutputPath.check(out, option: "--out")
+        try OutputPath.checkDirectory(out, option: "--out")
     }
 
     func run() throws {

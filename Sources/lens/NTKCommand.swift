@@ -30,7 +30,9 @@ struct NTK: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let out { try OutputPath.check(out, option: "--out") }
+        if let out {
+            try OutputPath.checkFile(out, option: "--out", kind: "tangent-kernel summary", isOurs: TangentKernelSummary.isWrittenByLens)
+        }
         guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a finite eta > 0") }
         guard steps >= 0 && steps.isFinite else { throw ValidationError("--steps must be a finite t >= 0") }
         if let sequences, sequences < 1 { throw ValidationError("--sequences must be at least 1") }

@@ -20,7 +20,7 @@ struct Report: ParsableCommand {
         var out: String
 
         func validate() throws {
-            try OutputPath.check(out, option: "--out")
+            try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReports.checkpoints])
         }
 
         func run() throws {
@@ -58,7 +58,7 @@ struct Report: ParsableCommand {
         var out: String
 
         func validate() throws {
-            try OutputPath.check(out, option: "--out")
+            try OutputPath.checkDirectory(out, option: "--out")
         }
 
         func run() throws {

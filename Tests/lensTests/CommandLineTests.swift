@@ -280,6 +280,35 @@ struct CommandLineTests {
         return dir
     }
 
+    /// A manifest (absolute paths) of two tiny candidates fine-tuned at n = 1, 2, 4 with `lens finetune`,
+    /// written with its checkpoints and tokens into `dir`; returns its path.
+    func candidateManifest(in dir: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var runs = [["corpus", "--vocabulary", "16", "--length", "8", "--sequences", "16", "--seed", "2", "--out", dir + "/target.json"]]
+        var candidates: [String] = []
+        for (name, width) in [("a", "8"), ("b", "4")] {
+            runs.append(["init", "--layers", "1", "--channels", width, "--heads", "2", "--positions", "8", "--vocabulary", "16", "--out", "\(dir)/\(name)/pretrained"])
+            var entries: [String] = []
+            for n in [1, 2, 4] {
+                runs.append(["finetune", "--from", "\(dir)/\(name)/pretrained", "--tokens", dir + "/target.json", "--steps", "4", "--batch", "\(min(n, 2))",
+                             "--lr", "0.01", "--out", "\(dir)/\(name)/n\(n)"])
+                entries.append("{\"n\": \(n), \"checkpoint\": \"\(dir)/\(name)/n\(n)\", \"steps\": 4, \"batch_size\": \(min(n, 2))}")
+            }
+            candidates.append("{\"name\": \"\(name)\", \"pretrained\": \"\(dir)/\(name)/pretrained\", \"finetuned\": [\(entries.joined(separator: ", "))]}")
+        }
+        for arguments in runs {
+            let run = try lens(arguments)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let text = """
+            {"tokens": "\(dir)/target.json", "learning_rate": 0.01, "budgets": [2],
+             "measurement": {"epsilon": 0.1, "lanczos_steps": 4, "trace_budget": 3, "probes": 2, "density_probes": 1, "density_steps": 4, "density_sequences": 2, "seed": 1},
+             "candidates": [\(candidates.joined(separator: ", "))]}
+            """
+        try text.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        return dir + "/manifest.json"
+    }
+
     // Issue 12, class 5: lensllm over a thousand candidates. Every fit is linear in the candidates (the
     // shared-exponent fit by profiling over the exponent), so every design selects among all of them.
     @Test func lensllmSelectsAmongAThousandCandidatesWithEveryDesign() throws {
@@ -374,9 +403,12 @@ struct CommandLineTests {
             try SyntheticCurves.wideCSV(SyntheticCurves.candidates(count: 16, seed: seed))
                 .write(toFile: "\(dir)/\(name)/curves.csv", atomically: true, encoding: .utf8)
         }
+        let manifest = try candidateManifest(in: dir + "/checkpoints")
+        for name in ["old", "new"] { try FileManager.default.copyItem(atPath: manifest, toPath: "\(dir)/\(name)/manifest.json") }
         let commands: [(String, String) -> [String]] = [
             { input, out in ["report", "curves", "\(dir)/\(input)/curves.csv", "--out", out] },
             { input, out in ["benchmark", "\(dir)/\(input)", "--out", out] },
+            { input, out in ["report", "--manifest", "\(dir)/\(input)/manifest.json", "--out", out] },
         ]
         for command in commands {
             let out = "\(dir)/out", reference = "\(dir)/reference"
