@@ -60,7 +60,7 @@ struct ProofsChecks: ParsableCommand {
         text += results.map(\.markdown).joined()
         if let path = destination {
             try AtomicFile.write(text, to: path)
-            FileHandle.standardError.write(Data("wrote \(path)\n".utf8))
+            StandardError.write("wrote \(path)\n")
         }
     }
 }

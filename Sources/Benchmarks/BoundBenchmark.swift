@@ -101,9 +101,9 @@ extension BoundBenchmark.Result {
         }
         lines.append(String(format: "naive plan (samples x blocks x steps full HVPs): %.0f HVP-equivalents, about %.1f h",
                             naiveEquivalents, naiveEquivalents * fullProduct / 3600))
-        lines.append(String(format: "restricted products alone, every sample at %d steps: %.0f HVP-equivalents (%.2f of naive)",
+        lines.append(String(format: "restricted products alone, every sample at %ld steps: %.0f HVP-equivalents (%.2f of naive)",
                             b.steps, restrictedOnlyEquivalents, restrictedOnlyEquivalents / naiveEquivalents))
-        lines.append(String(format: "measured, restricted products%@ over %@ steps: %.0f s, %.0f HVP-equivalents (%.3f of naive), %d products",
+        lines.append(String(format: "measured, restricted products%@ over %@ steps: %.0f s, %.0f HVP-equivalents (%.3f of naive), %ld products",
                             b.screening ? " and refinement of the largest upper end" : "", terms.schedule.map(String.init).joined(separator: ", "),
                             seconds, measuredEquivalents,
                             measuredEquivalents / naiveEquivalents, applications))

@@ -93,7 +93,7 @@ extension LanczosBenchmark.Result {
             lines.append(name.rightPadded(25) + show(lanczos).leftPadded(8) + show(power).leftPadded(7) + ratio.leftPadded(7))
         }
         lines.append("(n/r: not reached; power iteration converges to the eigenvalue of largest magnitude, and stalls with a small gap)")
-        lines.append(String(format: "\nDense operator, n = %d: %.3f ms per application; cblas_dsymv %.3f ms; ratio %.3f",
+        lines.append(String(format: "\nDense operator, n = %ld: %.3f ms per application; cblas_dsymv %.3f ms; ratio %.3f",
                             benchmark.timingDimension, operatorApplication * 1e3, symv * 1e3, operatorApplication / symv))
         return lines.joined(separator: "\n") + "\n"
     }

@@ -3,10 +3,11 @@ import _CGSL
 /// Sample statistics and distribution functions from GSL.
 public enum Statistics {
     /// Pearson's correlation coefficient r = cov(x, y) / (σₓ σᵧ) (GSL `gsl_stats_correlation`).
-    /// NaN when either sample is constant.
+    /// NaN when either sample is constant or has fewer than two values (no correlation is defined).
     /// - Complexity: O(n).
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        precondition(x.count == y.count && x.count >= 2, "correlation needs two paired samples")
+        precondition(x.count == y.count, "correlation needs paired samples")
+        guard x.count >= 2 else { return .nan }
         GSL.initialise()
         return gsl_stats_correlation(x, 1, y, 1, x.count)
     }

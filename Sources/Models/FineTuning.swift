@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// A fine-tuning run as `lens finetune` makes it: `steps` AdamW steps (PyTorch's form, decoupled
@@ -23,6 +24,23 @@ public struct FineTuning: Sendable {
         public var losses: [Double]
         /// Sequences per step: `batchSize`, or the whole data when it has fewer.
         public var batchSize: Int
+
+        /// Why the run counts as diverged, or nil: a loss or a weight that is not finite, or a last
+        /// step's loss whose perplexity is more than twice the larger of the first step's and the
+        /// vocabulary size (a uniform guess's), i.e. last > max(first, log V) + log 2: a run that ends
+        /// worse than both where it started and knowing nothing has not fine-tuned the model.
+        public var divergence: String? {
+            if let step = losses.firstIndex(where: { !$0.isFinite }) {
+                return "the loss is not finite at step \(step + 1) of \(losses.count)"
+            }
+            if !parameters.values.allSatisfy(\.isFinite) { return "a weight is not finite after the last step" }
+            guard let first = losses.first, let last = losses.last else { return nil }
+            let ceiling = max(first, log(Double(parameters.config.vocabulary))) + log(2.0)
+            if last > ceiling {
+                return "the loss rose from \(first) to \(last) over \(losses.count) steps, above max(first loss, log V) + log 2 = \(ceiling)"
+            }
+            return nil
+        }
     }
 
     /// - Complexity: `steps` gradients on batches of `batchSize` sequences.

@@ -32,24 +32,56 @@ public struct GPT2Config: Sendable, Equatable {
             throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
         }
         guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
+        /// A JSON value as the file spells it (true, not 1).
+        func shown(_ key: String) -> String {
+            guard let value = json[key] else { return "nothing" }
+            if isJSONBoolean(value) { return (value as? Bool) == true ? "true" : "false" }
+            if value is String { return "\"\(value)\"" }
+            return value is NSNull ? "null" : "\(value)"
+        }
         /// A positive integer no larger than 2^31 (a JSON true is not 1; 1e300 is not a size).
         func int(_ key: String) throws(ModelFileError) -> Int {
             guard let value = json[key], !isJSONBoolean(value), let v = value as? Double, v == v.rounded(), v > 0, v <= Double(1 << 31) else {
-                throw ModelFileError(path, "\(key) must be a positive integer of at most 2^31 (found \(json[key].map { "\($0)" } ?? "nothing"))")
+                throw ModelFileError(path, "\(key) must be a positive integer of at most 2^31 (found \(shown(key)))")
             }
             return Int(v)
         }
+        /// A JSON true or false, `standard` when absent.
+        func bool(_ key: String, standard: Bool) throws(ModelFileError) -> Bool {
+            guard let value = json[key] else { return standard }
+            guard isJSONBoolean(value), let b = value as? Bool else { throw ModelFileError(path, "\(key) must be true or false (found \(shown(key)))") }
+            return b
+        }
+        // The keys of Hugging Face's GPT2Config that change the model's function: honoured, or refused by name.
+        if let type = json["model_type"] {
+            guard (type as? String) == "gpt2" else {
+                throw ModelFileError(path, "model_type is \(shown("model_type")); lens's engine runs GPT-2 (\"gpt2\") checkpoints")
+            }
+        }
         let activation = json["activation_function"] as? String ?? "gelu_new"
-        guard activation == "gelu_new" else {
-            throw ModelFileError(path, "activation_function \(activation) is not supported (gelu_new is)")
+        // gelu_pytorch_tanh is PyTorch's name for the same tanh approximation.
+        guard activation == "gelu_new" || activation == "gelu_pytorch_tanh" else {
+            throw ModelFileError(path, "activation_function is \(shown("activation_function")); supported: \"gelu_new\" (or \"gelu_pytorch_tanh\", the same function)")
+        }
+        guard try bool("scale_attn_weights", standard: true) else {
+            throw ModelFileError(path, "scale_attn_weights is false (attention without the 1/sqrt(head size) scale) is not supported; GPT-2 scales")
+        }
+        for key in ["scale_attn_by_inverse_layer_idx", "add_cross_attention"] where try bool(key, standard: false) {
+            throw ModelFileError(path, "\(key) is true, which lens's GPT-2 engine does not implement")
+        }
+        var epsilon = 1e-5
+        if let value = json["layer_norm_epsilon"] {
+            guard !isJSONBoolean(value), let e = value as? Double, e > 0, e.isFinite else {
+                throw ModelFileError(path, "layer_norm_epsilon must be a finite number > 0 (found \(shown("layer_norm_epsilon")))")
+            }
+            epsilon = e
         }
         if let inner = json["n_inner"], !(inner is NSNull) {
             throw ModelFileError(path, "n_inner must be null (4 x n_embd)")
         }
         let config = GPT2Config(layers: try int("n_layer"), channels: try int("n_embd"), heads: try int("n_head"),
                                 maxPositions: try int("n_positions"), vocabulary: try int("vocab_size"),
-                                layerNormEpsilon: json["layer_norm_epsilon"] as? Double ?? 1e-5,
-                                tiedEmbeddings: json["tie_word_embeddings"] as? Bool ?? true)
+                                layerNormEpsilon: epsilon, tiedEmbeddings: try bool("tie_word_embeddings", standard: true))
         guard config.channels % config.heads == 0 else {
             throw ModelFileError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
         }
@@ -61,7 +93,7 @@ public struct GPT2Config: Sendable, Equatable {
         }
         let bytes = Double(count) * Double(MemoryLayout<Double>.size), memory = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < memory else {
-            throw ModelFileError(path, String(format: "the model's %d parameters need %.1f GiB as Float64, more than this machine's %.1f GiB",
+            throw ModelFileError(path, String(format: "the model's %ld parameters need %.1f GiB as Float64, more than this machine's %.1f GiB",
                                               count, bytes / 1_073_741_824, memory / 1_073_741_824))
         }
         return config
@@ -87,5 +119,20 @@ extension GPT2Config {
         guard batch.length <= maxPositions else {
             throw ModelFileError(source, "sequences of \(batch.length) tokens are longer than the model's n_positions \(maxPositions)")
         }
+    }
+}
+
+extension GPT2Config {
+    /// About the bytes the engine holds to differentiate this model twice on `sequences` sequences of
+    /// `length` tokens in Float64: four parameter-sized vectors (weights, gradient, tangent, AdamW's or
+    /// Lanczos's), the linearisation and the HVP workspace (`GPT2Linearisation.memoryBytes`,
+    /// `GPT2HVPWorkspace.memoryBytes`), in floating point so that absurd sizes do not overflow.
+    public func estimatedBytes(sequences: Int, length: Int) -> Double {
+        let (B, T, C, NH, V, L) = (Double(sequences), Double(length), Double(channels), Double(heads), Double(vocabulary), Double(layers))
+        let N = B * T
+        let parameters = V * C + Double(maxPositions) * C + L * (12 * C * C + 13 * C) + 2 * C
+        let linearisation = L * (38 * N * C + 4 * N + B * NH * T * T) + 4 * N * C + 3 * N + N * V + T * T
+        let workspace = L * (20 * N * C + 2 * N + B * NH * T * T) + 21 * N * C + N + N * V + 2 * T * T
+        return 8 * (4 * parameters + linearisation + workspace)
     }
 }

@@ -66,16 +66,17 @@ public struct CandidateStudy: Sendable {
     /// target task's `pool` (which holds at least the largest size and `probes`) and measures it, with
     /// the `test` sequences. `keep` is given each fine-tuned checkpoint; `progress` is told the work done
     /// and in all, in single-sequence HVP-equivalents.
-    /// - Throws: `ModelFileError` when the pretrained checkpoint's tangent kernel is not finite.
+    /// - Throws: `CorollaryStudy.DivergedFineTuning` when a fine-tuning run diverges; `ModelFileError`
+    ///   when the pretrained checkpoint's tangent kernel is not finite.
     /// - Complexity: `CorollaryStudy.run`'s work, then `tailCost`.
     public func run(name: String, pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws(ModelFileError) -> Result {
+                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws -> Result {
         precondition(sizes.last! <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
         // One report over both stages: the checkpoints' work as `CorollaryStudy` counts it, then the tail.
         let tail = tailCost(largest: sizes.last!)
         var checkpointsWork = 0, final = pretrained
-        let corollary = measurement.run(pretrained: pretrained, pool: pool, test: test, sizes: sizes, fineTuning: fineTuning,
+        let corollary = try measurement.run(pretrained: pretrained, pool: pool, test: test, sizes: sizes, fineTuning: fineTuning,
                                         progress: { done, total in checkpointsWork = total; progress?(done, total + tail) },
                                         keep: { n, parameters in
                                             keep?(n, parameters)

@@ -65,7 +65,7 @@ public struct CorollaryStudy: Sendable {
     /// - Complexity: Σₙ `DataSizeCheckpoint.cost` plus the fine-tuning steps.
     public func run(pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch, sizes: [Int], fineTuning settings: FineTuningSettings,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) -> CorollaryOne {
+                    keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws(DivergedFineTuning) -> CorollaryOne {
         precondition(!sizes.isEmpty && sizes.allSatisfy { (1...pool.batch).contains($0) }, "sizes within the pool")
         let blocks = pretrained.layout.blocks.count
         let costs = sizes.map { n in
@@ -74,11 +74,13 @@ public struct CorollaryStudy: Sendable {
         }
         let total = costs.reduce(0) { $0 + $1.fineTuning + $1.measurement }
         var before = 0
-        let checkpoints = sizes.indices.map { k in
+        var checkpoints: [DataSizeCheckpoint] = []
+        for k in sizes.indices {
             let n = sizes[k], train = pool.prefix(n)
             let run = FineTuning(steps: settings.length.steps(n: n, batchSize: settings.batchSize), batchSize: settings.batchSize,
                                  learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed, float64: settings.float64)
                 .run(from: pretrained, data: train)
+            if let why = run.divergence { throw DivergedFineTuning(n: n, reason: why, settings: settings) }
             keep?(n, run.parameters)
             before += costs[k].fineTuning
             progress?(before, total)
@@ -87,9 +89,19 @@ public struct CorollaryStudy: Sendable {
             let checkpoint = measure(CheckpointPair(pretrained: pretrained, finetuned: run.parameters), train: train, test: test,
                                      fineTuning: summary) { done, _ in progress?(before + done, total) }
             before += costs[k].measurement
-            return checkpoint
+            checkpoints.append(checkpoint)
         }
         return CorollaryOne(checkpoints: checkpoints)
+    }
+
+    /// A fine-tuning run of the study that diverged (`FineTuning.Result.divergence`): nothing of it is measured.
+    public struct DivergedFineTuning: Error, CustomStringConvertible {
+        public var n: Int
+        public var reason: String
+        public var settings: FineTuningSettings
+        public var description: String {
+            "fine-tuning on n = \(n) diverged: \(reason) (\(settings.summary)); nothing was measured or written"
+        }
     }
 
     /// An existing pair: the n it was fine-tuned on (its training samples are the first n sequences of

@@ -8,7 +8,7 @@ public enum StandardOutput {
     public static func finish() {
         guard lens_flush_standard_output() != 0 else { return }
         let reason = String(cString: strerror(errno))
-        FileHandle.standardError.write(Data("Error: cannot write to standard output (\(reason))\n".utf8))
+        StandardError.write("Error: cannot write to standard output (\(reason))\n")
         exit(1)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Benchmarks
 import Curves
 import Models
@@ -80,6 +81,10 @@ struct Bench: ParsableCommand {
 
         func validate() throws {
             guard n >= 2, timingDimension >= 1 else { throw ValidationError("--n must be at least 2 and --timing-dimension at least 1") }
+            // The dense test matrix, the Lanczos basis (256 vectors) and the timed dense operator.
+            let (size, timing) = (Double(n), Double(timingDimension))
+            try MachineMemory.require(8 * (size * size + 256 * size + timing * timing), for: "the dense test matrices",
+                                      remedy: "choose a smaller --n or --timing-dimension")
         }
 
         func run() throws {
@@ -106,6 +111,9 @@ struct Bench: ParsableCommand {
             guard let ks = stepCounts, !ks.isEmpty, ks.allSatisfy({ $0 >= 1 && $0 <= n }) else {
                 throw ValidationError("--steps must be comma-separated step counts between 1 and --n")
             }
+            // The dense test matrix and the Lanczos basis of the most steps.
+            let size = Double(n)
+            try MachineMemory.require(8 * size * (size + Double(ks.max()!)), for: "the dense test matrices", remedy: "choose a smaller --n")
         }
 
         var stepCounts: [Int]? {
@@ -137,6 +145,9 @@ struct Bench: ParsableCommand {
             guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, batch >= 1, repeats >= 1 else {
                 throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
             }
+            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
+            try MachineMemory.require(config.estimatedBytes(sequences: batch, length: context), for: "this GPT-2 on --batch \(batch) sequences",
+                                      remedy: "choose smaller sizes")
         }
 
         func run() throws {
@@ -166,6 +177,9 @@ struct Bench: ParsableCommand {
                   fineTuningSteps >= 1 else {
                 throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
             }
+            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
+            try MachineMemory.require(config.estimatedBytes(sequences: samples, length: context), for: "this GPT-2 on --samples \(samples) sequences",
+                                      remedy: "choose smaller sizes")
         }
 
         func run() throws {

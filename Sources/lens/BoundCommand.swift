@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Models
 import Reports
 import Theory
@@ -43,8 +44,10 @@ struct Bound: ParsableCommand {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
         let config = pair.finetuned.config
         let (train, test) = try data.load(for: config)
+        let memory = HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)
+        try MachineMemory.require(Double(memory), for: "the Hessian terms of \(train.batch) sequences", remedy: "give fewer training sequences")
         ProgressLine.note("lens bound: \(train.batch) training and \(test.batch) test sequences of \(train.length) tokens, \(steps) Lanczos steps per form; "
-            + "needs about \(Markdown.bytes(HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)))")
+            + "needs about \(Markdown.bytes(memory))")
         let progress = ProgressLine("Hessian terms (forms)")
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps,
                                                  screening: screening) {

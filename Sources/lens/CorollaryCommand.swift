@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Models
 import Reports
 import Theory
@@ -12,21 +13,21 @@ struct Corollary: ParsableCommand {
 
     @OptionGroup var data: TrainTestTokens
 
-    @Option(help: "Comma-separated training-set sizes n (ascending); pair n is fine-tuned on the first n training sequences.")
-    var sizes = "8,16,32,64,128,256"
+    @Option(help: "Comma-separated training-set sizes n (ascending); pair n is fine-tuned on the first n training sequences (default 8,16,32,64,128,256).")
+    var sizes: String?
 
     @Option(help: "Instead of fine-tuning: a CSV `n,finetuned` of existing pairs (directories relative to the manifest); pair n was fine-tuned on the first n training sequences.")
     var manifest: String?
 
-    @Option(help: "AdamW steps per size (the same budget at every n).")
-    var finetuneSteps = 200
+    @Option(help: "AdamW steps per size, the same budget at every n (default 200).")
+    var finetuneSteps: Int?
 
     @Option(help: "Instead of --finetune-steps: epochs per size, ceil(epochs n / batch) steps.")
     var epochs: Double?
 
-    @Option(help: "Sequences per fine-tuning step.") var batch = 8
-    @Option(name: .customLong("lr")) var learningRate = 1e-3
-    @Option var weightDecay = 0.01
+    @Option(help: "Sequences per fine-tuning step (default 8).") var batch: Int?
+    @Option(name: .customLong("lr"), help: "AdamW's learning rate (default 0.001).") var learningRate: Double?
+    @Option(help: "AdamW's decoupled weight decay (default 0.01).") var weightDecay: Double?
     @Flag(help: "Fine-tune in Float64 (default Float32, as PyTorch fine-tunes).") var float64 = false
 
     @Option(help: "epsilon of Theorem 2.")
@@ -47,20 +48,44 @@ struct Corollary: ParsableCommand {
     @OptionGroup var output: ReportOutput
 
     func parsedSizes() throws -> [Int] {
-        let parsed = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parsed = (sizes ?? "8,16,32,64,128,256").split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--sizes must list positive integers, e.g. 8,16,32") }
         let values = parsed.map { $0! }
         guard zip(values, values.dropFirst()).allSatisfy({ $0 < $1 }) else { throw ValidationError("--sizes must be strictly increasing") }
         return values
     }
 
+    /// The fine-tuning settings, defaults filled in.
+    var settings: CorollaryStudy.FineTuningSettings {
+        CorollaryStudy.FineTuningSettings(length: epochs.map { .epochs($0) } ?? .steps(finetuneSteps ?? 200), batchSize: batch ?? 8,
+                                          learningRate: learningRate ?? 1e-3, weightDecay: weightDecay ?? 0.01, float64: float64)
+    }
+
     func validate() throws {
-        if manifest == nil { _ = try parsedSizes() }
+        if manifest != nil {
+            let given = [("--sizes", sizes != nil), ("--finetune-steps", finetuneSteps != nil), ("--epochs", epochs != nil), ("--batch", batch != nil),
+                         ("--lr", learningRate != nil), ("--weight-decay", weightDecay != nil), ("--float64", float64)].filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("\(given.joined(separator: ", ")) apply only when lens fine-tunes the pairs; with --manifest they are already fine-tuned: leave them out")
+            }
+        } else {
+            let sizes = try parsedSizes()
+            if finetuneSteps != nil && epochs != nil { throw ValidationError("give --finetune-steps or --epochs, not both") }
+            if let finetuneSteps, finetuneSteps < 1 { throw ValidationError("--finetune-steps must be at least 1") }
+            if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be a finite learning rate > 0") }
+            if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) { throw ValidationError("--weight-decay must be a finite number >= 0") }
+            if let epochs {
+                guard epochs > 0 && epochs.isFinite else { throw ValidationError("--epochs must be a finite number > 0") }
+                let largest = Double(sizes.last!), steps = (epochs * largest / Double(min(batch ?? 8, sizes.last!))).rounded(.up)
+                guard steps <= Double(1 << 31) else {
+                    throw ValidationError("--epochs \(epochs) means \(steps) AdamW steps at n = \(sizes.last!); at most 2^31 steps")
+                }
+            }
+        }
         guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         guard steps >= 1, traceBudget >= 3 else { throw ValidationError("--steps must be at least 1 and --trace-budget at least 3") }
-        guard finetuneSteps >= 1, batch >= 1, learningRate > 0 else { throw ValidationError("--finetune-steps, --batch and --lr must be positive") }
-        if let epochs, !(epochs > 0 && epochs.isFinite) { throw ValidationError("--epochs must be positive") }
     }
 
     func run() throws {
@@ -75,9 +100,11 @@ struct Corollary: ParsableCommand {
             throw ModelFileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
         }
         let largest = sizes.last!
+        let memory = HessianTerms.memoryBytes(start.config, samples: largest, length: pool.length, steps: steps)
+        try MachineMemory.require(Double(memory), for: "the Hessian terms of n = \(largest) sequences", remedy: "choose smaller --sizes")
         ProgressLine.note("lens corollary: \(sizes.count) sizes up to n = \(largest), \(test.batch) test sequences of \(pool.length) tokens, "
             + "\(steps) Lanczos steps per form; needs about "
-            + Markdown.bytes(HessianTerms.memoryBytes(start.config, samples: largest, length: pool.length, steps: steps)))
+            + Markdown.bytes(memory))
         let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
         let corollary: CorollaryOne
         if let entries {
@@ -85,15 +112,12 @@ struct Corollary: ParsableCommand {
                                           CorollaryStudy.ExistingPair(n: entry.n) { try CheckpointPair.load(pretrained: pretrained, finetuned: entry.finetuned) } },
                                       pool: pool, test: test) { progress.update($0, of: $1) }
         } else {
-            let length: CorollaryStudy.Length = epochs.map { .epochs($0) } ?? .steps(finetuneSteps)
-            let settings = CorollaryStudy.FineTuningSettings(length: length, batchSize: batch, learningRate: learningRate,
-                                                             weightDecay: weightDecay, float64: float64)
-            corollary = study.run(pretrained: start, pool: pool, test: test, sizes: sizes, fineTuning: settings) { progress.update($0, of: $1) }
+            corollary = try study.run(pretrained: start, pool: pool, test: test, sizes: sizes, fineTuning: settings) { progress.update($0, of: $1) }
         }
         progress.finish()
         let source = manifest.map { "--manifest \($0)" }
-            ?? "--sizes \(sizes.map(String.init).joined(separator: ",")) " + (epochs.map { "--epochs \($0)" } ?? "--finetune-steps \(finetuneSteps)")
-            + " --batch \(batch) --lr \(learningRate) --weight-decay \(weightDecay)" + (float64 ? " --float64" : "")
+            ?? "--sizes \(sizes.map(String.init).joined(separator: ",")) " + (epochs.map { "--epochs \($0)" } ?? "--finetune-steps \(finetuneSteps ?? 200)")
+            + " --batch \(settings.batchSize) --lr \(settings.learningRate) --weight-decay \(settings.weightDecay)" + (float64 ? " --float64" : "")
         let provenance = "Produced by `lens corollary --pretrained \(pretrained) --tokens \(data.tokens) \(source) --eps \(eps) --steps \(steps) "
             + "--trace-budget \(traceBudget) --seed \(seed)`" + (lossBound.map { " with --loss-bound \($0)" } ?? "")
             + " (LensLLM toolkit); every number comes from this run."

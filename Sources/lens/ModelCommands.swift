@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Foundation
 import Models
 
@@ -19,6 +20,10 @@ struct Corpus: ParsableCommand {
         guard length >= 2 else { throw ValidationError("--length must be at least 2 (a sequence needs a next token to predict)") }
         guard sequences >= 1 else { throw ValidationError("--sequences must be at least 1") }
         guard (0...1).contains(shift) else { throw ValidationError("--shift must be a fraction in [0, 1]") }
+        // The token ids (train and test) and their JSON text: at most 11 bytes of text per id as written,
+        // and Foundation's serialisation holds each id as an object (about 48 bytes) first.
+        try MachineMemory.require(1.25 * Double(sequences) * Double(length) * 64, for: "a corpus of \(sequences) sequences of \(length) tokens",
+                                  remedy: "choose fewer --sequences or a shorter --length")
         try OutputPath.checkFile(out, option: "--out", kind: "token file", isOurs: TokenFile.isWrittenByLens)
     }
 
@@ -49,6 +54,10 @@ struct Initialise: ParsableCommand {
             throw ValidationError("--channels must be a positive multiple of --heads, and --layers at least 1")
         }
         guard positions >= 2, vocabulary >= 2 else { throw ValidationError("--positions and --vocabulary must be at least 2") }
+        let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: positions, vocabulary: vocabulary)
+        guard let count = config.checkedParameterCount else { throw ValidationError("the parameter count of these sizes overflows a 64-bit integer") }
+        // The Float64 weights and the Float32 copy written to model.safetensors.
+        try MachineMemory.require(12 * Double(count), for: "a GPT-2 of \(count) parameters", remedy: "choose smaller sizes")
         try OutputPath.checkDirectory(out, option: "--out")
     }
 
@@ -91,11 +100,11 @@ struct FineTune: ParsableCommand {
         let result = FineTuning(steps: steps, batchSize: batch, learningRate: learningRate, weightDecay: weightDecay,
                                 seed: seed, float64: float64).run(from: start, data: data)
         // A run that diverged is not a fine-tuned checkpoint: say so and write nothing.
-        if let step = result.losses.firstIndex(where: { !$0.isFinite }) ?? (result.parameters.values.allSatisfy(\.isFinite) ? nil : result.losses.count) {
-            throw ValidationError("fine-tuning diverged: the loss is not finite at step \(step + 1) of \(steps) (lower --lr); nothing was written to \(out)")
+        if let why = result.divergence {
+            throw RunError("fine-tuning diverged: \(why) (lr \(learningRate), weight decay \(weightDecay)); nothing was written to \(out)")
         }
         try result.parameters.save(directory: out)
-        print(String(format: "%d AdamW steps (lr %g, weight decay %g, batch %d, seed %llu): loss %.4f -> %.4f; wrote %@",
+        print(String(format: "%ld AdamW steps (lr %g, weight decay %g, batch %ld, seed %llu): loss %.4f -> %.4f; wrote %@",
                      steps, learningRate, weightDecay, result.batchSize, seed, result.losses.first ?? .nan,
                      result.losses.last ?? .nan, out))
     }

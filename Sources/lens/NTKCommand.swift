@@ -43,6 +43,10 @@ struct NTK: ParsableCommand {
         let config = parameters.config
         var probes = try data.load(for: config)
         if let sequences, sequences < probes.batch { probes = probes.prefix(sequences) }
+        // The per-sequence gradients (m P doubles), the kernel (m^2) and its eigenvectors (m^2).
+        let (m, p) = (Double(probes.batch), Double(parameters.values.count))
+        try MachineMemory.require(8 * (m * p + 2 * m * m), for: "the tangent kernel of \(probes.batch) sequences",
+                                  remedy: "give --sequences M to use the first M")
         ProgressLine.note("lens ntk: \(probes.batch) sequences of \(probes.length) tokens, \(parameters.values.count) parameters; "
             + "the per-sequence gradients take \(Markdown.bytes(NeuralTangentKernel.memoryBytes(parameters: parameters.values.count, sequences: probes.batch)))")
         let progress = ProgressLine("tangent kernel (sequences)")

@@ -19,6 +19,19 @@ struct SelectionTests {
         #expect(m.pearson > 99)
     }
 
+    // Issue 19, class 2: identical flat curves (every fit exact, held-back errors 0) select without a
+    // trap; the tie shows as even odds, not as certainty; one model has no correlation, not a trap.
+    @Test func identicalFlatCurvesSelectAsATieWithoutTrapping() throws {
+        let sizes = (0..<7).map { 200 * pow(2, Double($0)) }
+        let curves = ["a", "b", "c"].map { LossCurve(model: $0, sizes: sizes, losses: sizes.map { _ in 2 }) }
+        let result = try LensLLMSelection().predict(curves, target: 12_800, design: .average, source: "flat")
+        #expect(result.predictions.allSatisfy { abs($0 - 2) < 1e-9 })
+        #expect(result.probabilityBest.allSatisfy { abs($0 - 1.0 / 3) < 1e-12 }, "\(result.probabilityBest)")
+        let weights = try #require(result.validation).likelihoodWeights
+        #expect(abs(weights.values.reduce(0, +) - 1) < 1e-12)
+        #expect(Statistics.pearson([1], [2]).isNaN)
+    }
+
     // With the residual test's k = 3: m ≤ k leaves every point in the power phase (−1); a curve
     // whose smaller points never deviate runs to p = m − 1 and still leaves the smallest out (0),
     // as the reference implementation does. (Alternating ±ε keeps every deviation within a few

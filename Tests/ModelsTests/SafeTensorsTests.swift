@@ -160,7 +160,15 @@ struct SafeTensorsTests {
             try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/config.json"))
             return dir
         }
-        for (edit, message) in [({ (j: inout [String: Any]) in j["n_embd"] = true }, "n_embd must be a positive integer of at most 2^31"),
+        // Issue 19: every key of Hugging Face's GPT2Config that changes the model is honoured or refused by name.
+        for (edit, message) in [({ (j: inout [String: Any]) in j["n_embd"] = true }, "n_embd must be a positive integer of at most 2^31 (found true)"),
+                                ({ (j: inout [String: Any]) in j["model_type"] = "bert" }, "model_type is \"bert\""),
+                                ({ (j: inout [String: Any]) in j["layer_norm_epsilon"] = "x" }, "layer_norm_epsilon must be a finite number > 0 (found \"x\")"),
+                                ({ (j: inout [String: Any]) in j["layer_norm_epsilon"] = -1 }, "layer_norm_epsilon must be a finite number > 0 (found -1)"),
+                                ({ (j: inout [String: Any]) in j["scale_attn_weights"] = false }, "scale_attn_weights is false"),
+                                ({ (j: inout [String: Any]) in j["scale_attn_by_inverse_layer_idx"] = true }, "scale_attn_by_inverse_layer_idx is true"),
+                                ({ (j: inout [String: Any]) in j["add_cross_attention"] = true }, "add_cross_attention is true"),
+                                ({ (j: inout [String: Any]) in j["activation_function"] = "relu" }, "activation_function is \"relu\""),
                                 ({ (j: inout [String: Any]) in j["n_layer"] = 1e300 }, "n_layer must be a positive integer of at most 2^31"),
                                 ({ (j: inout [String: Any]) in j["n_embd"] = 1 << 30; j["n_head"] = 1 }, "the parameter count of this architecture overflows"),
                                 ({ (j: inout [String: Any]) in j["n_layer"] = 1 << 28 }, "more than this machine's")] as [((inout [String: Any]) -> Void, String)] {

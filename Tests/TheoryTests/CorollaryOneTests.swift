@@ -106,7 +106,7 @@ struct CorollaryOneTests {
         let study = CorollaryStudy(epsilon: 0.1, lossBound: nil, steps: 10, traceBudget: 6, seed: 4)
         let settings = CorollaryStudy.FineTuningSettings(length: .steps(6), batchSize: 2, learningRate: 3e-3, weightDecay: 0.01, float64: true)
         var reports: [(Int, Int)] = []
-        let result = study.run(pretrained: pretrained, pool: pool, test: test, sizes: [2, 4, 8], fineTuning: settings) { reports.append(($0, $1)) }
+        let result = try study.run(pretrained: pretrained, pool: pool, test: test, sizes: [2, 4, 8], fineTuning: settings) { reports.append(($0, $1)) }
         #expect(result.checkpoints.map(\.n) == [2, 4, 8])
         #expect(reports.last.map { $0.0 == $0.1 } == true && zip(reports, reports.dropFirst()).allSatisfy { $0.0 <= $1.0 })
 

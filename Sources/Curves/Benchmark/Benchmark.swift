@@ -42,6 +42,9 @@ extension BenchmarkProtocol {
     /// Runs `methods` on `set` at every budget.
     /// - Throws: `CurveError` if a model lacks the target loss or a method cannot score a model.
     public func run(_ set: CurveSet, dataset: String, methods: [SelectionMethod]) throws(CurveError) -> [BenchmarkEntry] {
+        guard set.curves.count >= 2 else {
+            throw CurveError(set.source, "holds \(set.curves.count) model; the benchmark scores a selection among at least 2 (PearCorr needs two)")
+        }
         var truth: [Double] = []
         for curve in set.curves {
             guard let l = curve.loss(at: target) else {

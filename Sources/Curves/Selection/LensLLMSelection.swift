@@ -76,10 +76,20 @@ public struct LensLLMSelection: Sendable {
             medianErrorSum[.shrunkExponents]! < medianErrorSum[.sharedExponent]! ? .shrunkExponents : .sharedExponent
         }
 
-        /// Held-back likelihood weights, summing to 1.
+        /// Held-back likelihood weights, summing to 1. A fit that predicted every held-back point exactly
+        /// (mean squared error 0, an infinite likelihood) takes all the weight, shared equally with any
+        /// other that did; a fit whose error is not a number takes none.
         public var likelihoodWeights: [Fit: Double] {
-            let logLikelihood = Fit.allCases.map { -0.5 * Double(predictions) * log(meanSquaredError[$0]!) }
-            let top = logLikelihood.max()!
+            let errors = Fit.allCases.map { meanSquaredError[$0]! }
+            let exact = errors.map { $0 == 0 }
+            if exact.contains(true) {
+                let count = Double(exact.filter { $0 }.count)
+                return Dictionary(uniqueKeysWithValues: zip(Fit.allCases, exact.map { $0 ? 1 / count : 0 }))
+            }
+            let logLikelihood = errors.map { $0.isFinite ? -0.5 * Double(predictions) * log($0) : -Double.infinity }
+            guard let top = logLikelihood.max(), top.isFinite else {
+                return Dictionary(uniqueKeysWithValues: Fit.allCases.map { ($0, 1 / Double(Fit.allCases.count)) })
+            }
             let w = logLikelihood.map { exp($0 - top) }, total = w.reduce(0, +)
             return Dictionary(uniqueKeysWithValues: zip(Fit.allCases, w.map { $0 / total }))
         }

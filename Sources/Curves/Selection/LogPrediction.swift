@@ -33,19 +33,22 @@ public struct LogPrediction: Sendable, Equatable {
     /// For each candidate, the probability that its measured loss is the lowest, by `draws` Monte Carlo
     /// draws of independent Gaussians N(mean, sd²) from `seed`. Independence ignores the correlation a
     /// shared exponent induces, which makes the probabilities conservative (closer to even); the Gaussian
-    /// stands in for the Student t, slightly narrower in the tails.
+    /// stands in for the Student t, slightly narrower in the tails. Candidates that tie for the lowest
+    /// draw (identical predictions without spread) share that draw's win equally.
     /// - Complexity: O(draws · M).
     public static func probabilityBest(_ predictions: [LogPrediction], draws: Int = 4000, seed: UInt64 = 1) -> [Double] {
         var rng = SeededGenerator(seed: seed)
-        var wins = [Int](repeating: 0, count: predictions.count)
+        var wins = [Double](repeating: 0, count: predictions.count)
+        var tied: [Int] = []
         for _ in 0..<draws {
-            var best = 0, lowest = Double.infinity
+            var lowest = Double.infinity
+            tied.removeAll(keepingCapacity: true)
             for (i, p) in predictions.enumerated() {
                 let draw = p.mean + (p.sd.isFinite ? p.sd : 0) * rng.normal()
-                if draw < lowest { (best, lowest) = (i, draw) }
+                if draw < lowest { lowest = draw; tied = [i] } else if draw == lowest { tied.append(i) }
             }
-            wins[best] += 1
+            for i in tied { wins[i] += 1 / Double(tied.count) }
         }
-        return wins.map { Double($0) / Double(draws) }
+        return wins.map { $0 / Double(draws) }
     }
 }
