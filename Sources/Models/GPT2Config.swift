@@ -32,6 +32,7 @@ public struct GPT2Config: Sendable, Equatable {
             throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
         }
         guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
+        if let duplicate = JSONDuplicateKey.first(in: data) { throw ModelFileError(path, "\(duplicate); give each key once") }
         /// A JSON value as the file spells it (true, not 1).
         func shown(_ key: String) -> String {
             guard let value = json[key] else { return "nothing" }

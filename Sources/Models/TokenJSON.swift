@@ -47,10 +47,14 @@ struct TokenJSONReader {
 
     /// The top-level object: the split's value is read as token arrays, every other value skipped.
     private mutating func object() throws(ModelFileError) {
+        var keys: Set<String> = []
         try members { reader, key throws(ModelFileError) in
+            // A repeated key is ambiguous (Foundation's reader kept the last value without a word).
+            guard keys.insert(key).inserted else {
+                throw reader.located("the key \"\(key)\" appears twice in the top-level object; give each split once")
+            }
             if key == reader.split {
-                // A repeated key: the last value counts, as Foundation's reader had it.
-                (reader.found, reader.contentError, reader.ids, reader.rows, reader.length) = (true, nil, [], 0, 0)
+                reader.found = true
                 try reader.splitValue()
             } else {
                 try reader.skipValue(depth: 1)
@@ -106,8 +110,10 @@ struct TokenJSONReader {
         }
         if contentError == nil {
             if rows == 0 { length = count }
-            if count != length || count < 2 {
-                contentError = "split \"\(split)\" sequence \(rows): expected \(length) >= 2 tokens, found \(count)"
+            if count < 2 {
+                contentError = "split \"\(split)\" sequence \(rows) has \(count) token\(count == 1 ? "" : "s"); a sequence needs at least 2 (a next token to predict)"
+            } else if count != length {
+                contentError = "split \"\(split)\" sequence \(rows) has \(count) tokens, sequence 0 has \(length); every sequence of a split must have the same length"
                 ids.removeSubrange(start...)
             }
         }
@@ -265,8 +271,18 @@ struct TokenJSONReader {
 
     /// "not valid JSON (line L, column C: what)", the column counted in bytes from 1.
     private func syntax(_ what: String) -> ModelFileError {
+        ModelFileError(path, "not valid JSON (\(location): \(what))")
+    }
+
+    /// A defect that is not one of JSON's grammar, at the current position.
+    private func located(_ what: String) -> ModelFileError {
+        ModelFileError(path, "\(location): \(what)")
+    }
+
+    /// "line L, column C" of the current position.
+    private var location: String {
         var line = 1, lineStart = 0
         for i in 0..<min(position, bytes.count) where bytes[i] == 0x0A { (line, lineStart) = (line + 1, i + 1) }
-        return ModelFileError(path, "not valid JSON (line \(line), column \(position - lineStart + 1): \(what))")
+        return "line \(line), column \(position - lineStart + 1)"
     }
 }

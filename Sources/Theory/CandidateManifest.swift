@@ -93,19 +93,26 @@ public struct CandidateManifest: Codable, Sendable {
         if let i = manifest.candidates.indices.first(where: { i in manifest.candidates[..<i].contains { $0.name == manifest.candidates[i].name } }) {
             throw fail("candidates[\(i)]: the name \"\(manifest.candidates[i].name)\" is used twice")
         }
+        // Counts are at most 2^31, as a config's sizes: larger ones describe no run that happened.
+        let most = 1 << 31
         for (i, c) in manifest.candidates.enumerated() {
-            for (j, entry) in c.finetuned.enumerated() where entry.steps < 1 || entry.batchSize < 1 {
-                throw fail("candidates[\(i)].finetuned[\(j)]: steps and batch_size must be at least 1")
+            for (j, entry) in c.finetuned.enumerated() where !(1...most).contains(entry.steps) || !(1...most).contains(entry.batchSize) {
+                throw fail("candidates[\(i)].finetuned[\(j)]: steps and batch_size must be between 1 and 2^31, found \(entry.steps) and \(entry.batchSize)")
             }
+            if let entry = c.finetuned.first(where: { $0.n > most }) { throw fail("candidates[\(i)]: n = \(entry.n) is above 2^31") }
         }
         guard !manifest.budgets.isEmpty, manifest.budgets.allSatisfy({ sizes.contains($0) && $0 < sizes.last! }) else {
             throw fail("\"budgets\" must list sizes among \(sizes) below the largest, found \(manifest.budgets)")
         }
+        guard zip(manifest.budgets, manifest.budgets.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw fail("\"budgets\" must be increasing, each size once, found \(manifest.budgets)")
+        }
         guard manifest.learningRate > 0 && manifest.learningRate.isFinite else { throw fail("\"learning_rate\" must be a finite eta > 0") }
         let m = manifest.measurement
-        guard m.epsilon >= 0 && m.epsilon.isFinite, m.lanczosSteps >= 1, m.traceBudget >= 3, m.probes >= 1, m.densityProbes >= 1,
-              m.densitySteps >= 1, m.densitySequences >= 1 else {
-            throw fail("\"measurement\": expected epsilon >= 0, lanczos_steps >= 1, trace_budget >= 3 and probes, density_probes, density_steps, density_sequences >= 1")
+        guard m.epsilon >= 0 && m.epsilon.isFinite, (1...most).contains(m.lanczosSteps), (3...most).contains(m.traceBudget), (1...most).contains(m.probes),
+              (1...most).contains(m.densityProbes), (1...most).contains(m.densitySteps), (1...most).contains(m.densitySequences) else {
+            throw fail("\"measurement\": expected epsilon >= 0, lanczos_steps >= 1, trace_budget >= 3 and probes, density_probes, density_steps, "
+                       + "density_sequences >= 1, each count at most 2^31")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).path }

@@ -60,7 +60,9 @@ public struct CandidateStudy: Sendable {
 
     /// The work of the kernel and the density after the checkpoints, in single-sequence HVP-equivalents
     /// (`CorollaryStudy`'s unit): m gradients (a third of an HVP each) and the density's products.
-    func tailCost(largest: Int) -> Int { probes / 3 + densityProbes * densitySteps * min(densitySequences, largest) }
+    func tailCost(largest: Int) -> Int {
+        DataSizeCheckpoint.saturating(Double(probes / 3) + Double(densityProbes) * Double(densitySteps) * Double(min(densitySequences, largest)))
+    }
 
     /// Fine-tunes `pretrained` (named `name`) at every n of `sizes` on the first n sequences of the
     /// target task's `pool` (which holds at least the largest size and `probes`) and measures it, with

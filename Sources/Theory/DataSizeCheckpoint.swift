@@ -55,6 +55,9 @@ public struct DataSizeCheckpoint: Sendable {
     /// The work of `measure` in single-sequence HVP-equivalents: per block, n per-sample forms of
     /// `steps` products, one form on the n-sequence batch (n × steps), and the trace (n × traceBudget).
     public static func cost(n: Int, blocks: Int, steps: Int, traceBudget: Int) -> Int {
-        blocks * n * (2 * steps + traceBudget)
+        saturating(Double(blocks) * Double(n) * (2 * Double(steps) + Double(traceBudget)))
     }
+
+    /// A count of work as an Int, held below 2^53 so that totals of absurd settings cannot overflow.
+    static func saturating(_ x: Double) -> Int { Int(min(x, 0x1p53)) }
 }

@@ -15,7 +15,13 @@ enum JSONFile {
         let decoder = JSONDecoder()
         if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         func field(_ path: [String]) -> String { Self.field(path, snakeCase: snakeCase) }
-        do { return try decoder.decode(type, from: data) } catch let error as DecodingError {
+        do {
+            let value = try decoder.decode(type, from: data)
+            if let duplicate = JSONDuplicateKey.first(in: data) { throw ModelFileError(path, "not \(kind): \(duplicate); give each key once") }
+            return value
+        } catch let error as ModelFileError {
+            throw error
+        } catch let error as DecodingError {
             let reason: String
             switch error {
             case .keyNotFound(let key, let c): reason = "no \"\(field(c.codingPath.map(\.stringValue) + [key.stringValue]))\" field"

@@ -359,6 +359,13 @@ struct CommandLineTests {
             (manifest(candidates: candidate("a") + ", " + candidate("b", checkpoint: "missing")), "missing/config.json"),
             (manifest(candidates: candidate("a") + ", " + candidate("b", checkpoint: "other")), "the architecture differs"),
             (manifest(candidates: candidate("a", sizes: [1, 2, 64]) + ", " + candidate("b", sizes: [1, 2, 64])), "the train split has 16 sequences; the manifest needs 64"),
+            // Issue 19: budgets out of order or repeated, a key given twice, counts that describe no run.
+            (manifest(candidates: candidate("a") + ", " + candidate("b"), budgets: "[2, 1]"), "\"budgets\" must be increasing, each size once, found [2, 1]"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b"), budgets: "[2, 2]"), "\"budgets\" must be increasing, each size once"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b"), rate: "\"learning_rate\": 0.001, \"learning_rate\": 0.1,"),
+             "the key \"learning_rate\" appears twice in one object (line 1"),
+            (manifest(candidates: candidate("a") + ", " + candidate("b")).replacingOccurrences(of: "\"steps\": 2", with: "\"steps\": 1000000000000000000"),
+             "steps and batch_size must be between 1 and 2^31"),
         ]
         for (text, message) in cases {
             try text.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
