@@ -46,7 +46,7 @@ let package = Package(
         ]),
 
         // libFuzzer targets for the parsers of users' files (scripts/fuzz); a replayer otherwise.
-        .executableTarget(name: "lens-fuzz", dependencies: ["Curves", "Models"], path: "Fuzz", exclude: ["corpus"]),
+        .executableTarget(name: "lens-fuzz", dependencies: ["Curves", "Models", "Theory"], path: "Fuzz", exclude: ["corpus"]),
         // One executable numerical check per claim of the paper, each ending in a verdict (proofs-checks/).
         .executableTarget(name: "proofs-checks", dependencies: [
             "Curves", "LinearAlgebra", "Models", "Reports", "Theory", "_Files",

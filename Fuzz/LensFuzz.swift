@@ -1,16 +1,19 @@
 import Curves
 import Foundation
 import Models
+import Theory
 
 /// libFuzzer targets for every parser that reads a user's file: the safetensors header and tensor
-/// table (with every tensor's conversion to Float64), `config.json`, both curves-CSV layouts, and
-/// both token formats. Built by `scripts/fuzz TARGET SECONDS` with `-sanitize=fuzzer,address` and
+/// table (with every tensor's conversion to Float64), `config.json`, both curves-CSV layouts, both
+/// token formats, the candidate manifest (JSON) and the Corollary 1 manifest (CSV). Built by `scripts/fuzz TARGET SECONDS` with `-sanitize=fuzzer,address` and
 /// `-DFUZZING`; without FUZZING this is a plain executable that replays files through a target
 /// (`lens-fuzz TARGET FILE...`), which is how a crash the fuzzer found is reproduced.
 enum FuzzTarget: String, CaseIterable {
     case safetensors, config, csv
     case tokensJSON = "tokens-json"
     case tokensBinary = "tokens-binary"
+    case manifest
+    case corollaryManifest = "corollary-manifest"
 
     /// Parses `data`; every outcome but a crash, a hang or a leak is a pass.
     func exercise(_ data: Data) {
@@ -21,6 +24,8 @@ enum FuzzTarget: String, CaseIterable {
         case .csv: _ = try? CurveFile.parse(String(decoding: data, as: UTF8.self), source: "fuzz")
         case .tokensJSON: _ = try? TokenFile.decodeJSON(data, path: "fuzz", split: "train", vocabulary: 256)
         case .tokensBinary: _ = try? TokenFile.decodeBinary(data, path: "fuzz", context: 8, vocabulary: 300)
+        case .manifest: _ = try? CandidateManifest.decode(data, path: "/fuzz/manifest.json")
+        case .corollaryManifest: _ = try? CorollaryManifest.parse(data, path: "/fuzz/manifest.csv")
         }
     }
 }

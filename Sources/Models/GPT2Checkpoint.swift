@@ -29,9 +29,14 @@ extension GPT2Parameters {
     /// may carry the `transformer.` prefix or not; `attn.bias` / `attn.masked_bias` buffers of older
     /// checkpoints are ignored; `lm_head.weight`, if stored, must equal `wte.weight` (tied).
     public static func load(directory: String) throws(ModelFileError) -> GPT2Parameters {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ModelFileError(directory, "is a file; give the checkpoint's directory (config.json + model.safetensors)")
+        }
         let config = try GPT2Config.read(path: "\(directory)/config.json")
         let path = "\(directory)/model.safetensors"
-        let file = try SafeTensorsFile(path: path)
+        // A GPT-2 stores 12 tensors a layer, 2 attention buffers a layer in older files, wte, wpe, ln_f and a tied lm_head.
+        let file = try SafeTensorsFile(path: path, maximumEntries: 14 * config.layers + 5)
         var byName: [String: SafeTensorsEntry] = [:]
         for entry in file.entries {
             let name = entry.name.hasPrefix("transformer.") ? String(entry.name.dropFirst("transformer.".count)) : entry.name

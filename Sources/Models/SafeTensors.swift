@@ -70,11 +70,13 @@ public struct SafeTensorsFile: Sendable {
     private let data: Data
     private let dataStart: Int
 
-    public init(path: String) throws(ModelFileError) {
-        try self.init(fileContents(path, mapped: true), path: path)
+    /// - Parameter maximumEntries: the most tensors the reader expects (a GPT-2's, for a checkpoint), counted
+    ///   in the header's bytes before it is parsed: a header listing more is refused without building them.
+    public init(path: String, maximumEntries: Int? = nil) throws(ModelFileError) {
+        try self.init(fileContents(path, mapped: true), path: path, maximumEntries: maximumEntries)
     }
 
-    public init(_ bytes: Data, path: String) throws(ModelFileError) {
+    public init(_ bytes: Data, path: String, maximumEntries: Int? = nil) throws(ModelFileError) {
         self.path = path
         guard bytes.count >= 8 else {
             throw ModelFileError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
@@ -85,9 +87,24 @@ public struct SafeTensorsFile: Sendable {
         }
         let start = bytes.startIndex
         let headerData = bytes.subdata(in: (start + 8)..<(start + 8 + Int(headerLength)))
-        guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
-            throw ModelFileError(path, "the header is not a JSON object")
+        if let maximumEntries {
+            // Every entry has a "data_offsets" key; counting the bytes costs nothing beside parsing them.
+            let key = Array("\"data_offsets\"".utf8)
+            var count = 0, i = headerData.startIndex
+            while let found = headerData[i...].firstRange(of: key) { count += 1; i = found.upperBound }
+            guard count <= maximumEntries else {
+                throw ModelFileError(path, "the header lists \(count) tensors; at most \(maximumEntries) are expected here")
+            }
         }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: headerData) } catch {
+            if let duplicate = JSONDuplicateKey.first(in: headerData) {
+                throw ModelFileError(path, "the header names a tensor twice: \(duplicate)")
+            }
+            throw ModelFileError(path, "the header is not valid JSON (\(jsonReason(error)))")
+        }
+        guard let header = parsed as? [String: Any] else { throw ModelFileError(path, "the header is not a JSON object") }
+        if let duplicate = JSONDuplicateKey.first(in: headerData) { throw ModelFileError(path, "the header names a tensor twice: \(duplicate)") }
         let dataSize = bytes.count - 8 - Int(headerLength)
         var entries: [SafeTensorsEntry] = []
         var metadata: [String: String] = [:]
@@ -220,16 +237,12 @@ extension SafeTensorsFile {
 
 /// Whether a value from `JSONSerialization` was a JSON true or false. Foundation hands numbers and booleans
 /// back as NSNumber, and `is Bool` holds for any number that is 0 or 1; a boolean's type encoding is "c".
-func isJSONBoolean(_ value: Any) -> Bool {
+public func isJSONBoolean(_ value: Any) -> Bool {
     guard let number = value as? NSNumber else { return false }
     return String(cString: number.objCType) == "c"
 }
 
-/// A file's bytes (memory-mapped when asked), or an error naming the file and the reason.
-func fileContents(_ path: String, mapped: Bool = false) throws(ModelFileError) -> Data {
-    do {
-        return try Data(contentsOf: URL(fileURLWithPath: path), options: mapped ? .alwaysMapped : [])
-    } catch {
-        throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-    }
+/// A file's bytes (memory-mapped when asked), or an error naming the file and the reason (`RegularFile`).
+public func fileContents(_ path: String, mapped: Bool = false) throws(ModelFileError) -> Data {
+    do { return try RegularFile.contents(path, mapped: mapped) } catch { throw ModelFileError(path, error.reason) }
 }

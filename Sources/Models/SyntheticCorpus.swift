@@ -19,7 +19,7 @@ public struct SyntheticCorpus: Sendable {
         (self.vocabulary, self.branching, self.noise, self.shift, self.seed) = (vocabulary, branching, noise, shift, seed)
     }
 
-    public enum Task: String, Sendable { case source, target }
+    public enum Task: String, Sendable, CaseIterable { case source, target }
 
     /// Mixed into the seed for the target task's re-drawn successors, so that they come from a stream
     /// of their own and the source chain is the same whatever the shift.

@@ -80,7 +80,13 @@ public struct CandidateManifest: Codable, Sendable {
     ///   fewer than two candidates, sizes not increasing or not the same for all, a budget that is not
     ///   a listed size below the largest, a measurement setting out of range.
     public static func read(path: String) throws(ModelFileError) -> CandidateManifest {
-        var manifest = try JSONFile.decode(CandidateManifest.self, path: path, kind: "a candidate manifest", snakeCase: true)
+        try decode(fileContents(path), path: path)
+    }
+
+    /// The bytes of a manifest (`read(path:)`); `path` names it in errors and anchors relative paths.
+    public static func decode(_ data: Data, path: String) throws(ModelFileError) -> CandidateManifest {
+        var manifest = try JSONFile.decode(CandidateManifest.self, from: data, path: path, kind: "a candidate manifest", snakeCase: true,
+                                           realKeys: ["epsilon", "learning_rate", "first_loss", "last_loss"])
         func fail(_ message: String) -> ModelFileError { ModelFileError(path, message) }
         guard manifest.candidates.count >= 2 else { throw fail("\"candidates\" lists \(manifest.candidates.count); selection needs at least two") }
         let sizes = manifest.sizes

@@ -15,13 +15,15 @@ public struct CorollaryManifest: Sendable {
     /// - Throws: `ModelFileError` naming the file and line: a missing or different header, a line
     ///   without two fields, an n that is not a positive integer, sizes not strictly increasing, no entries.
     public static func read(path: String) throws(ModelFileError) -> CorollaryManifest {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ModelFileError(path, "cannot read the manifest (\(fileSystemReason(error, path: path)))")
-        }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        try parse(fileContents(path), path: path)
+    }
+
+    /// The bytes of a manifest (`read(path:)`); `path` names it in errors and anchors relative directories.
+    /// Lines end in LF or CRLF.
+    public static func parse(_ data: Data, path: String) throws(ModelFileError) -> CorollaryManifest {
+        guard let text = String(data: data, encoding: .utf8) else { throw ModelFileError(path, "not UTF-8 text") }
+        // Character.isNewline: "\r\n" is one Character in Swift, which a split on "\n" would not see.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard let header = lines.first, header.replacingOccurrences(of: " ", with: "") == "n,finetuned" else {
             throw ModelFileError(path, "line 1: expected the header `n,finetuned`")
         }

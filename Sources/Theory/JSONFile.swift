@@ -7,11 +7,16 @@ import Models
 enum JSONFile {
     /// - Parameter kind: what the file should be, for the message ("a `lens ntk --out` file").
     /// - Parameter snakeCase: the document's keys are the snake case of the type's property names.
-    static func decode<T: Decodable>(_ type: T.Type, path: String, kind: String, snakeCase: Bool = false) throws(ModelFileError) -> T {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-        }
+    /// - Parameter realKeys: the keys whose numbers may be negative or fractional; every other number
+    ///   of the type is a count or a seed (a non-negative integer).
+    static func decode<T: Decodable>(_ type: T.Type, path: String, kind: String, snakeCase: Bool = false,
+                                     realKeys: Set<String>) throws(ModelFileError) -> T {
+        try decode(type, from: fileContents(path), path: path, kind: kind, snakeCase: snakeCase, realKeys: realKeys)
+    }
+
+    /// The same for the bytes of a file; `path` names it in errors.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String, kind: String, snakeCase: Bool = false,
+                                     realKeys: Set<String>) throws(ModelFileError) -> T {
         let decoder = JSONDecoder()
         if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         func field(_ path: [String]) -> String { Self.field(path, snakeCase: snakeCase) }
@@ -25,14 +30,43 @@ enum JSONFile {
             let reason: String
             switch error {
             case .keyNotFound(let key, let c): reason = "no \"\(field(c.codingPath.map(\.stringValue) + [key.stringValue]))\" field"
+            case .typeMismatch(_, let c) where c.codingPath.isEmpty: reason = "expected a JSON object at the top level"
             case .typeMismatch(_, let c), .valueNotFound(_, let c): reason = "field \"\(field(c.codingPath.map(\.stringValue)))\" has the wrong type"
-            case .dataCorrupted(let c): reason = c.codingPath.isEmpty ? "not JSON (\(c.debugDescription))" : "field \"\(field(c.codingPath.map(\.stringValue)))\": \(c.debugDescription)"
+            case .dataCorrupted(let c) where c.codingPath.isEmpty:
+                // swift-corelibs' decoder says "not valid JSON" also for valid JSON whose number does not fit an
+                // integer field (a negative seed, n = 1.5): name the field when it is that.
+                if let tree = try? JSONSerialization.jsonObject(with: data), let (key, value) = misfit(tree, path: "", realKeys: realKeys) {
+                    reason = "field \"\(key)\" is \(value); it must be a non-negative integer"
+                } else {
+                    reason = "not JSON (\(c.debugDescription))"
+                }
+            case .dataCorrupted(let c): reason = "field \"\(field(c.codingPath.map(\.stringValue)))\": \(c.debugDescription)"
             @unknown default: reason = "\(error)"
             }
             throw ModelFileError(path, "not \(kind): \(reason)")
         } catch {
             throw ModelFileError(path, "not \(kind): \(error)")
         }
+    }
+
+    /// The first number (depth first, keys in sorted order) under a key not in `realKeys` that is negative
+    /// or not integral, with its path as the document spells it.
+    static func misfit(_ value: Any, path: String, key: String? = nil, realKeys: Set<String>) -> (String, String)? {
+        switch value {
+        case let object as [String: Any]:
+            for name in object.keys.sorted() {
+                if let found = misfit(object[name]!, path: path.isEmpty ? name : "\(path).\(name)", key: name, realKeys: realKeys) { return found }
+            }
+        case let array as [Any]:
+            for (i, element) in array.enumerated() {
+                if let found = misfit(element, path: "\(path)[\(i)]", key: key, realKeys: realKeys) { return found }
+            }
+        case let number as NSNumber where !isJSONBoolean(number):
+            let x = number.doubleValue
+            if let key, !realKeys.contains(key), x < 0 || x != x.rounded() { return (path, "\(number)") }
+        default: break
+        }
+        return nil
     }
 
     /// A coding path as the document spells it: array indices in brackets, keys in snake case if the

@@ -52,7 +52,8 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     /// Reads a summary written by `lens ntk --out`.
     /// - Throws: `ModelFileError` naming the file and what is wrong with it.
     public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
-        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk --out` file")
+        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk --out` file",
+                                          realKeys: ["rate", "steps", "outputs", "eigenvalues", "projections", "offset", "elementwiseOffset"])
         guard summary.offset.isFinite, summary.offset >= 0, summary.eigenvalues.count == summary.sequences,
               summary.projections.count == summary.sequences else {
             throw ModelFileError(path, "expected a finite offset >= 0 and one eigenvalue and projection per sequence")

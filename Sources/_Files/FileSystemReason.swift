@@ -30,6 +30,11 @@ public func fileSystemReason(_ error: Error, path: String? = nil) -> String {
         }
     }
     guard let code else { return ns.localizedDescription }
+    return posixReason(code)
+}
+
+/// `strerror`'s words for an errno, with the two that mislead in this setting said plainly.
+public func posixReason(_ code: Int32) -> String {
     switch code {
     case EEXIST: return "a file is in the way (File exists)"
     case ENOTDIR: return "a path component is a file, not a directory (Not a directory)"

@@ -10,7 +10,8 @@ public struct JSONDuplicateKey: Equatable, CustomStringConvertible {
 
     public var description: String { "the key \"\(key)\" appears twice in one object (line \(line), column \(column))" }
 
-    /// Scans `data`, which must already be valid JSON (parse it first).
+    /// Scans `data`, meant to be valid JSON; on other bytes it answers without trapping, but the answer
+    /// means little.
     /// - Complexity: O(bytes); memory the keys of the open objects.
     public static func first(in data: Data) -> JSONDuplicateKey? {
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> JSONDuplicateKey? in
@@ -23,7 +24,7 @@ public struct JSONDuplicateKey: Equatable, CustomStringConvertible {
                 case UInt8(ascii: "\n"): line += 1; lineStart = i + 1
                 case UInt8(ascii: "{"): frames.append((keys: [], expectingKey: true))
                 case UInt8(ascii: "["): frames.append((keys: nil, expectingKey: false))
-                case UInt8(ascii: "}"), UInt8(ascii: "]"): frames.removeLast()
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): if !frames.isEmpty { frames.removeLast() }
                 case UInt8(ascii: ","): if frames.last?.keys != nil { frames[frames.count - 1].expectingKey = true }
                 case UInt8(ascii: "\""):
                     let start = i

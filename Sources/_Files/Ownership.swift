@@ -21,6 +21,7 @@ public enum Ownership {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var status = stat()
         guard lstat(url.path, &status) == 0 else {
+            try checkAbsent(path)
             try checkParentWritable(url)
             return
         }
@@ -28,7 +29,7 @@ public enum Ownership {
             throw AtomicFile.Failure(description: "\(path): is a symbolic link; give the directory it points to, or a new one")
         }
         guard (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw AtomicFile.Failure(description: "\(path): is a file, not a directory; give a directory to write the report into")
+            throw AtomicFile.Failure(description: "\(path): is a file, not a directory; give a directory to write into")
         }
         let working = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
         if working == url.path || working.hasPrefix(url.path == "/" ? "/" : url.path + "/") {
@@ -54,6 +55,7 @@ public enum Ownership {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         var status = stat()
         guard lstat(url.path, &status) == 0 else {
+            try checkAbsent(path)
             try checkParentWritable(url)
             return
         }
@@ -93,6 +95,13 @@ public enum Ownership {
             if (enumerator.fileAttributes?[.type] as? FileAttributeType) != .typeDirectory { found.append(entry) }
         }
         return found.sorted()
+    }
+
+    /// After a failed `lstat`: the path must be absent (ENOENT), not unreachable for another reason
+    /// ("File name too long", "Too many levels of symbolic links", "Permission denied").
+    static func checkAbsent(_ path: String) throws {
+        let code = errno
+        guard code == ENOENT else { throw AtomicFile.Failure(description: "\(path): \(posixReason(code))") }
     }
 
     /// The nearest existing ancestor of `url` must be a directory this process can write into.

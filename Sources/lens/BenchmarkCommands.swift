@@ -53,7 +53,7 @@ struct Bench: ParsableCommand {
         @Argument(help: "A directory of benchmark CSVs.")
         var directory: String
 
-        @Option(help: "Repetitions; the best time is reported.")
+        @Option(parsing: .unconditional, help: "Repetitions; the best time is reported.")
         var repeats = 3
 
         func validate() throws {
@@ -70,13 +70,13 @@ struct Bench: ParsableCommand {
             commandName: "lanczos",
             abstract: "Applications to reach a top-eigenvalue relative error of 1e-6, Lanczos against PyHessian's power iteration; time per dense application against cblas_dsymv.")
 
-        @Option(help: "Dimension of the test matrices.")
+        @Option(parsing: .unconditional, help: "Dimension of the test matrices.")
         var n = 1000
 
-        @Option(help: "Dimension of the dense operator timed against cblas_dsymv.")
+        @Option(parsing: .unconditional, help: "Dimension of the dense operator timed against cblas_dsymv.")
         var timingDimension = 2000
 
-        @Option(help: "Seed of the test matrices and start vectors.")
+        @Option(parsing: .unconditional, help: "Seed of the test matrices and start vectors.")
         var seed: UInt64 = 1
 
         func validate() throws {
@@ -97,13 +97,13 @@ struct Bench: ParsableCommand {
             commandName: "quadrature",
             abstract: "How tight the certified v^T H^+ v is against k on dense test spectra, beside the previous certificate, and its cost.")
 
-        @Option(help: "Dimension of the test matrices.")
+        @Option(parsing: .unconditional, help: "Dimension of the test matrices.")
         var n = 1000
 
         @Option(help: "Lanczos step counts, comma-separated.")
         var steps = "10,20,30,60,120"
 
-        @Option(help: "Seed of the spectra and vectors.")
+        @Option(parsing: .unconditional, help: "Seed of the spectra and vectors.")
         var seed: UInt64 = 1
 
         func validate() throws {
@@ -132,14 +132,14 @@ struct Bench: ParsableCommand {
             commandName: "hvp",
             abstract: "Time GPT-2 loss, gradient and exact HVP in Float64; forward GFLOP/s against dgemm of the same shapes.")
 
-        @Option var layers = 4
-        @Option var channels = 256
-        @Option var heads = 4
-        @Option var context = 128
-        @Option var vocabulary = 50257
-        @Option var batch = 4
-        @Option var seed: UInt64 = 1
-        @Option(help: "Rounds; the best time of each is reported.") var repeats = 3
+        @Option(parsing: .unconditional) var layers = 4
+        @Option(parsing: .unconditional) var channels = 256
+        @Option(parsing: .unconditional) var heads = 4
+        @Option(parsing: .unconditional) var context = 128
+        @Option(parsing: .unconditional) var vocabulary = 50257
+        @Option(parsing: .unconditional) var batch = 4
+        @Option(parsing: .unconditional) var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Rounds; the best time of each is reported.") var repeats = 3
 
         func validate() throws {
             guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, batch >= 1, repeats >= 1 else {
@@ -161,16 +161,16 @@ struct Bench: ParsableCommand {
             commandName: "bound",
             abstract: "What certified Hessian terms h_i cost against the naive plan (every sample, block and step a full HVP), in HVP-equivalents measured in the same run; time and peak memory.")
 
-        @Option var layers = 4
-        @Option var channels = 256
-        @Option var heads = 4
-        @Option var context = 128
-        @Option var vocabulary = 50257
-        @Option(help: "Training sequences.") var samples = 64
-        @Option(help: "Lanczos steps per form.") var steps = 60
-        @Option(help: "AdamW steps that make the fine-tuned checkpoint.") var fineTuningSteps = 4
+        @Option(parsing: .unconditional) var layers = 4
+        @Option(parsing: .unconditional) var channels = 256
+        @Option(parsing: .unconditional) var heads = 4
+        @Option(parsing: .unconditional) var context = 128
+        @Option(parsing: .unconditional) var vocabulary = 50257
+        @Option(parsing: .unconditional, help: "Training sequences.") var samples = 64
+        @Option(parsing: .unconditional, help: "Lanczos steps per form.") var steps = 60
+        @Option(parsing: .unconditional, help: "AdamW steps that make the fine-tuned checkpoint.") var fineTuningSteps = 4
         @Flag(help: "Refine only the largest upper ends after a short run of every sample.") var screening = false
-        @Option var seed: UInt64 = 1
+        @Option(parsing: .unconditional) var seed: UInt64 = 1
 
         func validate() throws {
             guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, samples >= 1, steps >= 1,

@@ -16,16 +16,16 @@ struct Bound: ParsableCommand {
 
     @OptionGroup var data: TrainTestTokens
 
-    @Option(help: "The number of training samples n the bound counts (default: the training sequences given).")
+    @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
     var n: Int?
 
-    @Option(help: "epsilon of Theorem 2.")
+    @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
     var eps = 0.1
 
-    @Option(help: "C, a bound on one sample's loss (default: the largest per-sample loss observed, stated as such).")
+    @Option(parsing: .unconditional, help: "C, a bound on one sample's loss (default: the largest per-sample loss observed, stated as such).")
     var lossBound: Double?
 
-    @Option(help: "Lanczos steps per Hessian form, for the samples that can hold a block's maximum.")
+    @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form, for the samples that can hold a block's maximum.")
     var steps = 60
 
     @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")

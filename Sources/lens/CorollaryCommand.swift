@@ -19,30 +19,30 @@ struct Corollary: ParsableCommand {
     @Option(help: "Instead of fine-tuning: a CSV `n,finetuned` of existing pairs (directories relative to the manifest); pair n was fine-tuned on the first n training sequences.")
     var manifest: String?
 
-    @Option(help: "AdamW steps per size, the same budget at every n (default 200).")
+    @Option(parsing: .unconditional, help: "AdamW steps per size, the same budget at every n (default 200).")
     var finetuneSteps: Int?
 
-    @Option(help: "Instead of --finetune-steps: epochs per size, ceil(epochs n / batch) steps.")
+    @Option(parsing: .unconditional, help: "Instead of --finetune-steps: epochs per size, ceil(epochs n / batch) steps.")
     var epochs: Double?
 
-    @Option(help: "Sequences per fine-tuning step (default 8).") var batch: Int?
-    @Option(name: .customLong("lr"), help: "AdamW's learning rate (default 0.001).") var learningRate: Double?
-    @Option(help: "AdamW's decoupled weight decay (default 0.01).") var weightDecay: Double?
+    @Option(parsing: .unconditional, help: "Sequences per fine-tuning step (default 8).") var batch: Int?
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "AdamW's learning rate (default 0.001).") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "AdamW's decoupled weight decay (default 0.01).") var weightDecay: Double?
     @Flag(help: "Fine-tune in Float64 (default Float32, as PyTorch fine-tunes).") var float64 = false
 
-    @Option(help: "epsilon of Theorem 2.")
+    @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
     var eps = 0.1
 
-    @Option(help: "C, a bound on one sample's loss (default: per size the largest per-sample loss observed; the corollary uses the largest).")
+    @Option(parsing: .unconditional, help: "C, a bound on one sample's loss (default: per size the largest per-sample loss observed; the corollary uses the largest).")
     var lossBound: Double?
 
-    @Option(help: "Lanczos steps per Hessian form.")
+    @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form.")
     var steps = 60
 
-    @Option(help: "Hessian-vector products per block trace (Hutch++; exact when the block is no larger).")
+    @Option(parsing: .unconditional, help: "Hessian-vector products per block trace (Hutch++; exact when the block is no larger).")
     var traceBudget = 30
 
-    @Option(help: "Seed of the fine-tuning batch order and the trace probes.")
+    @Option(parsing: .unconditional, help: "Seed of the fine-tuning batch order and the trace probes.")
     var seed: UInt64 = 1
 
     @OptionGroup var output: ReportOutput

@@ -55,7 +55,7 @@ struct Fit: ParsableCommand {
     @Option(help: "vanilla (F = 0), rectified (F free, with the zero-shot point) or lensllm (eq. 10).")
     var law: LawKind
 
-    @Option(help: "lensllm only: F, e.g. from an NTK; free when absent.")
+    @Option(parsing: .unconditional, help: "lensllm only: F, e.g. from an NTK; free when absent.")
     var offset: Double?
 
     @Option(help: "lensllm only: take F(Theta, t) from a `lens ntk --out` file (the paper's phase fitting: B, beta, E fitted with F fixed).")

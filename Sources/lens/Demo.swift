@@ -13,7 +13,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Where to write the reports, the curves and the checkpoints (pretrained ones are reused from there when their settings match).")
     var out = "reports/demo"
 
-    @Option(help: "Seed of the corpora, the candidates' initialisation, the batch order and the probes.")
+    @Option(parsing: .unconditional, help: "Seed of the corpora, the candidates' initialisation, the batch order and the probes.")
     var seed: UInt64 = 7
 
     @Flag(help: "A small run (tiny candidates, n up to 64) for tests and CI: seconds.")

@@ -16,13 +16,13 @@ struct HessianCommand: ParsableCommand {
 
     @OptionGroup var data: BatchTokens
 
-    @Option(help: "Lanczos steps per block (the quadrature stops earlier when the Krylov space becomes invariant).")
+    @Option(parsing: .unconditional, help: "Lanczos steps per block (the quadrature stops earlier when the Krylov space becomes invariant).")
     var steps = 60
 
-    @Option(help: "Top eigenvalues per block.")
+    @Option(parsing: .unconditional, help: "Top eigenvalues per block.")
     var top = 3
 
-    @Option(help: "Seed of the eigenvalue runs' start vectors.")
+    @Option(parsing: .unconditional, help: "Seed of the eigenvalue runs' start vectors.")
     var seed: UInt64 = 1
 
     @Flag(help: "Print JSON instead of markdown.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import _Files
 import LinearAlgebra
 
@@ -18,6 +19,13 @@ struct Lens: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // --help and --version print to stdout and end with status 0: through the same check of
+            // standard output, so that help written to a full disk is not a success.
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                StandardOutput.finish()
+                Foundation.exit(0)
+            }
             StandardOutput.finish()
             exit(withError: error)
         }
@@ -33,10 +41,10 @@ struct CurveOptions: ParsableArguments {
     @Option(help: "Only this model.")
     var model: String?
 
-    @Option(help: "Sequential residual test: points in the first fit.")
+    @Option(parsing: .unconditional, help: "Sequential residual test: points in the first fit.")
     var k = 3
 
-    @Option(help: "Sequential residual test: stop threshold in residual standard deviations.")
+    @Option(parsing: .unconditional, help: "Sequential residual test: stop threshold in residual standard deviations.")
     var delta = 5.0
 
     @Flag(help: "Print JSON instead of a markdown table.")

@@ -3,16 +3,18 @@ import _Files
 import Foundation
 import Models
 
+extension SyntheticCorpus.Task: ExpressibleByArgument {}
+
 struct Corpus: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a seeded synthetic corpus (source or shifted target task) as tokens.json (train and test batches).")
 
-    @Option var vocabulary = 256
-    @Option var length = 32
-    @Option(help: "Sequences in the train split (the test split gets a quarter as many, at least one).") var sequences = 64
-    @Option(help: "source (pretraining) or target (fine-tuning).") var task = "target"
-    @Option(help: "Fraction of tokens whose successors the target task re-draws.") var shift = 0.3
-    @Option var seed: UInt64 = 1
+    @Option(parsing: .unconditional) var vocabulary = 256
+    @Option(parsing: .unconditional) var length = 32
+    @Option(parsing: .unconditional, help: "Sequences in the train split (the test split gets a quarter as many, at least one).") var sequences = 64
+    @Option(help: "source (pretraining) or target (fine-tuning).") var task: SyntheticCorpus.Task = .target
+    @Option(parsing: .unconditional, help: "Fraction of tokens whose successors the target task re-draws.") var shift = 0.3
+    @Option(parsing: .unconditional) var seed: UInt64 = 1
     @Option(help: "Output JSON file.") var out: String
 
     func validate() throws {
@@ -28,11 +30,10 @@ struct Corpus: ParsableCommand {
     }
 
     func run() throws {
-        guard let t = SyntheticCorpus.Task(rawValue: task) else { throw ValidationError("--task must be source or target") }
         let corpus = SyntheticCorpus(vocabulary: vocabulary, shift: shift, seed: seed)
-        let (train, test) = corpus.splits(t, trainSequences: sequences, length: length)
+        let (train, test) = corpus.splits(task, trainSequences: sequences, length: length)
         try TokenFile.writeJSON(["train": train, "test": test], path: out)
-        print("wrote \(train.batch) train and \(test.batch) test sequences of \(length) tokens (\(task) task, seed \(seed)) to \(out)")
+        print("wrote \(train.batch) train and \(test.batch) test sequences of \(length) tokens (\(task.rawValue) task, seed \(seed)) to \(out)")
     }
 }
 
@@ -41,12 +42,12 @@ struct Initialise: ParsableCommand {
         commandName: "init",
         abstract: "Write a GPT-2 at its initialisation (seeded, as Hugging Face initialises GPT-2) as safetensors + config.json: a start for `lens finetune`.")
 
-    @Option var layers = 2
-    @Option var channels = 32
-    @Option var heads = 4
-    @Option(help: "n_positions, the longest sequence.") var positions = 32
-    @Option var vocabulary = 64
-    @Option var seed: UInt64 = 1
+    @Option(parsing: .unconditional) var layers = 2
+    @Option(parsing: .unconditional) var channels = 32
+    @Option(parsing: .unconditional) var heads = 4
+    @Option(parsing: .unconditional, help: "n_positions, the longest sequence.") var positions = 32
+    @Option(parsing: .unconditional) var vocabulary = 64
+    @Option(parsing: .unconditional) var seed: UInt64 = 1
     @Option(help: "Output checkpoint directory.") var out: String
 
     func validate() throws {
@@ -77,12 +78,12 @@ struct FineTune: ParsableCommand {
     @Option(help: "Checkpoint directory to start from.") var from: String
     @Option(help: "Token data: a tokens.json-style file, or a flat uint16 file with --context.") var tokens: String
     @Option(help: "For JSON tokens: which split.") var split = "train"
-    @Option(help: "For binary tokens: the sequence length.") var context: Int?
-    @Option(help: "Sequences per step.") var batch = 4
-    @Option var steps = 20
-    @Option(name: .customLong("lr")) var learningRate = 3e-3
-    @Option var weightDecay = 0.01
-    @Option(help: "Seed of the batch order.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "For binary tokens: the sequence length.") var context: Int?
+    @Option(parsing: .unconditional, help: "Sequences per step.") var batch = 4
+    @Option(parsing: .unconditional) var steps = 20
+    @Option(name: .customLong("lr"), parsing: .unconditional) var learningRate = 3e-3
+    @Option(parsing: .unconditional) var weightDecay = 0.01
+    @Option(parsing: .unconditional, help: "Seed of the batch order.") var seed: UInt64 = 1
     @Flag(help: "Compute in Float64 (default Float32, as PyTorch fine-tunes).") var float64 = false
     @Option(help: "Output checkpoint directory.") var out: String
 

@@ -14,13 +14,13 @@ struct NTK: ParsableCommand {
 
     @OptionGroup var data: BatchTokens
 
-    @Option(help: "Use only the first m sequences.")
+    @Option(parsing: .unconditional, help: "Use only the first m sequences.")
     var sequences: Int?
 
-    @Option(help: "eta: the fine-tuning learning rate (the released LensLLM code uses 0.01).")
+    @Option(parsing: .unconditional, help: "eta: the fine-tuning learning rate (the released LensLLM code uses 0.01).")
     var lr: Double
 
-    @Option(help: "t: the fine-tuning steps.")
+    @Option(parsing: .unconditional, help: "t: the fine-tuning steps.")
     var steps: Double
 
     @Option(help: "Write the summary as JSON to this file (what lens fit --offset-from-ntk reads).")
@@ -53,7 +53,7 @@ struct NTK: ParsableCommand {
         let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes, progress: progress.update)
         progress.finish()
         guard let offset = TangentKernelOffset(kernel: kernel) else {
-            throw ValidationError("\(checkpoint): the tangent kernel is not a finite positive semi-definite matrix (non-finite weights?)")
+            throw RunError("\(checkpoint): the tangent kernel is not a finite positive semi-definite matrix (non-finite weights?)")
         }
         let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
                                            rate: lr, steps: steps)

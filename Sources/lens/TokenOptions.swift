@@ -15,7 +15,7 @@ struct TrainTestTokens: ParsableArguments {
     @Option(help: "With --context: a flat uint16 file of test sequences.")
     var testTokens: String?
 
-    @Option(help: "Read the token files as flat little-endian uint16 cut into sequences of this length.")
+    @Option(parsing: .unconditional, help: "Read the token files as flat little-endian uint16 cut into sequences of this length.")
     var context: Int?
 
     func validate() throws {
@@ -38,7 +38,7 @@ struct BatchTokens: ParsableArguments {
     @Option(help: "Which batch of a JSON tokens file.")
     var split = "train"
 
-    @Option(help: "Read --tokens as a flat little-endian uint16 file cut into sequences of this length.")
+    @Option(parsing: .unconditional, help: "Read --tokens as a flat little-endian uint16 file cut into sequences of this length.")
     var context: Int?
 
     func validate() throws {

@@ -77,7 +77,18 @@ struct SafeTensorsTests {
         ("unknown dtype", "tensor a: dtype I8 is not one of F64, F32, F16, BF16"),
         ("overflowing shape", "tensor a: shape [4294967296, 4294967296] has more elements than a 64-bit count holds"),
         ("boolean shape", "tensor a: shape must be a list of non-negative integers"),
+        ("duplicate name", "the header names a tensor twice: the key \"a\" appears twice in one object"),
     ]
+
+    // A header listing more tensors than the reader expects is refused from a count of its bytes,
+    // before a JSON tree of them is built.
+    @Test func headersListingMoreTensorsThanExpectedAreRefusedUnparsed() {
+        let entries = (0..<1_000).map { "\"t\($0)\":{\"dtype\":\"F64\",\"shape\":[0],\"data_offsets\":[0,0]}" }
+        let file = withHeader("{" + entries.joined(separator: ",") + "}", data: Data())
+        let error = #expect(throws: ModelFileError.self) { try SafeTensorsFile(file, path: "m.safetensors", maximumEntries: 33) }
+        #expect(error?.description == "m.safetensors: the header lists 1000 tensors; at most 33 are expected here", "\(String(describing: error))")
+        #expect(throws: Never.self) { try SafeTensorsFile(file, path: "m.safetensors", maximumEntries: 1_000) }
+    }
 
     func corrupted(_ name: String) -> Data {
         let data = dataSection
@@ -95,6 +106,8 @@ struct SafeTensorsTests {
             return withHeader(#"{"a":{"dtype":"F64","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"F64","shape":[2],"data_offsets":[24,40]}}"#, data: data)
         case "overflowing shape":
             return withHeader(#"{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,24]}}"#, data: data)
+        case "duplicate name":
+            return withHeader(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F64","shape":[2],"data_offsets":[8,24]}}"#, data: data)
         case "boolean shape":
             return withHeader(#"{"a":{"dtype":"F64","shape":[true,3],"data_offsets":[0,24]}}"#, data: data)
         default:

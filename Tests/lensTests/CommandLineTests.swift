@@ -467,19 +467,47 @@ struct CommandLineTests {
         let blocker = NSTemporaryDirectory() + "lens-blocker-\(UUID().uuidString)"
         try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: blocker) }
+        let loop = blocker + "-loop"
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        defer { try? FileManager.default.removeItem(atPath: loop) }
+        let fifo = blocker + "-fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: fifo) }
+        let long = NSTemporaryDirectory() + String(repeating: "x", count: 300)
+        let checkpoint = blocker + "-checkpoint"
+        #expect(try lens("init", "--layers", "1", "--channels", "4", "--heads", "2", "--positions", "8", "--vocabulary", "16", "--out", checkpoint).status == 0)
+        defer { try? FileManager.default.removeItem(atPath: checkpoint) }
         let cases: [([String], String)] = [
-            (["init", "--out", blocker], "\(blocker): cannot create the checkpoint directory (a file is in the way"),
-            (["corpus", "--out", blocker + "/c.json"], "cannot create its directory \(blocker) (a file is in the way"),
-            (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", blocker], "\(blocker): exists and is not a directory"),
+            (["init", "--out", blocker], "\(blocker): is a file, not a directory"),
+            (["corpus", "--out", blocker + "/c.json"], "c.json: a path component is a file, not a directory"),
+            (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", blocker], "\(blocker): is a file, not a directory"),
             (["benchmark", blocker], "\(blocker): is a file; give the directory"),
-            (["fit", "Tests/Fixtures", "--law", "vanilla"], "Tests/Fixtures: cannot read the file (Is a directory)"),
+            (["fit", "Tests/Fixtures", "--law", "vanilla"], "Tests/Fixtures: is a directory, not a file"),
             (["fit", "/no/such.csv", "--law", "vanilla"], "/no/such.csv: cannot read the file (No such file or directory)"),
+            // Issue 19, class 4: the reason the system gives, not Foundation's error domains or a wrong one.
+            (["fit", loop, "--law", "vanilla"], "\(loop): cannot read the file (Too many levels of symbolic links)"),
+            (["report", "curves", "Tests/Fixtures/wide-quoted.csv", "--out", long], "File name too long"),
+            (["finetune", "--from", blocker, "--tokens", "/dev/null", "--out", blocker + "-x"], "\(blocker): is a file; give the checkpoint's directory"),
+            (["finetune", "--from", checkpoint, "--tokens", "/dev/null", "--out", blocker + "-x"], "/dev/null: is not a regular file (a pipe, socket or device)"),
+            (["finetune", "--from", checkpoint, "--tokens", fifo, "--out", blocker + "-x"], "\(fifo): is not a regular file (a pipe, socket or device)"),
         ]
         for (arguments, message) in cases {
             let run = try lens(arguments)
             expectOneLineError(run, containing: message)
             #expect(!run.stderr.contains("NSCocoaErrorDomain") && !run.stderr.contains("could not be completed"), "\(run.stderr)")
         }
+        // A negative number is the option's value, refused for what it is (not "Missing value").
+        let negative = try lens("bound", "--pretrained", blocker, "--finetuned", blocker, "--tokens", "x", "--eps", "-1")
+        #expect(negative.status != 0 && negative.stderr.hasPrefix("Error: --eps must be a finite number >= 0"), "\(negative.stderr)")
+        // Help goes through the same check of standard output as any answer.
+        let help = Process()
+        help.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("lens")
+        help.arguments = ["--help"]
+        help.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        help.standardError = FileHandle.nullDevice
+        try help.run()
+        help.waitUntilExit()
+        #expect(help.terminationStatus != 0, "help written to a full disk is not a success")
     }
 
     // A fine-tuning run whose loss stops being finite writes no checkpoint and exits non-zero.

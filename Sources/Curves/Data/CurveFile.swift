@@ -12,12 +12,9 @@ import Foundation
 /// Every error names the file, line and column and what was expected there.
 public enum CurveFile {
     public static func read(path: String) throws(CurveError) -> CurveSet {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw CurveError(path, "cannot read the file (\(fileSystemReason(error, path: path)))")
-        }
+        let data: Data
+        do { data = try RegularFile.contents(path) } catch { throw CurveError(path, error.reason) }
+        guard let text = String(data: data, encoding: .utf8) else { throw CurveError(path, "not UTF-8 text") }
         return try parse(text, source: path)
     }
 
