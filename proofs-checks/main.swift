@@ -13,11 +13,15 @@ struct ProofsChecks: ParsableCommand {
     @Flag(help: "Smaller models and fewer draws (CI).")
     var quick = false
 
-    @Option(help: "The Rectified Scaling Law benchmark directory.")
-    var benchmark = "../shared/benchmarks/rectified-scaling-law"
+    @Option(help: "The Rectified Scaling Law benchmark directory, with flan.csv and gigaword.csv (default: ../shared/benchmarks/rectified-scaling-law; its checks are NOT TESTABLE when the default is absent).")
+    var benchmark: String?
 
-    @Option(help: "The PyTorch GPT-2 fixture directory.")
-    var fixture = "../shared/fixtures/gpt2-tiny"
+    @Option(help: "The PyTorch GPT-2 fixture directory (default: ../shared/fixtures/gpt2-tiny; its checks are NOT TESTABLE when the default is absent).")
+    var fixture: String?
+
+    static let defaultBenchmark = "../shared/benchmarks/rectified-scaling-law", defaultFixture = "../shared/fixtures/gpt2-tiny"
+    /// The data sets the paper's benchmark claims speak of.
+    static let datasets = ["flan.csv", "gigaword.csv"]
 
     @Option(help: "Write the markdown report here (default: reports/proofs-checks.md for the full run, nothing for --quick).")
     var out: String?
@@ -27,17 +31,40 @@ struct ProofsChecks: ParsableCommand {
     /// Where the report goes: `--out`, or reports/proofs-checks.md for the full run.
     var destination: String? { out ?? (quick ? nil : "reports/proofs-checks.md") }
 
+    /// The benchmark directory to use: one given must hold both data sets, and so must the default when
+    /// it is there (a data set missing would change a verdict without a word); nil when the default is absent.
+    func benchmarkDirectory() throws -> String? {
+        let directory = benchmark ?? Self.defaultBenchmark
+        guard benchmark != nil || FileManager.default.fileExists(atPath: directory) else { return nil }
+        for name in Self.datasets where !FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
+            throw ValidationError("--benchmark \(directory): no \(name); the paper's benchmark claims are checked on FLAN and Gigaword together")
+        }
+        return directory
+    }
+
+    /// The fixture directory: one given must hold golden.json; nil when the default is absent.
+    func fixtureDirectory() throws -> String? {
+        let directory = fixture ?? Self.defaultFixture
+        let present = FileManager.default.fileExists(atPath: "\(directory)/golden.json")
+        if fixture != nil && !present { throw ValidationError("--fixture \(directory): no golden.json; give the PyTorch GPT-2 fixture's directory") }
+        return present ? directory : nil
+    }
+
     func validate() throws {
         if let out, out.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--out is empty; give a file to write") }
+        _ = try benchmarkDirectory()
+        _ = try fixtureDirectory()
         if let destination {
             try Ownership.checkFile(destination, kind: "proofs-checks report") { $0.starts(with: Data(Self.title.utf8)) }
         }
     }
 
     func run() throws {
-        let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
-        let evidence = Evidence(quick: quick, benchmark: exists(benchmark + "/flan.csv") ? benchmark : nil,
-                                fixture: exists(fixture + "/golden.json") ? fixture : nil)
+        let evidence = Evidence(quick: quick, benchmark: try benchmarkDirectory(), fixture: try fixtureDirectory())
+        // A benchmark that is there but does not run is an error, not a claim that cannot be tested.
+        if evidence.benchmark != nil, case .failure(let unavailable) = evidence.benchmarkEntries {
+            throw CheckFailure(description: unavailable.reason)
+        }
         let checks: [(Evidence) -> [CheckResult]] = [
             { [theoremTwo($0)] }, { [propositionOneCauchySchwarz($0)] }, { [propositionOnePowerLaw($0)] },
             corollaryOneAlgebra, { [corollaryOneData($0)] }, { [propositionTwo($0)] }, lemmas,
@@ -53,7 +80,7 @@ struct ProofsChecks: ParsableCommand {
             }
         }
         let seconds = Date().timeIntervalSince(started)
-        let command = "swift run -c release proofs-checks" + (quick ? " --quick" : "")
+        let command = Invocation.command("swift run -c release proofs-checks")
         var text = Self.title + "\n"
         text += "Produced by `\(command)` (LensLLM toolkit) in \(Int(seconds.rounded())) s on one core; every number comes from this run.\n\n"
         text += Markdown.table(["claim", "verdict"], results.map { [$0.claim, $0.verdict.word] }) + "\n"
@@ -64,6 +91,9 @@ struct ProofsChecks: ParsableCommand {
         }
     }
 }
+
+/// A run that cannot give its verdicts (ArgumentParser prints no usage for it).
+struct CheckFailure: Error, CustomStringConvertible { var description: String }
 
 ArgumentEncoding.requireUTF8()
 ProofsChecks.main()

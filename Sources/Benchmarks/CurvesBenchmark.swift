@@ -21,12 +21,14 @@ public struct CurvesBenchmark: Sendable {
         public var total: Double
     }
 
-    public func run() throws(CurveError) -> Result {
+    /// `progress` is told the rounds done and in all.
+    public func run(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> Result {
         let p = BenchmarkProtocol()
         let methods = SelectionMethod.allCases
         var watches = methods.map { _ in Stopwatch() }
         var total = Stopwatch()
-        for _ in 0..<rounds {
+        for round in 0..<rounds {
+            defer { progress?(round + 1, rounds) }
             try total.time { () throws(CurveError) in
                 for (i, method) in methods.enumerated() {
                     try watches[i].time { () throws(CurveError) in _ = try p.run(directory: directory, methods: [method]) }

@@ -46,10 +46,10 @@ public enum CurveTables {
             ["model", "law", "points", "B", "beta", "E", "F", "RMSE (loss)", "log RMSE"],
             fits.map { (model, lawFit) in
                 let f = lawFit.fit
-                var cells = zip(f.law.values, f.standardErrors).map { value, se in
-                    Markdown.number(value) + (se.map { " ± " + Markdown.number($0, digits: 2) } ?? "")
+                var cells = zip(f.law.values, zip(f.standardErrors, f.undetermined)).map { value, error in
+                    Markdown.number(value) + (error.1 ? " (not determined: at the edge of its range)" : error.0.map { " ± " + Markdown.number($0, digits: 2) } ?? "")
                 }
-                if let t = f.kernelSteps { cells[3] += " (kernel, t = \(Markdown.number(t)))" }
+                if let t = f.kernelSteps { cells[3] += " (kernel, t = \(Markdown.number(t))\(f.undetermined[3] ? ", not determined" : ""))" }
                 let points = "\(f.pointCount)" + (lawFit.firstPoint > 0 ? " (from #\(lawFit.firstPoint + 1))" : "")
                     + (lawFit.usedZeroShot ? " incl. n=0" : "")
                 return [model, lawFit.kind.rawValue, points] + cells +
@@ -68,6 +68,7 @@ public enum CurveTables {
             var row: [String: Any] = ["model": model, "law": lawFit.kind.rawValue, "points": f.pointCount,
                                       "first_point": lawFit.firstPoint, "zero_shot_used": lawFit.usedZeroShot,
                                       "parameters": parameters, "standard_errors": errors,
+                                      "undetermined": zip(PowerLaw.names, f.undetermined).filter(\.1).map(\.0),
                                       "rmse": f.rmse, "log_rmse": f.logRMSE]
             if let t = f.kernelSteps { row["kernel_steps"] = t }
             return row

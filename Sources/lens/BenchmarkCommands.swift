@@ -19,7 +19,7 @@ struct Benchmark: ParsableCommand {
         let selecting = ProgressLine("selection (data sets)")
         let entries = try p.run(directory: directory, methods: SelectionMethod.allCases, progress: selecting.update)
         selecting.finish()
-        let provenance = "Produced by `lens benchmark \(directory)` (LensLLM toolkit); every number comes from this run."
+        let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
         func accuracy() throws -> [PredictionAccuracy] {
             let measuring = ProgressLine("predictive accuracy (data sets x budgets)")
             defer { measuring.finish() }
@@ -61,7 +61,10 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            print(try CurvesBenchmark(directory: directory, rounds: repeats).run().text, terminator: "")
+            let progress = ProgressLine("benchmark evaluation (rounds)")
+            let result = try CurvesBenchmark(directory: directory, rounds: repeats).run(progress: progress.update)
+            progress.finish()
+            print(result.text, terminator: "")
         }
     }
 

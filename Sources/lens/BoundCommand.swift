@@ -46,7 +46,7 @@ struct Bound: ParsableCommand {
         let (train, test) = try data.load(for: config)
         let memory = HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)
         try MachineMemory.require(Double(memory), for: "the Hessian terms of \(train.batch) sequences", remedy: "give fewer training sequences")
-        ProgressLine.note("lens bound: \(train.batch) training and \(test.batch) test sequences of \(train.length) tokens, \(steps) Lanczos steps per form; "
+        ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length), \(steps) Lanczos steps per form; "
             + "needs about \(Markdown.bytes(memory))")
         let progress = ProgressLine("Hessian terms (forms)")
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps,
@@ -54,8 +54,7 @@ struct Bound: ParsableCommand {
             progress.update($0, of: $1)
         }
         progress.finish()
-        let provenance = "Produced by `lens bound --pretrained \(pretrained) --finetuned \(finetuned) --tokens \(data.tokens)` "
-            + "(eps \(eps), \(steps) Lanczos steps; LensLLM toolkit); every number comes from this run."
+        let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
         if let out = output.out { try BoundReport.write(bound, provenance: provenance, to: out) }
         print(output.json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
     }

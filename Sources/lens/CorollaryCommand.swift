@@ -102,7 +102,7 @@ struct Corollary: ParsableCommand {
         let largest = sizes.last!
         let memory = HessianTerms.memoryBytes(start.config, samples: largest, length: pool.length, steps: steps)
         try MachineMemory.require(Double(memory), for: "the Hessian terms of n = \(largest) sequences", remedy: "choose smaller --sizes")
-        ProgressLine.note("lens corollary: \(sizes.count) sizes up to n = \(largest), \(test.batch) test sequences of \(pool.length) tokens, "
+        ProgressLine.note("lens corollary: \(sizes.count) sizes up to n = \(largest), \(pool.length)-token training sequences and \(test.batch) test sequences of \(test.length) tokens, "
             + "\(steps) Lanczos steps per form; needs about "
             + Markdown.bytes(memory))
         let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
@@ -115,12 +115,7 @@ struct Corollary: ParsableCommand {
             corollary = try study.run(pretrained: start, pool: pool, test: test, sizes: sizes, fineTuning: settings) { progress.update($0, of: $1) }
         }
         progress.finish()
-        let source = manifest.map { "--manifest \($0)" }
-            ?? "--sizes \(sizes.map(String.init).joined(separator: ",")) " + (epochs.map { "--epochs \($0)" } ?? "--finetune-steps \(finetuneSteps ?? 200)")
-            + " --batch \(settings.batchSize) --lr \(settings.learningRate) --weight-decay \(settings.weightDecay)" + (float64 ? " --float64" : "")
-        let provenance = "Produced by `lens corollary --pretrained \(pretrained) --tokens \(data.tokens) \(source) --eps \(eps) --steps \(steps) "
-            + "--trace-budget \(traceBudget) --seed \(seed)`" + (lossBound.map { " with --loss-bound \($0)" } ?? "")
-            + " (LensLLM toolkit); every number comes from this run."
+        let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
         if let out = output.out { try CorollaryReport.write(corollary, provenance: provenance, to: out) }
         print(output.json ? CorollaryReport.json(corollary) : CorollaryReport.markdown(corollary, provenance: provenance), terminator: "")
     }

@@ -23,7 +23,7 @@ struct Demo: ParsableCommand {
         try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReports.checkpoints])
     }
 
-    var command: String { "lens demo --out \(out) --seed \(seed)" + (quick ? " --quick" : "") }
+    var command: String { Invocation.command("lens") }
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds

@@ -58,7 +58,7 @@ struct NTK: ParsableCommand {
         let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
                                            rate: lr, steps: steps)
         if let out { try AtomicFile.write(TangentKernelReport.json(summary), to: out) }
-        let provenance = "Produced by `lens ntk --checkpoint \(checkpoint) --tokens \(data.tokens) --split \(data.split) --lr \(lr) --steps \(steps)` (LensLLM toolkit)."
+        let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit)."
         print(json ? TangentKernelReport.json(summary) : TangentKernelReport.markdown(summary, provenance: provenance), terminator: "")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import _Files
 import Curves
 import Models
 import Reports
@@ -40,7 +41,7 @@ struct Report: ParsableCommand {
                 results.append(result)
                 print("\(candidate.name): test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(result.curve.losses.last!)) at n = \(largest)")
             }
-            let provenance = "Produced by `lens report --manifest \(path) --out \(out)` (LensLLM toolkit); every number comes from this run."
+            let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
             let description = "\(results.count) GPT-2 candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
             try CandidateReports.write(results, budgets: list.budgets, provenance: provenance, description: description, to: out)
             print("\nReports: \(out)/index.md")
@@ -65,7 +66,7 @@ struct Report: ParsableCommand {
             let set = try CurveFile.read(path: file)
             let analyses = set.curves.map { CurveAnalysis($0, source: set.source) }
             try CurveReport.write(analyses, source: file,
-                                  provenance: "Produced by `lens report curves \(file) --out \(out)` (LensLLM toolkit).",
+                                  provenance: "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit).",
                                   to: out)
             print("wrote \(analyses.count) model pages and index.md to \(out)")
         }

@@ -551,6 +551,26 @@ struct CommandLineTests {
                            containing: "\(dir)/bad.json: not a `lens ntk --out` file: no \"checkpoint\" field")
         let vanilla = try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "vanilla", "--offset-from-ntk", dir + "/ntk.json")
         #expect(vanilla.status != 0 && vanilla.stderr.contains("apply to --law lensllm only"))
+
+        // Issue 19: a summary no tangent kernel gives (a negative eigenvalue, an offset its spectrum does not
+        // give) is refused; lens ntk replaces its own summary but no other file.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ntk.json"))) as? [String: Any])
+        var eigenvalues = try #require(object["eigenvalues"] as? [Double])
+        eigenvalues[0] = -1
+        object["eigenvalues"] = eigenvalues
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/negative.json"))
+        expectOneLineError(try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "lensllm", "--offset-from-ntk", dir + "/negative.json"),
+                           containing: "eigenvalues[0] is -1.0; a tangent kernel's eigenvalues are finite and >= 0")
+        object["eigenvalues"] = summary.eigenvalues
+        object["offset"] = 2 * summary.offset
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/inflated.json"))
+        expectOneLineError(try lens("fit", "Tests/Fixtures/wide-quoted.csv", "--law", "lensllm", "--offset-from-ntk", dir + "/inflated.json"),
+                           containing: "is not F(Theta, t) of the file's eigenvalues and projections")
+        let again = try lens("ntk", "--checkpoint", dir + "/pretrained", "--tokens", dir + "/target.json", "--sequences", "6",
+                             "--lr", "0.01", "--steps", "50", "--out", dir + "/ntk.json")
+        #expect(again.status == 0, "\(again.stderr)")
+        expectOneLineError(try lens("ntk", "--checkpoint", dir + "/pretrained", "--tokens", dir + "/target.json", "--lr", "0.01", "--steps", "5",
+                                    "--out", dir + "/target.json"), containing: "exists and is not a tangent-kernel summary lens wrote")
     }
 
     // Acceptance 4's command: its JSON recomputes beta3 = (beta2 + 1)/2 and C3 = sqrt(C l C2) from its own

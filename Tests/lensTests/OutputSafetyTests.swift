@@ -32,6 +32,10 @@ extension CommandLineTests {
             (["report", "curves", "data/curves.csv", "--out", "data/curves.csv"], "is a file, not a directory"),
             (["init", "--out", "mine"], "holds files lens did not write (notes.md)"),
             (["corpus", "--out", "mine/notes.md"], "exists and is not a token file lens wrote"),
+            // Checked before any work: the checkpoints named here do not even exist.
+            (["bound", "--pretrained", "none", "--finetuned", "none", "--tokens", "none", "--out", "data/curves.csv"], "is a file, not a directory"),
+            (["corollary", "--pretrained", "none", "--tokens", "none", "--out", "mine"], "holds files lens did not write (notes.md)"),
+            (["report", "--manifest", "none", "--out", "data"], "holds files lens did not write (curves.csv)"),
         ]
         for (arguments, message) in refusals {
             let run = try lens(arguments, in: dir)
@@ -60,6 +64,31 @@ extension CommandLineTests {
             let run = try lens(arguments, in: dir)
             #expect(run.status == 0, "\(arguments): \(run.stderr)")
         }
+    }
+
+    // proofs-checks: its report replaces only a report it wrote; a benchmark directory given must hold
+    // both data sets the claims speak of; both refused before any check runs.
+    @Test func proofsChecksRefusesForeignOutputAndIncompleteBenchmarks() throws {
+        let dir = try temporaryDirectory("proofs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "mine".write(toFile: dir + "/notes.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/bench", withIntermediateDirectories: true)
+        try "model,200\na,1\n".write(toFile: dir + "/bench/flan.csv", atomically: true, encoding: .utf8)
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("proofs-checks")
+        for (arguments, message) in [(["--quick", "--out", dir + "/notes.md"], "exists and is not a proofs-checks report lens wrote"),
+                                     (["--quick", "--benchmark", dir + "/bench"], "no gigaword.csv; the paper's benchmark claims are checked on FLAN and Gigaword")] {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            let err = Pipe()
+            (process.standardOutput, process.standardError) = (FileHandle.nullDevice, err)
+            try process.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0 && stderr.contains(message), "\(arguments): \(stderr)")
+        }
+        #expect(try String(contentsOfFile: dir + "/notes.md", encoding: .utf8) == "mine")
     }
 
     // An argument that is not UTF-8 would name another path (Swift decodes it with U+FFFD): refused.

@@ -16,6 +16,11 @@ public struct PowerLawFit: Sendable {
     /// σ̂² (JᵀJ)⁻¹ in the fitted log-parameters, σ̂² = SSE / (n − p); nil for a fixed parameter or
     /// when there are no residual degrees of freedom (n = p).
     public var standardErrors: [Double?]
+    /// Per parameter (`PowerLaw.names` order): fitted, but not determined by the data. Its log-space
+    /// direction has a zero variance in σ̂² (JᵀJ)⁻¹ (the solver dropped it as flat): the parameter ran to
+    /// the edge of its range (E or F toward 0, t toward 0) where the loss no longer depends on it, and
+    /// its value is where the solver stopped, not an estimate. Its standard error is nil, not 0.
+    public var undetermined: [Bool] = [false, false, false, false]
     /// σ̂² (JᵀJ)⁻¹ in the fitted log-parameters θ = (log B, log β, log E[, log F]), row-major (p, p);
     /// nil when there are no residual degrees of freedom.
     public var logCovariance: [Double]?
@@ -90,13 +95,14 @@ extension PowerLaw {
         let sse = solution.sumOfSquares
         let dof = n - p
         var errors = [Double?](repeating: nil, count: 4)
+        var undetermined = [false, false, false, false]
         var covariance: [Double]?
         if dof > 0 {
             let sigma2 = sse / Double(dof)
             covariance = solution.inverseNormalMatrix.map { sigma2 * $0 }
             for (j, slot) in problem.slots.enumerated() {
                 let variance = sigma2 * solution.inverseNormalMatrix[j * p + j]
-                errors[slot] = law.values[slot] * variance.squareRoot()
+                if variance > 0 { errors[slot] = law.values[slot] * variance.squareRoot() } else if sigma2 > 0 { undetermined[slot] = true }
             }
         }
         let lossSSE = zip(sizes, losses).reduce(0.0) { $0 + pow(law($1.0) - $1.1, 2) }
@@ -105,7 +111,7 @@ extension PowerLaw {
             kernelSteps = exp(solution.parameters[3])
             errors[3] = nil  // F is a function of the fitted t, not a parameter of its own
         }
-        return PowerLawFit(law: law, standardErrors: errors, logCovariance: covariance,
+        return PowerLawFit(law: law, standardErrors: errors, undetermined: undetermined, logCovariance: covariance,
                            rmse: (lossSSE / Double(n)).squareRoot(),
                            logRMSE: (sse / Double(n)).squareRoot(),
                            pointCount: n, freeParameterCount: p, kernelSteps: kernelSteps)
