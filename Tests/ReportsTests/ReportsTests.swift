@@ -50,7 +50,7 @@ struct ReportsTests {
         let analyses = curves.map { CurveAnalysis($0, source: "synthetic") }
         try CurveReport.write(analyses, source: "synthetic", provenance: "Produced by a test.", to: dir)
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
-        #expect(files == Set(["index.md"] + curves.flatMap { ["\($0.model).md", "\($0.model).svg"] }))
+        #expect(files == Set(["index.md", Ownership.marker] + curves.flatMap { ["\($0.model).md", "\($0.model).svg"] }))
         let index = try String(contentsOfFile: dir + "/index.md", encoding: .utf8)
         #expect(index.contains("Produced by a test.") && index.contains("[synthetic-2](synthetic-2.md)"))
         let page = try String(contentsOfFile: dir + "/synthetic-1.md", encoding: .utf8)
@@ -92,7 +92,7 @@ struct ReportsTests {
         let parent = try temporaryDirectory(), dir = parent + "/report"
         try AtomicDirectory.write(to: dir) { try "old".write(toFile: $0 + "/old.md", atomically: true, encoding: .utf8) }
         try AtomicDirectory.write(to: dir) { try "new".write(toFile: $0 + "/new.md", atomically: true, encoding: .utf8) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["new.md"])
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: dir)) == ["new.md", Ownership.marker])
         struct Stop: Error {}
         #expect(throws: Stop.self) {
             try AtomicDirectory.write(to: dir) { staging in
@@ -100,9 +100,14 @@ struct ReportsTests {
                 throw Stop()
             }
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["new.md"])
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: dir)) == ["new.md", Ownership.marker])
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["report"])
         try "x".write(toFile: parent + "/file", atomically: true, encoding: .utf8)
         #expect(throws: AtomicFile.Failure.self) { try AtomicDirectory.write(to: parent + "/file") { _ in } }
+        // The marker lists what lens wrote; a file added since stops the next replacement and survives it.
+        #expect(try String(contentsOfFile: dir + "/" + Ownership.marker, encoding: .utf8).hasSuffix("\nnew.md\n"))
+        try "mine".write(toFile: dir + "/mine.md", atomically: true, encoding: .utf8)
+        #expect(throws: AtomicFile.Failure.self) { try AtomicDirectory.write(to: dir) { _ in } }
+        #expect(try String(contentsOfFile: dir + "/mine.md", encoding: .utf8) == "mine")
     }
 }
