@@ -2,6 +2,9 @@ import Theory
 
 /// Theorem 1 (Ju et al.'s bound) in the form of LensLLM's Theorem 2: with probability 0.99 over the n
 /// training samples, L <= (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n) + O(n^-3/4).
+/// Reading: h_i >= max over (x, y) in D (the slides' eq. 4), measured as the maximum over the test
+/// sequences, one probe set from D apart from the training samples for every n (the training samples'
+/// own maximum is not a draw from D once the model has fitted them).
 /// The O(n^-3/4) term has no stated constant, so the bound is evaluated without it, with certified h_i
 /// (upper ends of the Lanczos intervals) and C the largest per-sample training loss observed. A pair where
 /// the bound so evaluated lies below the measured test loss is a counterexample to the bound without its
@@ -21,6 +24,7 @@ func theoremTwo(_ e: Evidence) -> CheckResult {
             + "\(num(($0.loss - $0.bound) * Double($0.n).squareRoot() * Double($0.n).squareRoot().squareRoot())) n^-3/4"
     }.joined(separator: "; "))
     return CheckResult(claim: "Theorem 1/2 (the generalization bound, without its O(n^-3/4) term)",
-                       tests: "whether (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n), eps = 0.1, lies above the measured test loss L on every pair",
+                       tests: "whether (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n), eps = 0.1, h_i the certified maximum over the "
+                           + "test sequences (a probe set from D, the same for every n), lies above the measured test loss L on every pair",
                        data: e.studyDescription, measured: measured, verdict: verdict)
 }

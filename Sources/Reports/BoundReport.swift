@@ -6,9 +6,13 @@ import Theory
 /// `lens bound`: the generalization bound of a checkpoint pair, its Hessian terms block by block, and
 /// how tight it is against the measured test loss.
 public enum BoundReport {
+    /// The δ of the probe maximum's statement: with probability 1 − δ the maximum over m probes is
+    /// exceeded on at most a fraction 1 − δ^(1/m) of D.
+    static let delta = 0.01
+
     public static func markdown(_ b: GeneralizationBound, provenance: String) -> String {
         let (estimate, certified) = (b.atEstimate, b.certified)
-        let t = b.terms
+        let t = b.terms, m = t.samples
         var text = "# Generalization bound of a fine-tuned checkpoint pair\n\n\(provenance)\n\n"
         text += """
         LensLLM's Theorem 2 (which LensLLM presents as the form of Ju et al.'s Theorem 2.1), with probability 0.99 over the
@@ -16,44 +20,68 @@ public enum BoundReport {
 
             L <= (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n) + O(n^(-3/4))
 
-        evaluated without the O(n^(-3/4)) term, which has no stated constant. h_i >= max over the training samples of
-        v_i^T H_i^+ v_i (one sequence's loss; v_i = fine-tuned - pretrained on block i; H^+ keeps the nonnegative
-        eigenvalues), by \(t.steps)-step Lanczos with a certified interval per sample; the certified column uses the upper
-        end of each maximum, a valid h_i for the examined samples. Runs of \(t.schedule.map(String.init).joined(separator: ", "))
-        steps: every sample gets the first, then the sample with the largest upper end gets the next, until that
-        sample has had all \(t.steps); this certifies the same h_i as running every sample in full.
+        evaluated without the O(n^(-3/4)) term, which has no stated constant. h_i >= max over (x, y) in D, the data
+        distribution, of v_i^T H_i^+ v_i (one sequence's loss; v_i = fine-tuned - pretrained on block i; H^+ keeps the
+        nonnegative eigenvalues). It is measured as the maximum over \(m) probe sequences drawn from D apart from the
+        training ones (\(b.probeSource)): with probability \(Markdown.number(1 - delta)), at most a fraction
+        \(Markdown.number(GeneralizationBound.exceedance(probes: m, delta: delta), digits: 3)) = 1 - \(Markdown.number(delta))^(1/\(m)) of D has a
+        larger form, block by block. Each form is a \(t.steps)-step Lanczos estimate with a certified interval; the certified
+        row uses the upper end of each maximum. Runs of \(t.schedule.map(String.init).joined(separator: ", ")) steps: every probe
+        gets the first, then the probe with the largest upper end gets the next, until it has had all \(t.steps).
+        The maximum over the training samples is shown beside it for comparison only: the fine-tuned model has fitted
+        those samples, so their curvature is not D's.
 
 
         """
-        text += Markdown.table(["quantity", "value"], [
+        var quantities = [
             ["L_hat (mean train loss)", Markdown.number(b.trainLoss, digits: 6)],
             ["L (mean test loss, measured)", Markdown.number(b.testLoss, digits: 6)],
             ["n", "\(b.n)"], ["eps", Markdown.number(b.epsilon)],
             ["C", "\(Markdown.number(b.lossBound, digits: 6)) (\(b.lossBoundSource.rawValue))"],
-            ["training samples examined", "\(t.samples)"], ["HVPs", "\(t.applications)"],
-        ])
+            ["probe samples (h_i's maximum)", "\(m), \(b.probeSource)"],
+        ]
+        if let training = b.trainingTerms { quantities.append(["training samples examined (comparison)", "\(training.samples)"]) }
+        quantities.append(["HVPs", "\(t.applications + (b.trainingTerms?.applications ?? 0))"])
+        text += Markdown.table(["quantity", "value"], quantities)
         text += "\n## The bound\n\n"
-        text += Markdown.table(["evaluated at", "sum_i sqrt(h_i)", "bound", "bound / L", "predicted gap", "measured gap L - L_hat"], [
-            ["Lanczos estimates", Markdown.number(estimate.hessianSum), Markdown.number(estimate.bound), Markdown.number(estimate.tightness),
-             Markdown.number(estimate.predictedGap), Markdown.number(b.measuredGap)],
-            ["certified upper ends", Markdown.number(certified.hessianSum), Markdown.number(certified.bound), Markdown.number(certified.tightness),
-             Markdown.number(certified.predictedGap), Markdown.number(b.measuredGap)],
-        ])
+        func row(_ name: String, _ e: GeneralizationBound.Evaluation) -> [String] {
+            [name, Markdown.number(e.hessianSum), Markdown.number(e.bound), Markdown.number(e.tightness), Markdown.number(e.predictedGap),
+             Markdown.number(b.measuredGap)]
+        }
+        var rows = [row("h_i: probe maximum, Lanczos estimates", estimate), row("h_i: probe maximum, certified upper ends", certified)]
+        if let training = b.trainingComparison { rows.append(row("training maximum, certified (comparison, not a valid h_i)", training)) }
+        text += Markdown.table(["evaluated at", "sum_i sqrt(h_i)", "bound", "bound / L", "predicted gap", "measured gap L - L_hat"], rows)
         text += "\n## Hessian terms per block\n\n"
         text += Markdown.table(
-            ["block", "parameters", "||v_i||", "h_i (max estimate)", "certified interval of the max", "argmax sample",
-             "max v^T H v (raw)", "batch-mean v^T H^+ v", "batch-mean interval"],
-            t.blocks.map { k in
-                [k.block.name, "\(k.block.range.count)", Markdown.number(k.directionNorm), Markdown.number(k.estimate),
-                 "[\(Markdown.number(k.interval.lowerBound)), \(Markdown.number(k.interval.upperBound))]", "\(k.argmax)",
-                 Markdown.number(k.rawMax), k.batchMean.map { Markdown.number($0.estimate) } ?? "-",
-                 k.batchMean.map { "[\(Markdown.number($0.interval.lowerBound)), \(Markdown.number($0.interval.upperBound))]" } ?? "-"]
+            ["block", "parameters", "||v_i||", "h_i (probe max, estimate)", "certified interval of the max", "argmax probe (0-based)",
+             "training max, certified", "max v^T H v over the probes (raw)", "probe-mean v^T H^+ v", "probe-mean interval"],
+            t.blocks.indices.map { i in
+                let k = t.blocks[i]
+                return [k.block.name, "\(k.block.range.count)", Markdown.number(k.directionNorm), Markdown.number(k.estimate),
+                        "[\(Markdown.number(k.interval.lowerBound)), \(Markdown.number(k.interval.upperBound))]", "\(k.argmax)",
+                        b.trainingTerms.map { Markdown.number($0.blocks[i].certified) } ?? "-",
+                        Markdown.number(k.rawMax), k.batchMean.map { Markdown.number($0.estimate) } ?? "-",
+                        k.batchMean.map { "[\(Markdown.number($0.interval.lowerBound)), \(Markdown.number($0.interval.upperBound))]" } ?? "-"]
             })
         text += """
 
         "raw" is v_i^T H_i v_i without the truncation, the quantity Ju et al.'s released code takes the maximum of (over
-        batches); "batch-mean" is the truncated form of the mean loss over all training samples, for comparison with the
-        per-sample maximum the theorem asks for.
+        batches); "probe-mean" is the truncated form of the mean loss over all probes, for comparison with the per-sample
+        maximum the theorem asks for.
+
+        """
+        text += "\n## The maximum as more of D is examined\n\n"
+        let running = b.runningHessianSum
+        let shown = Array(Set((0...Int(log2(Double(max(m, 1))))).map { 1 << $0 } + [m])).sorted().filter { $0 <= running.count }
+        text += Markdown.table(["probes m", "sum_i sqrt(max over the first m), estimates", "fraction of D that may exceed it (99%)"],
+                               shown.map { [
+                                   "\($0)", Markdown.number(running[$0 - 1]),
+                                   Markdown.number(GeneralizationBound.exceedance(probes: $0, delta: delta), digits: 3),
+                               ] })
+        text += """
+
+        A sum still rising at the last rows means the probes have not yet found D's largest forms: more probes would
+        raise h_i.
 
         """
         return text
@@ -66,19 +94,29 @@ public enum BoundReport {
         func form(_ f: QuadraticForm) -> [String: Any] {
             ["estimate": f.estimate, "interval": [f.interval.lowerBound, f.interval.upperBound], "raw": f.raw, "steps": f.steps]
         }
-        return JSONText.render([
-            "train_loss": b.trainLoss, "test_loss": b.testLoss, "n": b.n, "eps": b.epsilon,
-            "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue,
-            "samples": b.terms.samples, "lanczos_steps": b.terms.steps, "schedule": b.terms.schedule,
-            "hvps": b.terms.applications,
-            "measured_gap": b.measuredGap, "at_estimate": evaluation(b.atEstimate), "certified": evaluation(b.certified),
-            "blocks": b.terms.blocks.map { k -> [String: Any] in
+        func blocks(_ terms: HessianTerms) -> [[String: Any]] {
+            terms.blocks.map { k -> [String: Any] in
                 ["block": k.block.name, "parameters": k.block.range.count, "v_norm": k.directionNorm, "estimate": k.estimate,
                  "interval": [k.interval.lowerBound, k.interval.upperBound], "certified": k.certified, "argmax_sample": k.argmax,
                  "full_runs": k.fullRuns,
                  "raw_max": k.rawMax, "batch_mean": k.batchMean.map(form) ?? NSNull(), "per_sample": k.perSample.map(form)]
-            },
-        ] as [String: Any])
+            }
+        }
+        var object: [String: Any] = [
+            "train_loss": b.trainLoss, "test_loss": b.testLoss, "n": b.n, "eps": b.epsilon,
+            "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue,
+            "probe_source": b.probeSource, "samples": b.terms.samples,
+            "exceedance_at_99_percent": GeneralizationBound.exceedance(probes: b.terms.samples, delta: delta),
+            "running_hessian_sum": b.runningHessianSum,
+            "lanczos_steps": b.terms.steps, "schedule": b.terms.schedule,
+            "hvps": b.terms.applications + (b.trainingTerms?.applications ?? 0),
+            "measured_gap": b.measuredGap, "at_estimate": evaluation(b.atEstimate), "certified": evaluation(b.certified),
+            "blocks": blocks(b.terms),
+        ]
+        if let training = b.trainingTerms, let comparison = b.trainingComparison {
+            object["training"] = ["samples": training.samples, "certified": evaluation(comparison), "blocks": blocks(training)] as [String: Any]
+        }
+        return JSONText.render(object)
     }
 
     /// sqrt(h_i) per block: the estimate and the certified interval of the maximum.

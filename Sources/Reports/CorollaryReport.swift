@@ -18,7 +18,9 @@ public enum CorollaryReport {
         sqrt(C sum_i h_i / n), a root of the sum, at most sum_i sqrt(h_i) sqrt(C / n) by Cauchy-Schwarz, sqrt(C l C2) would
         follow under the each-block reading too; whether Ju et al. state that form could not be checked, their paper's
         text being unavailable here.) The fits below check the sum reading (its beta2 and C2 are the corollary's); each
-        block is fitted too, and the derivation is checked under both readings. h_i is the certified upper end of the maximum over the n training samples (a valid h_i); C is one
+        block is fitted too, and the derivation is checked under both readings. h_i is the certified upper end of the maximum
+        over the test sequences, one fixed probe set drawn from the data distribution for every n (Theorem 2's max over D;
+        a maximum over the n training samples would both miss D and change with n); C is one
         constant for all n, the largest of the sizes' C (\(Markdown.number(c.lossBound, digits: 6)); the source of each is in
         the JSON). Pair n is fine-tuned on the first n sequences of the training split; L is measured on one test split
         for all n. Power laws are least-squares lines in log-log with 95% Student-t intervals, fitted over all sizes and
@@ -38,7 +40,7 @@ public enum CorollaryReport {
                         Markdown.number(b.lossBound), Markdown.number(values.0), Markdown.number(values.1),
                         Markdown.number(b.certified.bound), Markdown.number(b.certified.tightness), b.certified.bound >= b.testLoss ? "yes" : "**no**"]
             })
-        text += "\n## h_i per block (certified upper ends of the maximum over the n samples)\n\n"
+        text += "\n## h_i per block (certified upper ends of the maximum over the probe set)\n\n"
         text += Markdown.table(["n"] + c.blockNames, c.checkpoints.map { k in
             ["\(k.n)"] + k.bound.terms.blocks.map { Markdown.number($0.certified) }
         })

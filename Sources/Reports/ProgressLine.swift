@@ -26,11 +26,17 @@ public final class ProgressLine: @unchecked Sendable {
         let seconds = elapsed
         guard seconds >= Self.quietSeconds, total > 0, seconds - lastDrawn >= redrawSeconds || done >= total else { return }
         lastDrawn = seconds
-        let left = done > 0 ? seconds * Double(total - done) / Double(done) : .nan
-        let text = "\(label): \(done)/\(total), \(Int(seconds.rounded())) s elapsed, "
-            + (left.isFinite ? "about \(Int(left.rounded())) s left" : "unknown time left")
+        let text = Self.text(label, done: done, of: total, seconds: seconds)
         StandardError.write(inPlace ? "\r" + text : text + "\n")
         shown = true
+    }
+
+    /// One progress line: the work done of the total, whole (64-bit counts), the time elapsed and the
+    /// time left at the rate so far.
+    static func text(_ label: String, done: Int, of total: Int, seconds: Double) -> String {
+        let left = done > 0 ? seconds * (Double(total) - Double(done)) / Double(done) : .nan
+        return "\(label): \(done)/\(total), \(Int(seconds.rounded())) s elapsed, "
+            + (left.isFinite && left < 1e15 ? "about \(Int(left.rounded())) s left" : "unknown time left")
     }
 
     /// Ends the line (if one was drawn) with the total time.

@@ -70,7 +70,7 @@ public struct CorollaryStudy: Sendable {
         let blocks = pretrained.layout.blocks.count
         let costs = sizes.map { n in
             (fineTuning: settings.length.steps(n: n, batchSize: settings.batchSize) * min(settings.batchSize, n),
-             measurement: DataSizeCheckpoint.cost(n: n, blocks: blocks, steps: steps, traceBudget: traceBudget))
+             measurement: DataSizeCheckpoint.cost(n: n, probes: test.batch, blocks: blocks, steps: steps, traceBudget: traceBudget))
         }
         let total = costs.reduce(0) { $0 + $1.fineTuning + $1.measurement }
         var before = 0
@@ -126,7 +126,7 @@ public struct CorollaryStudy: Sendable {
             keep?(entry.n, pair.finetuned)
             // The blocks are known once a pair is loaded (every pair has the same architecture).
             if costs.isEmpty {
-                costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
+                costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, probes: test.batch, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
             }
             let total = costs.reduce(0, +)
             checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test, fineTuning: entry.fineTuning) { done, _ in progress?(before + done, total) })

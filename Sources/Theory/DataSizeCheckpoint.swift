@@ -2,11 +2,12 @@ import Hessian
 import Models
 
 /// One point of a Corollary 1 study: a checkpoint pair fine-tuned on n training samples, its
-/// generalization bound (Theorem 2, with the per-block Hessian terms h_i over those n samples), and
-/// the trace of each block's Hessian of the mean training loss (Lemmas 2-3 of the paper speak of how
-/// it scales with n).
+/// generalization bound (Theorem 2, with the per-block Hessian terms h_i as the maximum over the test
+/// samples, one fixed probe set from the data distribution for every n, so that h_i against n is not
+/// confounded by how many samples the maximum runs over), and the trace of each block's Hessian of the
+/// mean training loss (Lemmas 2-3 of the paper speak of how it scales with n).
 public struct DataSizeCheckpoint: Sendable {
-    /// n: the training samples the pair was fine-tuned on, and over which h_i takes its maximum.
+    /// n: the training samples the pair was fine-tuned on.
     public var n: Int
     public var bound: GeneralizationBound
     /// tr(H_i) of the mean training loss over the n samples at the fine-tuned weights, per block.
@@ -26,19 +27,19 @@ public struct DataSizeCheckpoint: Sendable {
         }
     }
 
-    /// Measures `pair` fine-tuned on the samples of `train`: the bound with n = train.batch and every
-    /// block's trace by `TraceEstimation.trace` with `traceBudget` products (seeded).
-    /// `progress` is told the work done and in all, in single-sequence HVPs (`cost`).
-    /// - Complexity: `cost(n:blocks:steps:traceBudget:)` single-sequence HVPs.
+    /// Measures `pair` fine-tuned on the samples of `train`: the bound with n = train.batch and h_i over
+    /// the `test` samples, and every block's trace by `TraceEstimation.trace` with `traceBudget` products
+    /// (seeded). `progress` is told the work done and in all, in single-sequence HVPs (`cost`).
+    /// - Complexity: `cost(n:probes:blocks:steps:traceBudget:)` single-sequence HVPs.
     public static func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, epsilon: Double, lossBound: Double?,
                                steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil,
                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> DataSizeCheckpoint {
-        let n = train.batch, blocks = pair.finetuned.layout.blocks
-        let total = cost(n: n, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
-        // The bound's forms come per sample (n × blocks of one sequence each), then on the whole batch.
-        let perSampleForms = n * blocks.count
+        let n = train.batch, m = test.batch, blocks = pair.finetuned.layout.blocks
+        let total = cost(n: n, probes: m, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
+        // The bound's forms come per probe (m × blocks of one sequence each), then on the whole probe batch.
+        let perSampleForms = m * blocks.count
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps) { forms, _ in
-            let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * n
+            let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * m
             progress?(done, total)
         }
         let op = GPT2HessianOperator(parameters: pair.finetuned, batch: train)
@@ -52,10 +53,11 @@ public struct DataSizeCheckpoint: Sendable {
         return DataSizeCheckpoint(n: n, bound: bound, traces: traces, fineTuning: fineTuning)
     }
 
-    /// The work of `measure` in single-sequence HVP-equivalents: per block, n per-sample forms of
-    /// `steps` products, one form on the n-sequence batch (n × steps), and the trace (n × traceBudget).
-    public static func cost(n: Int, blocks: Int, steps: Int, traceBudget: Int) -> Int {
-        saturating(Double(blocks) * Double(n) * (2 * Double(steps) + Double(traceBudget)))
+    /// The work of `measure` in single-sequence HVP-equivalents: per block, m per-probe forms of
+    /// `steps` products, one form on the m-probe batch (m × steps), and the trace over the n training
+    /// samples (n × traceBudget).
+    public static func cost(n: Int, probes m: Int, blocks: Int, steps: Int, traceBudget: Int) -> Int {
+        saturating(Double(blocks) * (2 * Double(m) * Double(steps) + Double(n) * Double(traceBudget)))
     }
 
     /// A count of work as an Int, held below 2^53 so that totals of absurd settings cannot overflow.

@@ -4,8 +4,10 @@ import Models
 /// Theorem 1/2's Hessian term of every block of a checkpoint pair (Ju et al. 2022, Thm 2.1; LensLLM,
 /// Thm 2): for block i with v_i = fine-tuned − pretrained restricted to it,
 ///
-///     h_i ≥ max over training samples (x, y) of v_iᵀ H_i⁺[ℓ(x, y)] v_i,
+///     h_i ≥ max over (x, y) in D of v_iᵀ H_i⁺[ℓ(x, y)] v_i,
 ///
+/// measured as the maximum over the samples given (probes drawn from D, or the training samples for
+/// comparison; `GeneralizationBound`),
 /// where H_i is the diagonal block of the Hessian of one sample's loss (one sequence's mean next-token
 /// cross-entropy, at the fine-tuned weights) and H⁺ clips its negative eigenvalues to zero. Each form is
 /// a Gauss–Lanczos estimate with a certified interval (`GaussQuadrature`), so the maximum over the

@@ -6,7 +6,7 @@ import Theory
 
 struct Bound: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i over the training samples, the bound, and its tightness against the test loss.")
+        abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i as the maximum over probe samples of the data distribution (default: the test split; the training samples' maximum beside it), the bound, and its tightness against the test loss.")
 
     @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
     var pretrained: String
@@ -15,6 +15,8 @@ struct Bound: ParsableCommand {
     var finetuned: String
 
     @OptionGroup var data: TrainTestTokens
+
+    @OptionGroup var probeData: ProbeTokens
 
     @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
     var n: Int?
@@ -44,13 +46,17 @@ struct Bound: ParsableCommand {
         let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
         let config = pair.finetuned.config
         let (train, test) = try data.load(for: config)
-        let memory = HessianTerms.memoryBytes(config, samples: train.batch, length: train.length, steps: steps)
-        try MachineMemory.require(Double(memory), for: "the Hessian terms of \(train.batch) sequences", remedy: "give fewer training sequences")
-        ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length), \(steps) Lanczos steps per form; "
-            + "needs about \(Markdown.bytes(memory))")
+        let probes = try probeData.load(data, for: config)
+        let probeBatch = probes?.batch ?? test
+        let memory = HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps)
+        try MachineMemory.require(Double(memory), for: "the Hessian terms of \(max(train.batch, probeBatch.batch)) sequences",
+                                  remedy: "give fewer training or probe sequences")
+        ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length); "
+            + "h_i over \(probeBatch.batch) probe sequences (\(probes?.source ?? "the test split")), the training samples' maximum beside it; "
+            + "\(steps) Lanczos steps per form; needs about \(Markdown.bytes(memory))")
         let progress = ProgressLine("Hessian terms (forms)")
-        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, n: n, epsilon: eps, lossBound: lossBound, steps: steps,
-                                                 screening: screening) {
+        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
+                                                 compareTraining: true, n: n, epsilon: eps, lossBound: lossBound, steps: steps, screening: screening) {
             progress.update($0, of: $1)
         }
         progress.finish()

@@ -30,6 +30,33 @@ struct TrainTestTokens: ParsableArguments {
     }
 }
 
+/// The probe samples over which a Hessian term's maximum runs: drawn from the data distribution apart
+/// from the training samples (Theorem 2's max over D). Default: the test split.
+struct ProbeTokens: ParsableArguments {
+    @Option(help: "The JSON batch of probe samples h_i takes its maximum over (default: the test split).")
+    var probeSplit: String?
+
+    @Option(help: "With --context: a flat uint16 file of probe sequences (default: the test sequences).")
+    var probeTokens: String?
+
+    func validate() throws {
+        if probeSplit != nil && probeTokens != nil { throw ValidationError("give --probe-split or --probe-tokens, not both") }
+    }
+
+    /// The probes read as `data` reads its splits, and where they came from in words; nil for the test split.
+    func load(_ data: TrainTestTokens, for config: GPT2Config) throws -> (batch: TokenBatch, source: String)? {
+        if let probeTokens {
+            guard data.context != nil else { throw ValidationError("--probe-tokens needs --context (binary token files)") }
+            return (try TokenFile.read(path: probeTokens, split: "", context: data.context, for: config), "the sequences of `\(probeTokens)`")
+        }
+        if let probeSplit {
+            guard data.context == nil else { throw ValidationError("--probe-split names a JSON batch; with --context give --probe-tokens") }
+            return (try TokenFile.read(path: data.tokens, split: probeSplit, context: nil, for: config), "the \"\(probeSplit)\" split")
+        }
+        return nil
+    }
+}
+
 /// One batch of token sequences, for the commands that measure a checkpoint on a single batch.
 struct BatchTokens: ParsableArguments {
     @Option(help: "Token batches: a JSON object of named arrays of equal-length token-id sequences (tokens.json layout).")

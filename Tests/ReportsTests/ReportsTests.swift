@@ -4,7 +4,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Reports
+@testable import Reports
 import Testing
 
 /// Reports are whole, well-formed files that say how they were made.
@@ -84,6 +84,13 @@ struct ReportsTests {
         #expect(Set(slugs.map { $0.lowercased() }).count == slugs.count)
         let table = Markdown.table(["model", "x"], [["a|b\nc", Markdown.number(.nan)], ["d", Markdown.percent(.nan)]])
         #expect(table == "| model | x |\n|---|---:|\n| a\\|b c | undefined |\n| d | undefined |\n")
+    }
+
+    // Issue 19: counts beyond 32 bits are printed whole (a `%d` printed "-1524072160/1383849290").
+    @Test func progressLinesPrintLargeCountsWhole() {
+        let line = ProgressLine.text("forms", done: 3_000_000_000, of: 1_000_000_000_000, seconds: 30)
+        #expect(line == "forms: 3000000000/1000000000000, 30 s elapsed, about 9970 s left", "\(line)")
+        #expect(ProgressLine.text("forms", done: 0, of: 5, seconds: 3).hasSuffix("unknown time left"))
     }
 
     // A report directory is replaced whole: the old files go, the new ones arrive together, and a body

@@ -69,6 +69,43 @@ struct HessianTermsTests {
         }
     }
 
+    // Issue 20: h_i is the maximum over probe samples of D, not over the training samples. Every probe's and
+    // every training sample's block Hessian formed densely: the bound's h_i is the probes' maximum (estimate
+    // to 1e-6 of the form's scale, interval holding it), the comparison the training samples' maximum; the
+    // running sum ends at the bound's sum, and the exceedance is 1 - delta^(1/m).
+    @Test func hIsTheMaximumOverTheProbesWithTheTrainingMaximumBeside() throws {
+        let pair = CheckpointPair(pretrained: SmallModels.parameters(seed: 3), finetuned: SmallModels.parameters(seed: 4))
+        let (train, probes, test) = (SmallModels.batch(2, seed: 5), SmallModels.batch(3, seed: 8), SmallModels.batch(2, seed: 9))
+        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes, probeSource: "probes", compareTraining: true,
+                                                 epsilon: 0.1, steps: 1000)
+        let training = try #require(bound.trainingTerms)
+        #expect(bound.terms.samples == 3 && training.samples == 2 && bound.probeSource == "probes" && bound.n == 2)
+        let model = GPT2<Double>(pair.finetuned)
+        func exactMax(_ batch: TokenBatch, _ block: ParameterBlock) -> (value: Double, scale: Double) {
+            let v = Array(pair.direction[block.range])
+            var best = -Double.infinity, scale = 0.0
+            for s in 0..<batch.batch {
+                let op = BlockRestriction(GPT2HessianOperator(model: model, batch: batch.sequence(s)), block: block)
+                let matrix = Self.dense(op)
+                best = max(best, Self.denseTruncatedForm(matrix, n: op.dimension, v))
+                scale = max(scale, matrix.map(abs).max()! * v.reduce(0) { $0 + $1 * $1 })
+            }
+            return (best, scale)
+        }
+        for (b, term) in bound.terms.blocks.enumerated() {
+            let (probeMax, scale) = exactMax(probes, term.block)
+            #expect(abs(term.estimate - probeMax) <= 1e-6 * scale, "\(term.block.name): \(term.estimate) vs \(probeMax)")
+            #expect(term.interval.lowerBound - 1e-12 * scale <= probeMax && probeMax <= term.interval.upperBound + 1e-12 * scale)
+            let (trainMax, trainScale) = exactMax(train, term.block)
+            #expect(abs(training.blocks[b].estimate - trainMax) <= 1e-6 * trainScale)
+        }
+        #expect(abs(bound.runningHessianSum.last! - bound.atEstimate.hessianSum) <= 1e-12 * bound.atEstimate.hessianSum)
+        #expect(zip(bound.runningHessianSum, bound.runningHessianSum.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(abs(GeneralizationBound.exceedance(probes: 3, delta: 0.01) - (1 - pow(0.01, 1.0 / 3))) < 1e-15)
+        let comparison = try #require(bound.trainingComparison)
+        #expect(comparison.hessianSum == training.blocks.reduce(0) { $0 + max($1.certified, 0).squareRoot() })
+    }
+
     // Identical checkpoints: v = 0, so every h_i is 0 and the bound is (1 + eps) L_hat exactly.
     @Test func identicalCheckpointsGiveZeroTermsAndTheTrainLossBound() {
         let p = SmallModels.parameters(seed: 6)

@@ -59,6 +59,24 @@ extension CommandLineTests {
         #expect(throws: Never.self) { try MachineMemory.require(MachineMemory.bytes / 2, for: "x", remedy: "y") }
     }
 
+    // lens ntk holds m per-sequence gradients of P parameters: enough short sequences to exceed the machine
+    // are refused before any gradient, naming --sequences (the count is taken from this machine's memory).
+    @Test func tangentKernelsBeyondTheMachineAreRefused() throws {
+        let dir = try temporaryDirectory("ntk-memory")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try lens("init", "--layers", "1", "--channels", "64", "--heads", "2", "--positions", "2", "--vocabulary", "16000", "--out", dir + "/wide")
+        #expect(made.status == 0, "\(made.stderr)")
+        let (vocabulary, width, positions): (Double, Double, Double) = (16_000, 64, 2)
+        let parameters: Double = vocabulary * width + positions * width + 12 * width * width + 13 * width + 2 * width
+        let needed: Double = 1.2 * MachineMemory.bytes / (8 * parameters)
+        let sequences = Int(needed.rounded(.up))
+        let corpus = try lens("corpus", "--vocabulary", "16000", "--length", "2", "--sequences", "\(sequences)", "--out", dir + "/t.json")
+        #expect(corpus.status == 0, "\(corpus.stderr)")
+        let run = try lens("ntk", "--checkpoint", dir + "/wide", "--tokens", dir + "/t.json", "--lr", "0.01", "--steps", "1")
+        expectOneLineError(run, containing: "the tangent kernel of \(sequences) sequences: about")
+        #expect(run.stderr.contains("give --sequences M to use the first M"))
+    }
+
     // Progress on a closed or full stderr is lost, not a trap.
     @Test func closedOrFullStandardErrorDoesNotStopTheWork() throws {
         let dir = try corollaryInputs()
