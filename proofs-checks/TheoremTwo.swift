@@ -6,7 +6,8 @@ import Theory
 /// sequences, one probe set from D apart from the training samples for every n (the training samples'
 /// own maximum is not a draw from D once the model has fitted them).
 /// The O(n^-3/4) term has no stated constant, so the bound is evaluated without it, with certified h_i
-/// (upper ends of the Lanczos intervals) and C the largest per-sample training loss observed. A pair where
+/// (upper ends of the Lanczos intervals), for the loss clipped at C = 2 log V (a bounded loss, as Assumption 2
+/// needs; L and L_hat are its means). A pair where
 /// the bound so evaluated lies below the measured test loss is a counterexample to the bound without its
 /// remainder, and says how large the remainder would have to be.
 func theoremTwo(_ e: Evidence) -> CheckResult {

@@ -33,11 +33,13 @@ public enum BoundReport {
 
 
         """
+        let clipped = b.clippedFraction, raw = b.rawLosses
         var quantities = [
-            ["L_hat (mean train loss)", Markdown.number(b.trainLoss, digits: 6)],
-            ["L (mean test loss, measured)", Markdown.number(b.testLoss, digits: 6)],
+            ["C, the loss clipped at", "\(Markdown.number(b.lossBound, digits: 6)) (\(b.lossBoundSource.rawValue))"],
+            ["L_hat (mean train loss, clipped at C)", "\(Markdown.number(b.trainLoss, digits: 6)) (unclipped \(Markdown.number(raw.train, digits: 6)))"],
+            ["L (mean test loss, clipped at C, measured)", "\(Markdown.number(b.testLoss, digits: 6)) (unclipped \(Markdown.number(raw.test, digits: 6)))"],
+            ["samples whose loss exceeds C", "\(Markdown.percent(100 * clipped.train))% of the training, \(Markdown.percent(100 * clipped.test))% of the test samples"],
             ["n", "\(b.n)"], ["eps", Markdown.number(b.epsilon)],
-            ["C", "\(Markdown.number(b.lossBound, digits: 6)) (\(b.lossBoundSource.rawValue))"],
             ["probe samples (h_i's maximum)", "\(m), \(b.probeSource)"],
         ]
         if let training = b.trainingTerms { quantities.append(["training samples examined (comparison)", "\(training.samples)"]) }
@@ -51,6 +53,7 @@ public enum BoundReport {
         var rows = [row("h_i: probe maximum, Lanczos estimates", estimate), row("h_i: probe maximum, certified upper ends", certified)]
         if let training = b.trainingComparison { rows.append(row("training maximum, certified (comparison, not a valid h_i)", training)) }
         text += Markdown.table(["evaluated at", "sum_i sqrt(h_i)", "bound", "bound / L", "predicted gap", "measured gap L - L_hat"], rows)
+        text += verdictFlips(b)
         text += "\n## Hessian terms per block\n\n"
         text += Markdown.table(
             ["block", "parameters", "||v_i||", "h_i (probe max, estimate)", "certified interval of the max", "argmax probe (0-based)",
@@ -87,6 +90,25 @@ public enum BoundReport {
         return text
     }
 
+    /// Where the verdict (certified bound >= L) would flip in eps and in C, and the bound over a grid of both.
+    static func verdictFlips(_ b: GeneralizationBound) -> String {
+        let holds = b.certified.bound >= b.testLoss
+        var text = "\n## Where the verdict would flip\n\n"
+        text += "At C = \(Markdown.number(b.lossBound)) and eps = \(Markdown.number(b.epsilon)) the certified bound is "
+            + (holds ? "at or above" : "**below**") + " L. "
+        let e = b.flipEpsilon
+        text += e < 0 ? "It stays at or above L for every eps >= 0 at this C. "
+                      : "At this C it is at or above L for eps >= \(Markdown.number(e, digits: 4)) and below it under that. "
+        let flips = b.flipLossBounds
+        text += flips.isEmpty ? "At this eps no C between C/1000 and 1000 C changes the verdict.\n\n"
+            : "At this eps the verdict changes at C = \(flips.map { Markdown.number($0, digits: 4) }.joined(separator: ", ")) (between C/1000 and 1000 C; the clipped L and L_hat move with C).\n\n"
+        let cs = [0.25, 0.5, 1, 2, 4].map { $0 * b.lossBound }, epsilons = [0, 0.05, 0.1, 0.2, 0.5]
+        text += "The certified bound minus L (the clipped losses recomputed at each C; negative: the bound fails):\n\n"
+        text += Markdown.table(["eps \\ C"] + cs.map { Markdown.number($0) },
+                               epsilons.map { eps in [Markdown.number(eps)] + cs.map { Markdown.number(b.margin(lossBound: $0, epsilon: eps)) } })
+        return text
+    }
+
     public static func json(_ b: GeneralizationBound) -> String {
         func evaluation(_ e: GeneralizationBound.Evaluation) -> [String: Any] {
             ["hessian_sum": e.hessianSum, "bound": e.bound, "tightness": e.tightness, "predicted_gap": e.predictedGap]
@@ -105,6 +127,9 @@ public enum BoundReport {
         var object: [String: Any] = [
             "train_loss": b.trainLoss, "test_loss": b.testLoss, "n": b.n, "eps": b.epsilon,
             "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue,
+            "train_losses_unclipped": b.trainLosses, "test_losses_unclipped": b.testLosses,
+            "clipped_fraction": ["train": b.clippedFraction.train, "test": b.clippedFraction.test],
+            "flip_epsilon": b.flipEpsilon, "flip_loss_bounds": b.flipLossBounds,
             "probe_source": b.probeSource, "samples": b.terms.samples,
             "exceedance_at_99_percent": GeneralizationBound.exceedance(probes: b.terms.samples, delta: delta),
             "running_hessian_sum": b.runningHessianSum,

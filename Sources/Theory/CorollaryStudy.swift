@@ -8,7 +8,7 @@ import Models
 /// sequences and on one test batch shared by all sizes (`DataSizeCheckpoint`).
 public struct CorollaryStudy: Sendable {
     public var epsilon: Double
-    /// C; nil: each checkpoint's largest observed per-sample loss (`GeneralizationBound`).
+    /// C, the losses are clipped at; nil: 2 log V (`GeneralizationBound.defaultLossBound`).
     public var lossBound: Double?
     /// Lanczos steps per Hessian form.
     public var steps: Int

@@ -7,7 +7,9 @@ import Models
 ///
 ///     L ≤ (1 + ε) L̂ + (1 + ε) √C Σᵢ √hᵢ / √n + O(n^(−3/4)),
 ///
-/// with L the expected loss, L̂ the training loss, C a bound on the loss of one sample and hᵢ the Hessian
+/// with L the expected loss, L̂ the training loss, C a bound on the loss of one sample (Assumption 2: the
+/// loss is bounded; next-token cross-entropy is not, so the bound is for the clipped loss min(ℓ, C), a
+/// bounded loss, with L and L̂ measured for it and the fraction of clipped samples reported) and hᵢ the Hessian
 /// terms (`HessianTerms`): hᵢ ≥ max over (x, y) in D, the data distribution, of vᵢᵀ Hᵢ⁺ vᵢ (the slides'
 /// eq. 4; Appendix A's setup). The training samples are not a draw from D apart from the fine-tuning: the
 /// fine-tuned model has fitted them, and their curvature is not D's. The maximum is therefore taken over
@@ -20,9 +22,9 @@ import Models
 /// stands in for L; how tight the bound is is their ratio, and the gap it predicts, bound − L̂, is set
 /// beside the measured gap L − L̂.
 public struct GeneralizationBound: Sendable {
-    /// L̂: the fine-tuned model's mean loss on the training samples.
+    /// L̂: the fine-tuned model's mean clipped loss min(ℓ, C) on the training samples.
     public var trainLoss: Double
-    /// L, measured: the mean loss on the test samples.
+    /// L, measured: the mean clipped loss on the test samples.
     public var testLoss: Double
     /// n, the number of training samples the bound counts.
     public var n: Int
@@ -37,6 +39,65 @@ public struct GeneralizationBound: Sendable {
     public var probeSource: String = "the test split"
     /// Each block's maximum over the training samples, when measured: for comparison, not a valid hᵢ.
     public var trainingTerms: HessianTerms? = nil
+    /// Each training and test sample's loss ℓ before clipping (one sequence's mean next-token loss).
+    public var trainLosses: [Double] = []
+    public var testLosses: [Double] = []
+
+    /// The default C: twice the loss of a uniform guess over the vocabulary, 2 log V. A fixed function of
+    /// the model, chosen before any loss is seen (a C read off the data would not be a bound the theorem
+    /// can use); a sample is clipped only when the model predicts it worse than a uniform guess by a
+    /// factor of V in perplexity.
+    public static func defaultLossBound(vocabulary: Int) -> Double { 2 * log(Double(vocabulary)) }
+
+    /// The mean of min(ℓ, C) over `losses`.
+    public static func clippedMean(_ losses: [Double], at c: Double) -> Double {
+        losses.isEmpty ? 0 : losses.reduce(0) { $0 + min($1, c) } / Double(losses.count)
+    }
+
+    /// The fraction of the training and of the test samples whose loss exceeds C.
+    public var clippedFraction: (train: Double, test: Double) {
+        func fraction(_ x: [Double]) -> Double { x.isEmpty ? 0 : Double(x.filter { $0 > lossBound }.count) / Double(x.count) }
+        return (fraction(trainLosses), fraction(testLosses))
+    }
+
+    /// The unclipped mean losses, for comparison.
+    public var rawLosses: (train: Double, test: Double) {
+        (trainLosses.reduce(0, +) / Double(max(trainLosses.count, 1)), testLosses.reduce(0, +) / Double(max(testLosses.count, 1)))
+    }
+
+    /// The certified bound at loss bound `c` and `epsilon` (the clipped losses recomputed at c), minus the
+    /// clipped test loss at c: the verdict holds where it is ≥ 0.
+    public func margin(lossBound c: Double, epsilon e: Double) -> Double {
+        let sum = certified.hessianSum
+        let bound = (1 + e) * Self.clippedMean(trainLosses, at: c) + (1 + e) * c.squareRoot() * sum / Double(n).squareRoot()
+        return bound - Self.clippedMean(testLosses, at: c)
+    }
+
+    /// The ε at which the certified bound equals L at this C: L / (L̂ + √C Σᵢ √hᵢ / √n) − 1. The verdict
+    /// holds for every ε at or above it (negative: at every ε ≥ 0).
+    public var flipEpsilon: Double {
+        testLoss / (trainLoss + lossBound.squareRoot() * certified.hessianSum / Double(n).squareRoot()) - 1
+    }
+
+    /// The C at which the verdict flips at this ε: the sign changes of `margin` over C from 1/1000 to 1000
+    /// times this C (a log grid of 4,000 points and every per-sample loss, each change refined by bisection).
+    public var flipLossBounds: [Double] {
+        guard !trainLosses.isEmpty, !testLosses.isEmpty else { return [] }
+        let grid = (0...4000).map { lossBound * pow(10, -3 + 6 * Double($0) / 4000) }
+        let points = Array(Set(grid + (trainLosses + testLosses).filter { $0 > grid.first! && $0 < grid.last! })).sorted()
+        var flips: [Double] = []
+        for (a, b) in zip(points, points.dropFirst()) {
+            let (fa, fb) = (margin(lossBound: a, epsilon: epsilon), margin(lossBound: b, epsilon: epsilon))
+            guard (fa < 0) != (fb < 0) else { continue }
+            var (lo, hi, flo) = (a, b, fa)
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2, fm = margin(lossBound: mid, epsilon: epsilon)
+                if (fm < 0) == (flo < 0) { (lo, flo) = (mid, fm) } else { hi = mid }
+            }
+            flips.append((lo + hi) / 2)
+        }
+        return flips
+    }
 
     /// The fraction of D whose form may exceed a maximum over `probes` independent draws, at confidence
     /// 1 − δ: P(more than a fraction q of D lies above the maximum) = (1 − q)^m ≤ δ for q = 1 − δ^(1/m).
@@ -57,9 +118,8 @@ public struct GeneralizationBound: Sendable {
     public enum LossBoundSource: String, Sendable {
         /// Given by the user.
         case given
-        /// The largest per-sample loss observed on the training and test samples: a stand-in, since the
-        /// cross-entropy has no finite bound of its own.
-        case observed = "largest observed per-sample loss"
+        /// `defaultLossBound`: 2 log V.
+        case uniformGuess = "2 log V, twice a uniform guess's loss"
     }
 
     /// One evaluation of the bound, at the estimates or at the certified upper ends of the hᵢ.
@@ -104,7 +164,7 @@ public struct GeneralizationBound: Sendable {
     /// - Parameters:
     ///   - probeSource: where the probes came from, for reports.
     ///   - n: the training-set size the bound counts (default: the training samples given).
-    ///   - lossBound: C (default: the largest per-sample loss observed on train and test).
+    ///   - lossBound: C, the losses are clipped at (default: `defaultLossBound`, 2 log V).
     ///   - steps: Lanczos steps per Hessian form.
     ///   - progress: told (done, total) forms over both measurements.
     /// - Complexity: two forward passes, and `HessianTerms.measure` over the probes (and the training samples).
@@ -113,7 +173,7 @@ public struct GeneralizationBound: Sendable {
                                 lossBound: Double? = nil, steps: Int, screening: Bool = false,
                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> GeneralizationBound {
         let model = GPT2<Double>(pair.finetuned)
-        let (trainLoss, testLoss) = (model.loss(train), model.loss(test))
+        let (trainLoss, testLoss) = (model.loss(train), model.loss(test))  // before clipping
         let blocks = pair.finetuned.layout.blocks.count
         let trainingForms = compareTraining ? (train.batch + 1) * blocks : 0
         var probeTotal = 0
@@ -124,9 +184,10 @@ public struct GeneralizationBound: Sendable {
         let trainingTerms = compareTraining ? HessianTerms.measure(pair, samples: train, steps: steps, screening: screening) { done, total in
             progress?(probeTotal + done, probeTotal + total)
         } : nil
-        let observed = (trainLoss.perSequence + testLoss.perSequence).max() ?? 0
-        return GeneralizationBound(trainLoss: trainLoss.mean, testLoss: testLoss.mean, n: n ?? train.batch, epsilon: epsilon,
-                                   lossBound: lossBound ?? observed, lossBoundSource: lossBound == nil ? .observed : .given,
-                                   terms: terms, probeSource: probeSource, trainingTerms: trainingTerms)
+        let c = lossBound ?? defaultLossBound(vocabulary: pair.finetuned.config.vocabulary)
+        return GeneralizationBound(trainLoss: clippedMean(trainLoss.perSequence, at: c), testLoss: clippedMean(testLoss.perSequence, at: c),
+                                   n: n ?? train.batch, epsilon: epsilon, lossBound: c, lossBoundSource: lossBound == nil ? .uniformGuess : .given,
+                                   terms: terms, probeSource: probeSource, trainingTerms: trainingTerms,
+                                   trainLosses: trainLoss.perSequence, testLosses: testLoss.perSequence)
     }
 }

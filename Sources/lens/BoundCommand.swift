@@ -24,7 +24,7 @@ struct Bound: ParsableCommand {
     @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
     var eps = 0.1
 
-    @Option(parsing: .unconditional, help: "C, a bound on one sample's loss (default: the largest per-sample loss observed, stated as such).")
+    @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C), a bounded loss (default: 2 log V, twice a uniform guess's loss).")
     var lossBound: Double?
 
     @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form, for the samples that can hold a block's maximum.")

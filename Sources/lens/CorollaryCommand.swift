@@ -33,7 +33,7 @@ struct Corollary: ParsableCommand {
     @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
     var eps = 0.1
 
-    @Option(parsing: .unconditional, help: "C, a bound on one sample's loss (default: per size the largest per-sample loss observed; the corollary uses the largest).")
+    @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C) (default: 2 log V, twice a uniform guess's loss).")
     var lossBound: Double?
 
     @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form.")

@@ -29,3 +29,39 @@ extension CommandLineTests {
         expectOneLineError(try lens(base + ["--probe-split", "none"]), containing: "no split \"none\"")
     }
 }
+
+/// The bound for a bounded loss (issue 20): the losses clipped at C, and where the verdict flips.
+extension CommandLineTests {
+    @Test func clippedLossBoundAndItsFlipPointsRecomputeFromTheJSON() throws {
+        let dir = try corollaryInputs()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tuned = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "3", "--lr", "0.01", "--out", dir + "/tuned")
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        let base = ["bound", "--pretrained", dir + "/pretrained", "--finetuned", dir + "/tuned", "--tokens", dir + "/target.json", "--steps", "8", "--json"]
+        // First the losses, then a C below the largest of them, so that some samples are clipped.
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(try lens(base).stdout.utf8)) as? [String: Any])
+        #expect(first["loss_bound_source"] as? String == "2 log V, twice a uniform guess's loss")
+        #expect(abs((first["loss_bound"] as? Double ?? 0) - 2 * log(16.0)) < 1e-12)
+        let losses = try #require(first["train_losses_unclipped"] as? [Double]) + (try #require(first["test_losses_unclipped"] as? [Double]))
+        let c = losses.sorted()[losses.count / 2]
+        let run = try lens(base + ["--loss-bound", "\(c)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let train = try #require(json["train_losses_unclipped"] as? [Double]), test = try #require(json["test_losses_unclipped"] as? [Double])
+        func clipped(_ x: [Double], _ c: Double) -> Double { x.reduce(0) { $0 + min($1, c) } / Double(x.count) }
+        let (lHat, l) = (try #require(json["train_loss"] as? Double), try #require(json["test_loss"] as? Double))
+        #expect(abs(lHat - clipped(train, c)) < 1e-12 && abs(l - clipped(test, c)) < 1e-12)
+        #expect(train.contains { $0 > c } || test.contains { $0 > c }, "some sample is clipped")
+        let fraction = try #require(json["clipped_fraction"] as? [String: Double])
+        #expect(fraction["train"] == Double(train.filter { $0 > c }.count) / Double(train.count))
+        // The flip points, recomputed from the JSON's own numbers.
+        let n = Double(try #require(json["n"] as? Int)), eps = try #require(json["eps"] as? Double)
+        let sum = try #require((json["certified"] as? [String: Any])?["hessian_sum"] as? Double)
+        func margin(_ c: Double, _ e: Double) -> Double { (1 + e) * (clipped(train, c) + c.squareRoot() * sum / n.squareRoot()) - clipped(test, c) }
+        let flipEpsilon = try #require(json["flip_epsilon"] as? Double)
+        #expect(abs(margin(c, flipEpsilon)) < 1e-9 * l)
+        for flip in try #require(json["flip_loss_bounds"] as? [Double]) {
+            #expect((margin(flip * (1 - 1e-6), eps) < 0) != (margin(flip * (1 + 1e-6), eps) < 0), "a sign change at C = \(flip)")
+        }
+    }
+}

@@ -222,7 +222,7 @@ struct CommandLineTests {
             let interval = try #require(b["interval"] as? [Double]), estimate = try #require(b["estimate"] as? Double)
             #expect(interval[0] <= estimate && estimate <= interval[1] && (b["per_sample"] as? [Any])?.count == 4)
         }
-        #expect(o["loss_bound_source"] as? String == "largest observed per-sample loss")
+        #expect(o["loss_bound_source"] as? String == "2 log V, twice a uniform guess's loss")
         let report = try String(contentsOfFile: out + "/index.md", encoding: .utf8)
         #expect(report.contains("## Hessian terms per block") && report.contains("Produced by `lens bound"))
         #expect(FileManager.default.fileExists(atPath: out + "/hessian-terms.svg"))
