@@ -102,6 +102,15 @@ struct HessianTermsTests {
         #expect(abs(bound.runningHessianSum.last! - bound.atEstimate.hessianSum) <= 1e-12 * bound.atEstimate.hessianSum)
         #expect(zip(bound.runningHessianSum, bound.runningHessianSum.dropFirst()).allSatisfy { $0 <= $1 })
         #expect(abs(GeneralizationBound.exceedance(probes: 3, delta: 0.01) - (1 - pow(0.01, 1.0 / 3))) < 1e-15)
+        // Theorem 2's expression at v != 0, term by term: (1 + eps) L_hat + (1 + eps) sqrt(C) sum_i sqrt(h_i) / sqrt(n).
+        for (evaluation, h) in [(bound.certified, bound.terms.blocks.map(\.certified)), (bound.atEstimate, bound.terms.blocks.map(\.estimate))] {
+            let sum = h.reduce(0) { $0 + max($1, 0).squareRoot() }
+            let want = 1.1 * bound.trainLoss + 1.1 * bound.lossBound.squareRoot() * sum / 2.0.squareRoot()
+            #expect(sum > 0 && abs(evaluation.bound - want) <= 1e-12 * want && abs(evaluation.tightness - want / bound.testLoss) <= 1e-12 * want)
+        }
+        #expect(bound.lossBound == 2 * log(16.0) && bound.lossBoundSource == .uniformGuess)
+        #expect(bound.trainLoss == GeneralizationBound.clippedMean(bound.trainLosses, at: bound.lossBound) && bound.trainLosses.count == 2)
+        #expect(bound.testLoss == GeneralizationBound.clippedMean(bound.testLosses, at: bound.lossBound) && bound.testLosses.count == 2)
         let comparison = try #require(bound.trainingComparison)
         #expect(comparison.hessianSum == training.blocks.reduce(0) { $0 + max($1.certified, 0).squareRoot() })
     }
