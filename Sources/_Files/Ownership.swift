@@ -19,12 +19,7 @@ public enum Ownership {
     /// Also refused: a file or a symbolic link at `path`, the working directory or one of its parents.
     public static func checkDirectory(_ path: String, carrying: Set<String> = []) throws {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        var status = stat()
-        guard lstat(url.path, &status) == 0 else {
-            try checkAbsent(path)
-            try checkParentWritable(url)
-            return
-        }
+        guard let status = try existing(path, url) else { return }
         if (status.st_mode & S_IFMT) == S_IFLNK {
             throw AtomicFile.Failure(description: "\(path): is a symbolic link; give the directory it points to, or a new one")
         }
@@ -53,12 +48,7 @@ public enum Ownership {
     /// `isOurs` recognises. `kind` names what lens writes there, for the message.
     public static func checkFile(_ path: String, kind: String, isOurs: (Data) -> Bool) throws {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        var status = stat()
-        guard lstat(url.path, &status) == 0 else {
-            try checkAbsent(path)
-            try checkParentWritable(url)
-            return
-        }
+        guard let status = try existing(path, url) else { return }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw AtomicFile.Failure(description: "\(path): is not a regular file (a directory, link or device); give a file path for the \(kind)")
         }
@@ -97,11 +87,16 @@ public enum Ownership {
         return found.sorted()
     }
 
-    /// After a failed `lstat`: the path must be absent (ENOENT), not unreachable for another reason
-    /// ("File name too long", "Too many levels of symbolic links", "Permission denied").
-    static func checkAbsent(_ path: String) throws {
+    /// What is at `url` (not following a final link), or nil when nothing is and lens may create it there:
+    /// then the path must be absent (ENOENT), not unreachable for another reason ("File name too long",
+    /// "Too many levels of symbolic links", "Permission denied"), and its parent writable.
+    static func existing(_ path: String, _ url: URL) throws -> stat? {
+        var status = stat()
+        if lstat(url.path, &status) == 0 { return status }
         let code = errno
         guard code == ENOENT else { throw AtomicFile.Failure(description: "\(path): \(posixReason(code))") }
+        try checkParentWritable(url)
+        return nil
     }
 
     /// The nearest existing ancestor of `url` must be a directory this process can write into.

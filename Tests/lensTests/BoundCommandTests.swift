@@ -4,11 +4,17 @@ import Testing
 /// `lens bound` takes h_i over probe samples of the data distribution (issue 20): a named split, the
 /// test split by default, with the training samples' maximum beside it.
 extension CommandLineTests {
-    @Test func boundTakesHOverTheProbeSplitWithTheTrainingMaximumBeside() throws {
+    /// The tiny inputs of `corollaryInputs` and a pair fine-tuned from them at `dir/tuned`.
+    func tunedPair() throws -> String {
         let dir = try corollaryInputs()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let tuned = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "3", "--lr", "0.01", "--out", dir + "/tuned")
         #expect(tuned.status == 0, "\(tuned.stderr)")
+        return dir
+    }
+
+    @Test func boundTakesHOverTheProbeSplitWithTheTrainingMaximumBeside() throws {
+        let dir = try tunedPair()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var splits = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/target.json"))) as? [String: Any])
         let train = try #require(splits["train"] as? [[Int]])
         splits["train"] = Array(train.prefix(3))
@@ -33,10 +39,8 @@ extension CommandLineTests {
 /// The bound for a bounded loss (issue 20): the losses clipped at C, and where the verdict flips.
 extension CommandLineTests {
     @Test func clippedLossBoundAndItsFlipPointsRecomputeFromTheJSON() throws {
-        let dir = try corollaryInputs()
+        let dir = try tunedPair()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let tuned = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "3", "--lr", "0.01", "--out", dir + "/tuned")
-        #expect(tuned.status == 0, "\(tuned.stderr)")
         let base = ["bound", "--pretrained", dir + "/pretrained", "--finetuned", dir + "/tuned", "--tokens", dir + "/target.json", "--steps", "8", "--json"]
         // First the losses, then a C below the largest of them, so that some samples are clipped.
         let first = try #require(try JSONSerialization.jsonObject(with: Data(try lens(base).stdout.utf8)) as? [String: Any])

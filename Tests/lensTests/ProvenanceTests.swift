@@ -5,10 +5,8 @@ import Testing
 /// and the notes on stderr describe each split as it is.
 extension CommandLineTests {
     @Test func provenanceIsTheCommandAsRunAndSplitsAreDescribedAsTheyAre() throws {
-        let dir = try corollaryInputs()
+        let dir = try tunedPair()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let tuned = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--steps", "3", "--lr", "0.01", "--out", dir + "/tuned")
-        #expect(tuned.status == 0, "\(tuned.stderr)")
         // Training sequences of 8 tokens, test sequences of 4.
         try #"{"train": [[1, 2, 3, 4, 5, 6, 7, 8], [2, 3, 4, 5, 6, 7, 8, 9]], "test": [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]}"#
             .write(toFile: dir + "/mixed.json", atomically: true, encoding: .utf8)
