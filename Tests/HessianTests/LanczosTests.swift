@@ -83,6 +83,26 @@ struct LanczosTests {
         }
     }
 
+    // Issue 20: the reported residuals β_k |e_kᵀ s_j| against ‖H y_j − θ_j y_j‖ formed from the Ritz
+    // vectors, after few steps, far from convergence (where a wrong row of S would give a wrong number,
+    // not two small ones).
+    @Test func ritzResidualsMatchTheirVectorsBeforeConvergence() {
+        let op = TestMatrices.wishart(n: 80, m: 200, seed: 7)
+        var rng = SeededGenerator(seed: 8)
+        for k in [2, 3, 5, 8] {
+            var lanczos = LanczosProcess(op, start: (0..<80).map { _ in rng.normal() }, capacity: k)
+            while lanczos.steps < k, lanczos.step() {}
+            let pairs = lanczos.ritz()
+            let scale = TestMatrices.denseSpectrum(op).last!
+            for j in pairs.values.indices {
+                let y = lanczos.ritzVector(pairs, j), hy = op.apply(y)
+                let residual = zip(hy, y).reduce(0) { $0 + pow($1.0 - pairs.values[j] * $1.1, 2) }.squareRoot()
+                #expect(abs(residual - pairs.residuals[j]) <= 1e-9 * scale, "k \(k), pair \(j): \(residual) vs \(pairs.residuals[j])")
+                #expect(residual > 1e-6 * scale || k == 8, "far from convergence, the residuals are not negligible")
+            }
+        }
+    }
+
     @Test func float32BasisStillFindsTheTopEigenvalueToSinglePrecisionOrthogonality() {
         let op = TestMatrices.wishart(n: 150, m: 300, seed: 7)
         let reference = TestMatrices.denseSpectrum(op).last!
