@@ -132,8 +132,8 @@ public enum DemoReport {
         if !failures.isEmpty { text += "\nNot fitted:\n\n" + failures.map { "- \($0)\n" }.joined() }
         text += """
 
-        F(Theta, t = \(Int(r.kernel.steps))) = \(Markdown.number(r.kernel.offset)) with the matrix exponential; the released code's element-wise
-        exponential gives \(Markdown.number(r.kernel.elementwiseOffset)).
+        F(Theta, t = \(Int(r.kernel.steps))) = \(Markdown.number(r.kernel.offset)) with the matrix exponential; the element-wise
+        exponential of the same kernel, for comparison, gives \(Markdown.number(r.kernel.elementwiseOffset)).
 
         ## The bound (Theorem 2) against the measured test loss
 

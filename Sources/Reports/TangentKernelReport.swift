@@ -14,7 +14,8 @@ public enum TangentKernelReport {
         text += """
         Theta_jk = grad f(x_j) . grad f(x_k) over \(s.sequences) probe sequences (eq. 8), f the mean log-likelihood of a
         sequence's targets (0 is a perfect fit). F(Theta, t) = ||exp(-eta t Theta)(f0 - y)||^2 with y = 0 (eq. 9), through
-        Theta's eigen-decomposition; the released LensLLM code takes the exponential element by element instead.
+        Theta's eigen-decomposition; the element-wise exponential of the same kernel is shown for comparison (the released
+        LensLLM code forms a scalar Theta, ||grad L_batch||^2, instead of this kernel).
 
 
         """
@@ -27,7 +28,7 @@ public enum TangentKernelReport {
             ["largest eigenvalue", Markdown.number(s.eigenvalues.last ?? .nan, digits: 6)],
             ["eigenvalues below 0 by round-off, set to 0", "\(s.clippedEigenvalues)"],
             ["F(Theta, t), matrix exponential", Markdown.number(s.offset, digits: 6)],
-            ["F, element-wise exponential (released code)", Markdown.number(s.elementwiseOffset, digits: 6)],
+            ["F, element-wise exponential (for comparison)", Markdown.number(s.elementwiseOffset, digits: 6)],
             ["element-wise / matrix", Markdown.number(ratio, digits: 4)],
         ])
         text += "\nF(Theta, t') at other step counts (matrix exponential):\n\n"

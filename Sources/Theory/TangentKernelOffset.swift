@@ -16,9 +16,11 @@ import LinearAlgebra
 /// semi-definite; eigenvalues that round-off leaves below zero (by at most m ε λ_max) are set to 0, and
 /// `clippedEigenvalues` counts them.
 ///
-/// The released LensLLM code evaluates instead ‖E (f₀ − y)‖² with E_jk = exp(−η t Θ_jk), the exponential
-/// taken element by element (`elementwise`): not the matrix exponential, and not a function of the
-/// spectrum alone (E has ones where Θ has zeros). Both are offered so that their distance can be measured.
+/// For comparison, `elementwise` evaluates ‖E (f₀ − y)‖² with E_jk = exp(−η t Θ_jk), the exponential taken
+/// element by element: not the matrix exponential, and not a function of the spectrum alone (E has ones
+/// where Θ has zeros). (The released LensLLM code forms neither: its Θ is the 0-d scalar ‖∇L_batch‖² of one
+/// batch, where both exponentials coincide, and its `torch.matmul` of that 0-d tensor raises; see
+/// proofs-checks' eq. 9.)
 /// - Complexity: O(m³) once, then O(m) per t.
 public struct TangentKernelOffset: Sendable {
     /// λ_i of Θ, ascending.
@@ -53,7 +55,7 @@ public struct TangentKernelOffset: Sendable {
         SpectralOffset(rate: eta, eigenvalues: eigenvalues, projections: projections)
     }
 
-    /// The released code's ‖E (f₀ − y)‖², E_jk = exp(−η t Θ_jk).
+    /// ‖E (f₀ − y)‖², E_jk = exp(−η t Θ_jk): the element-wise variant, for comparison.
     /// - Complexity: O(m²).
     public static func elementwise(_ kernel: NeuralTangentKernel, perfectFit y: Double = 0, rate eta: Double, steps t: Double) -> Double {
         let m = kernel.sequences

@@ -18,7 +18,7 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     public var eigenvalues: [Double]
     public var projections: [Double]
     public var clippedEigenvalues: Int
-    /// F(Θ, t) with the matrix exponential (eq. 9), and the released code's element-wise variant.
+    /// F(Θ, t) with the matrix exponential (eq. 9), and the element-wise variant for comparison.
     public var offset: Double
     public var elementwiseOffset: Double
 

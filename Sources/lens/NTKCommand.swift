@@ -7,7 +7,7 @@ import Theory
 struct NTK: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ntk",
-        abstract: "The empirical tangent kernel of a checkpoint on probe sequences (eq. 8) and the LensLLM offset F(Theta, t) (eq. 9), with the released code's element-wise variant.")
+        abstract: "The empirical tangent kernel of a checkpoint on probe sequences (eq. 8) and the LensLLM offset F(Theta, t) (eq. 9), with the element-wise exponential beside it for comparison.")
 
     @Option(help: "Checkpoint directory (config.json + model.safetensors).")
     var checkpoint: String
