@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
+        .testTarget(name: "proofs-checksTests", dependencies: ["proofs-checks", "Theory"], path: "Tests/proofs-checksTests"),
         .testTarget(name: "lensTests", dependencies: ["lens", "Curves", "LinearAlgebra", "Models", "Theory", "_Files"]),
     ]
 )

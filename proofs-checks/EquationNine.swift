@@ -43,15 +43,16 @@ func equationNine(_ e: Evidence) -> CheckResult {
                         + "(a 0-d tensor); element-wise exponential of the kernel (not the code's) \(num(elementwise))")
         // Were the code's matmul a product by its scalar, its F would be exp(-2 eta t theta) ||f0 - y||^2; it equals
         // eq. 9's F when the kernel is that scalar times the identity on f0 - y (m = 1, say), and not otherwise.
-        let scalarF = exp(-2 * eta * t * scalar) * offset.projections.reduce(0, +)
+        let scalarF = scalarOffset(scalar, projections: offset.projections, rate: eta, steps: t)
         measured.append("\(name): F with the code's scalar in place of the kernel, exp(-2 eta t theta) ||f0 - y||^2 = \(num(scalarF))")
-        if abs(scalarF - matrix) > 1e-6 * max(scalarF, matrix) {
+        if !offsetsAgree(scalarF, matrix) {
             gaps.append("\(name): the code's scalar Theta \(num(scalar)) gives F = \(num(scalarF)) where eq. 9's \(kernel.sequences) x \(kernel.sequences) "
                         + "kernel (eigenvalues \(num(spectrum.first ?? 0))..\(num(spectrum.last ?? 0))) gives \(num(matrix))")
         }
     }
     return CheckResult(claim: "eq. 9 (the released code computes F(Theta, t))",
-                       tests: "reading: Code/train.py's NTKTracker forms Theta as sum(g * g) over one batch loss's gradients, a 0-d scalar, and "
+                       tests: "the statement (slides, eq. 10's (a)): \"F(Theta, t) is the adapted NTK-based test loss function on transformer\", "
+                           + "eq. 9 F(Theta, t) = ||exp(-eta t Theta)(f0 - y)||^2 with Theta the tangent kernel of eq. 8; reading: Code/train.py's NTKTracker forms Theta as sum(g * g) over one batch loss's gradients, a 0-d scalar, and "
                            + "compute_test_loss calls torch.matmul on it (refused by PyTorch for a 0-d tensor; never called in train()); measured: that scalar, "
                            + "||grad L_batch||^2 = 1^T Theta 1 / m^2, against eq. 9's m x m kernel and its F (LAPACK eigen-decomposition, tested against a "
                            + "Taylor scaling-and-squaring exponential to 1e-10), eta = 0.01, t = 500, f0 from the pretrained checkpoint",
@@ -59,3 +60,12 @@ func equationNine(_ e: Evidence) -> CheckResult {
                        verdict: measured.isEmpty ? .notTestable("no checkpoint to measure")
                            : gaps.isEmpty ? .holds : .fails(gaps.joined(separator: "; ") + "; and as written the code's matmul of a 0-d tensor raises"))
 }
+
+/// The offset a scalar Θ = θ gives in eq. 9's place: exp(−2 η t θ) ‖f₀ − y‖², ‖f₀ − y‖² the sum of the
+/// kernel's squared projections.
+func scalarOffset(_ theta: Double, projections: [Double], rate eta: Double, steps t: Double) -> Double {
+    exp(-2 * eta * t * theta) * projections.reduce(0, +)
+}
+
+/// Whether two offsets agree to 1e-6 relative (the verdict's test).
+func offsetsAgree(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-6 * max(a, b) }
