@@ -15,12 +15,13 @@ public struct BoundBenchmark: Sendable {
     public var config: GPT2Config
     public var samples: Int
     public var steps: Int
+    public var tolerance: Double
     public var fineTuningSteps: Int
     public var screening: Bool
     public var seed: UInt64
 
-    public init(config: GPT2Config, samples: Int, steps: Int, fineTuningSteps: Int, screening: Bool, seed: UInt64) {
-        (self.config, self.samples, self.steps, self.fineTuningSteps) = (config, samples, steps, fineTuningSteps)
+    public init(config: GPT2Config, samples: Int, steps: Int, tolerance: Double, fineTuningSteps: Int, screening: Bool, seed: UInt64) {
+        (self.config, self.samples, self.steps, self.tolerance, self.fineTuningSteps) = (config, samples, steps, tolerance, fineTuningSteps)
         (self.screening, self.seed) = (screening, seed)
     }
 
@@ -48,6 +49,14 @@ public struct BoundBenchmark: Sendable {
             Double(benchmark.samples * benchmark.steps) * restrictedProducts.reduce(0) { $0 + $1.seconds } / fullProduct
         }
         public var measuredEquivalents: Double { seconds / fullProduct }
+        /// The run's seconds in the products (each block's applications times its measured product time)
+        /// and in the samples' linearisations; the rest is Lanczos's own work and the certificates.
+        public var productSeconds: Double {
+            zip(terms.blocks, restrictedProducts).reduce(0) { total, pair in
+                total + Double(pair.0.perSample.reduce(0) { $0 + $1.applications }) * pair.1.seconds
+            }
+        }
+        public var linearisationSeconds: Double { Double(benchmark.samples) * linearisation }
     }
 
     public func run(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> Result {
@@ -78,7 +87,8 @@ public struct BoundBenchmark: Sendable {
         }
 
         var run = Stopwatch()
-        let terms = run.time { HessianTerms.measure(pair, samples: train, steps: steps, screening: screening, batchMean: false, progress: progress) }
+        let terms = run.time { HessianTerms.measure(pair, samples: train, steps: steps, tolerance: tolerance, screening: screening, batchMean: false,
+                                                       progress: progress) }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Result(benchmark: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
@@ -92,7 +102,7 @@ extension BoundBenchmark.Result {
         let b = benchmark, c = b.config
         var lines = [
             "Certified h_i of Theorem 2 on GPT-2 n_layer \(c.layers), n_embd \(c.channels), vocab \(c.vocabulary), \(b.samples) training "
-                + "sequences of \(c.maxPositions) tokens, \(b.steps) Lanczos steps (pair: initialisation and \(b.fineTuningSteps) AdamW steps; seed \(b.seed))",
+                + "sequences of \(c.maxPositions) tokens, " + (b.tolerance > 0 ? "forms to a relative width of \(b.tolerance), at most \(b.steps) Lanczos steps" : "\(b.steps) Lanczos steps") + " (pair: initialisation and \(b.fineTuningSteps) AdamW steps; seed \(b.seed))",
             String(format: "unit: one full HVP on one sequence's linearisation %.3f s (the linearisation itself %.3f s)", fullProduct, linearisation),
             "block-restricted products against it:",
         ]
@@ -107,6 +117,12 @@ extension BoundBenchmark.Result {
                             b.screening ? " and refinement of the largest upper end" : "", terms.schedule.map(String.init).joined(separator: ", "),
                             seconds, measuredEquivalents,
                             measuredEquivalents / naiveEquivalents, applications))
+        let rest = max(seconds - productSeconds - linearisationSeconds, 0)
+        lines.append(String(format: "  of the %.1f s: products %.2f s (applications x measured product time), linearisations %.2f s, Lanczos and certificates %.2f s (%.2f of the products)",
+                            seconds, productSeconds, linearisationSeconds, rest, rest / max(productSeconds, .leastNormalMagnitude)))
+        let stops = terms.stops
+        lines.append("  forms stopped by the tolerance \(stops[.tolerance] ?? 0), by the step cap \(stops[.stepCap] ?? 0), on an invariant space \(stops[.invariant] ?? 0); steps taken: "
+                     + terms.blocks.map { "\($0.block.name) \($0.perSample.map(\.steps).min() ?? 0)-\($0.perSample.map(\.steps).max() ?? 0)" }.joined(separator: ", "))
         lines.append("  samples run in full, per block: "
                      + terms.blocks.map { "\($0.block.name) \($0.fullRuns.count)" }.joined(separator: ", "))
         lines.append("  certified h_i: " + terms.blocks.map { String(format: "%@ %.4g (estimate %.4g)", $0.block.name, $0.certified, $0.estimate) }

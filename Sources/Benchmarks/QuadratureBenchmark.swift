@@ -4,14 +4,18 @@ import LinearAlgebra
 
 /// `lens bench quadrature`: how tight the certified interval of vᵀH⁺v is, against k, on dense test
 /// spectra whose exact value LAPACK gives; beside it the Araki–Yamagami half-width β_k ‖v‖² alone (the
-/// previous certificate), and the time the bounds take per form against the run's operator applications.
+/// previous certificate); then a run to a relative tolerance with the largest k as its cap, where it
+/// stopped, how close its upper end came, and its time split between the operator's applications, the
+/// rest of Lanczos (reorthogonalisation, Ritz pairs: a run of the same steps for vᵀHv, which needs no
+/// bounds) and the certificate (everything else).
 public struct QuadratureBenchmark: Sendable {
     public var n: Int
     public var steps: [Int]
+    public var tolerance: Double
     public var seed: UInt64
 
-    public init(n: Int, steps: [Int], seed: UInt64) {
-        (self.n, self.steps, self.seed) = (n, steps, seed)
+    public init(n: Int, steps: [Int], tolerance: Double, seed: UInt64) {
+        (self.n, self.steps, self.tolerance, self.seed) = (n, steps, tolerance, seed)
     }
 
     /// Spectra from easy to hard for the certificate: mass away from the kink at 0 is resolved quickly;
@@ -49,6 +53,11 @@ public struct QuadratureBenchmark: Sendable {
         /// Seconds per form at the largest k, and per dense operator application.
         public var secondsPerForm: Double
         public var secondsPerApplication: Double
+        /// The run to `tolerance` with the largest k as cap: steps, why it stopped, (upper end − exact) / exact,
+        /// and seconds in applications, in the rest of Lanczos, and in the certificate.
+        public var tolerated: QuadraticForm
+        public var toleratedExcess: Double
+        public var toleratedSeconds: (applications: Double, lanczos: Double, certificate: Double)
     }
 
     public func run() -> [Row] {
@@ -63,12 +72,15 @@ public struct QuadratureBenchmark: Sendable {
                 for i in 0..<n { c += vectors![i * n + j] * v[i] }
                 exact += max(values[j], 0) * c * c
             }
-            var row = Row(spectrum: name, upperExcess: [], lowerShortfall: [], arakiYamagami: [], secondsPerForm: 0, secondsPerApplication: 0)
+            let cap = steps.max() ?? 1
+            var row = Row(spectrum: name, upperExcess: [], lowerShortfall: [], arakiYamagami: [], secondsPerForm: 0, secondsPerApplication: 0,
+                          tolerated: GaussQuadrature.quadraticForm(op, vector: v, function: .identity, steps: 1), toleratedExcess: 0,
+                          toleratedSeconds: (0, 0, 0))
             var form = Stopwatch(), application = Stopwatch()
             for k in steps {
                 var watch = Stopwatch()
                 let f = watch.time { GaussQuadrature.quadraticForm(op, vector: v, function: .positivePart, steps: k) }
-                if k == steps.max() { form = watch }
+                if k == cap { form = watch }
                 row.upperExcess.append(f.interval.upperBound / exact - 1)
                 row.lowerShortfall.append(1 - f.interval.lowerBound / exact)
                 row.arakiYamagami.append(f.residualNorm * f.vectorNorm * f.vectorNorm / exact)
@@ -77,6 +89,16 @@ public struct QuadratureBenchmark: Sendable {
             v.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in application.time { op.apply(x, into: y) } } }
             row.secondsPerForm = form.best
             row.secondsPerApplication = application.best
+
+            var tolerated = Stopwatch(), plain = Stopwatch()
+            row.tolerated = tolerated.time {
+                GaussQuadrature.quadraticForm(op, vector: v, function: .positivePart, steps: cap, tolerance: tolerance)
+            }
+            row.toleratedExcess = row.tolerated.interval.upperBound / exact - 1
+            let k = row.tolerated.steps
+            plain.time { _ = GaussQuadrature.quadraticForm(op, vector: v, function: .identity, steps: k) }
+            let applications = Double(row.tolerated.applications) * row.secondsPerApplication
+            row.toleratedSeconds = (applications, max(plain.best - applications, 0), max(tolerated.best - plain.best, 0))
             return row
         }
     }
@@ -95,6 +117,18 @@ extension QuadratureBenchmark {
         lines.append("Time per form at k = \(b.steps.max() ?? 0) (Lanczos, quadrature and moment bounds) against one dense application:")
         for row in rows {
             lines.append("  " + row.spectrum.rightPadded(52) + String(format: "%.3f s per form, %.2f ms per application", row.secondsPerForm, row.secondsPerApplication * 1e3))
+        }
+        lines.append("")
+        lines.append("To a relative width of \(b.tolerance) (--rtol), at most \(b.steps.max() ?? 0) steps: where each run stopped, its upper end, and its time in")
+        lines.append("the operator's applications, the rest of Lanczos (a run of the same steps for v^T H v) and the certificate (the rest).")
+        lines.append("spectrum".rightPadded(52) + "steps".leftPadded(7) + "stopped by".leftPadded(12) + "upper/exact-1".leftPadded(15)
+                     + "applications".leftPadded(14) + "Lanczos".leftPadded(10) + "certificate".leftPadded(13) + "cert/appl".leftPadded(11))
+        for row in rows {
+            let t = row.toleratedSeconds
+            lines.append(row.spectrum.rightPadded(52) + "\(row.tolerated.steps)".leftPadded(7) + row.tolerated.stop.rawValue.leftPadded(12)
+                         + String(format: "%.1e", row.toleratedExcess).leftPadded(15) + String(format: "%.3f s", t.applications).leftPadded(14)
+                         + String(format: "%.3f s", t.lanczos).leftPadded(10) + String(format: "%.3f s", t.certificate).leftPadded(13)
+                         + String(format: "%.2f", t.certificate / max(t.applications, .leastNormalMagnitude)).leftPadded(11))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -33,6 +33,23 @@ public struct QuadraticForm: Sendable {
     public var applications: Int
     /// β_k: the size of the coupling between the Krylov space and its complement.
     public var residualNorm: Double
+    /// Why the run stopped where it did.
+    public var stop: Stop
+
+    public enum Stop: String, Sendable {
+        /// The interval met the requested relative width.
+        case tolerance
+        /// The step cap was reached first (or no tolerance was requested).
+        case stepCap = "step cap"
+        /// The Krylov space became invariant: the estimate is exact.
+        case invariant
+    }
+
+    /// (upper − lower) / lower: how far the certified upper end may lie above the form (∞ at lower 0).
+    public var relativeWidth: Double {
+        let width = interval.upperBound - interval.lowerBound
+        return width == 0 ? 0 : (interval.lowerBound > 0 ? width / interval.lowerBound : .infinity)
+    }
 }
 
 public enum GaussQuadrature {
@@ -73,37 +90,77 @@ public enum GaussQuadrature {
     /// inherits them. No bound on ‖H‖ is needed, and the interval shrinks to the estimate as the Krylov
     /// space becomes invariant. For f = identity the estimate is exact after one step. The estimate
     /// returned is projected onto the interval.
+    /// With a `tolerance` R > 0, `steps` is a cap: the run checks its interval after 8, 12, 16, 24, … steps
+    /// (rising by half, then a third, alternately) and stops at the first whose width is at most R times
+    /// its lower end, so that the certified upper end lies within R of the form; `stop` says which ended
+    /// the run. A check short of the cap bounds the moments on the Ritz values' grid with a few
+    /// refinements (`checkRefinements`); only the last refines it fully (`MomentBounds.refinements` O(k²) evaluations): refinement can at best halve
+    /// the width, to what the moments allow, while more steps shrink that itself. Measured on a density
+    /// at the kink (n = 1,884, standard normal spectrum): the grid alone gives widths 17.8%, 7.7%, 4.7%
+    /// at k = 120, 240, 360; full refinement 9.9%, 4.7%, 3.0%, at 25–90 times the grid's cost (0.4 s
+    /// against 120 more dense products' 0.2 s at k = 240).
     /// - Complexity: k applications of H, O(k² n) reorthogonalisation, O(k³) for T_k's eigenvectors, and
-    ///   O(k³) for the moment bounds (a few hundred O(k²) tridiagonal eigenproblems).
+    ///   O(k²) per evaluation of the moment bounds (up to a few hundred; far fewer with a tolerance).
     public static func quadraticForm<Operator: SymmetricOperator>(
-        _ op: Operator, vector v: [Double], function f: SpectralFunction, steps k: Int,
+        _ op: Operator, vector v: [Double], function f: SpectralFunction, steps k: Int, tolerance: Double = 0,
         precision: BasisPrecision = .double
     ) -> QuadraticForm {
-        precondition(k >= 1)
+        precondition(k >= 1 && tolerance >= 0)
         let norm2 = v.reduce(0) { $0 + $1 * $1 }
         guard norm2 > 0 else {
-            return QuadraticForm(estimate: 0, interval: 0...0, raw: 0, vectorNorm: 0, steps: 0, applications: 0, residualNorm: 0)
+            return QuadraticForm(estimate: 0, interval: 0...0, raw: 0, vectorNorm: 0, steps: 0, applications: 0, residualNorm: 0,
+                                 stop: .invariant)
         }
         var lanczos = LanczosProcess(op, start: v, precision: precision, capacity: k)
-        while lanczos.steps < k, lanczos.step() {}
-        if lanczos.steps == 1 && !lanczos.exhausted { lanczos.step() }  // ‖Hv‖ needs β₁
-        let pairs = lanczos.ritz()
-        let estimate = norm2 * zip(pairs.firstComponents, pairs.values).reduce(0) { $0 + $1.0 * $1.0 * f($1.1) }
+        let checks = tolerance > 0 ? checkpoints(cap: k) : [k]
+        for check in checks {
+            while lanczos.steps < check, lanczos.step() {}
+            if lanczos.steps == 1 && !lanczos.exhausted { lanczos.step() }  // ‖Hv‖ needs β₁
+            let last = check == checks.last || lanczos.exhausted
+            let form = certify(lanczos, norm2: norm2, function: f, tolerance: tolerance, refinements: last ? MomentBounds.refinements : checkRefinements)
+            if last || form.stop == .tolerance { return form }
+        }
+        preconditionFailure("the last checkpoint returns")
+    }
+
+    /// Evaluations of the moment bounds at a check short of the cap: a few, for the spectra whose grid
+    /// of Ritz values is coarse where it matters (a point mass at the kink), at the cost of a few dozen
+    /// products at most.
+    public static let checkRefinements = 8
+
+    /// 8, 12, 16, 24, 32, 48, … below `cap`, then `cap`.
+    static func checkpoints(cap: Int) -> [Int] {
+        var points: [Int] = [], p = 8
+        while p < cap {
+            points.append(p)
+            p = p.isMultiple(of: 3) ? p / 3 * 4 : p / 2 * 3
+        }
+        return points + [cap]
+    }
+
+    /// The estimate and interval of the run so far (see `quadraticForm`).
+    static func certify<Operator>(_ lanczos: LanczosProcess<Operator>, norm2: Double, function f: SpectralFunction,
+                                  tolerance: Double, refinements: Int) -> QuadraticForm {
+        // T_k's Gauss rule: the Ritz values and the squared first components of their vectors.
+        guard let (nodes, weights) = SymmetricEigen.gaussRule(diagonal: lanczos.alpha, offDiagonal: lanczos.offDiagonal) else {
+            preconditionFailure("LAPACK dstemr failed on a finite tridiagonal")
+        }
+        let estimate = norm2 * zip(weights, nodes).reduce(0) { $0 + $1.0 * f($1.1) }
         let raw = norm2 * lanczos.alpha[0]
         let beta1 = lanczos.beta.first ?? 0
         let hvNorm = (norm2 * (lanczos.alpha[0] * lanczos.alpha[0] + beta1 * beta1)).squareRoot()
         let vNorm = norm2.squareRoot()
         let tNorm = zip(lanczos.alpha, [0] + lanczos.beta).map { abs($0) + 2 * $1 }.max() ?? 0
         let roundOff = roundOffFactor * Double(lanczos.steps) * Double.ulpOfOne * tNorm * norm2
+        let invariant = !(lanczos.residualNorm > 0 && lanczos.beta.count == lanczos.steps)
 
-        // The moments' own bounds on vᵀH⁺v (`MomentBounds`), unless the space is invariant (then exact).
+        // The moments' own bounds on vᵀH⁺v (`MomentBounds`), unless the space is invariant (then exact) or
+        // the form is vᵀHv (exact from the first step).
         var momentInterval: ClosedRange<Double>?
-        if lanczos.residualNorm > 0 && lanczos.beta.count == lanczos.steps {
-            let moments = MomentBounds(alpha: lanczos.alpha, beta: lanczos.beta, ritz: pairs.values)
-            let (positive, negative) = (moments.positivePart(), moments.negativePart())
-            let alpha1 = lanczos.alpha[0]
-            momentInterval = (norm2 * max(positive.lowerBound, alpha1 + negative.lowerBound))
-                ... (norm2 * max(min(positive.upperBound, alpha1 + negative.upperBound), positive.lowerBound, alpha1 + negative.lowerBound))
+        if !invariant && f != .identity {
+            let moments = MomentBounds(alpha: lanczos.alpha, beta: lanczos.beta, ritz: nodes, ritzWeights: weights)
+            let mass = moments.truncatedMass(relativeWidth: tolerance, refinements: refinements)
+            momentInterval = (norm2 * mass.lowerBound)...(norm2 * mass.upperBound)
         }
         let interval: ClosedRange<Double>
         switch f {
@@ -117,7 +174,6 @@ public enum GaussQuadrature {
         case .absoluteValue:
             var lo = max(estimate - 2 * lanczos.residualNorm * norm2 - roundOff, abs(raw))
             var hi = min(estimate + 2 * lanczos.residualNorm * norm2 + roundOff, vNorm * hvNorm)
-            // |x| = 2 max(x, 0) − x.
             if let m = momentInterval {
                 (lo, hi) = (max(lo, 2 * m.lowerBound - raw - 2 * roundOff), min(hi, 2 * m.upperBound - raw + 2 * roundOff))
             }
@@ -126,8 +182,11 @@ public enum GaussQuadrature {
         // The value lies in the interval, so projecting the estimate onto it can only bring it closer
         // (it matters at round-off: with T ⪰ 0 the estimate equals vᵀHv and may fall an ulp below it).
         let projected = min(max(estimate, interval.lowerBound), interval.upperBound)
-        return QuadraticForm(estimate: f == .identity ? raw : projected, interval: interval, raw: raw, vectorNorm: vNorm,
-                             steps: lanczos.steps, applications: lanczos.applications, residualNorm: lanczos.residualNorm)
+        var form = QuadraticForm(estimate: f == .identity ? raw : projected, interval: interval, raw: raw, vectorNorm: vNorm,
+                                 steps: lanczos.steps, applications: lanczos.applications, residualNorm: lanczos.residualNorm,
+                                 stop: invariant ? .invariant : .stepCap)
+        if !invariant && tolerance > 0 && form.relativeWidth <= tolerance { form.stop = .tolerance }
+        return form
     }
 }
 

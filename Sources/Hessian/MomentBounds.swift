@@ -32,26 +32,32 @@ import LinearAlgebra
 /// also α₁ plus the negative part, a second interval to intersect with the first: when H's negative
 /// curvature along v is small, it is the tighter one.
 ///
-/// The grid only decides how close the sums come to what the moments allow: it starts at 0, the Ritz
-/// values and the midpoints between them, and is refined where the gap between the two sums is widest.
-/// What remains, ∫ ρ over the spectrum roughly, is the indeterminacy of μ given 2k moments, which no
-/// method using the same k steps can remove.
-/// - Complexity: each evaluation of L and U is an O(k²) tridiagonal eigenvalue problem; `evaluations`
-///   of them per side.
+/// The grid only decides how close the sums come to what the moments allow. The Ritz values cost
+/// nothing: at the nodes θ_j of T_k's own Gauss rule, weights w_j, the classical inequalities
+/// Σ_{θᵢ < θ_j} wᵢ ≤ F(θ_j−) ≤ F(θ_j) ≤ Σ_{θᵢ ≤ θ_j} wᵢ hold (Szegő, *Orthogonal Polynomials*, Thm 3.41.1),
+/// read off the Ritz pairs the quadrature has already computed. The grid starts at them, 0 and the tail
+/// points, and is refined, one evaluation at a time, in the cell of widest gap, the two sides taking
+/// turns, until the interval of ∫ max(x, 0) dμ is within a requested relative width or a cap
+/// of evaluations is spent. What remains, ∫ ρ over the spectrum roughly, is the indeterminacy of μ
+/// given 2k moments, which no method using the same k steps can remove.
+/// - Complexity: each evaluation of L and U off the Ritz values is an O(k²) tridiagonal eigenproblem
+///   (LAPACK dstemr); at most `refinements` of them beyond the tail points.
 struct MomentBounds {
     let alpha: [Double]
     let beta: [Double]
-    /// The Ritz values (eigenvalues of T_k), ascending.
+    /// The Ritz values (eigenvalues of T_k), ascending, and their Gauss weights (squared first components).
     let ritz: [Double]
+    let ritzWeights: [Double]
 
-    /// Evaluations of L and U per side of 0 beyond the initial grid.
-    static let refinements = 160
+    /// Evaluations of L and U beyond the initial grid, at most: 160 per side of 0.
+    static let refinements = 320
 
     /// - Parameters: α₁…α_k, β₁…β_k with β_k > 0 the residual norm (an invariant space makes the Gauss
-    ///   rule exact and needs no bounds), and the Ritz values.
-    init(alpha: [Double], beta: [Double], ritz: [Double]) {
+    ///   rule exact and needs no bounds), and T_k's Ritz values with their weights.
+    init(alpha: [Double], beta: [Double], ritz: [Double], ritzWeights: [Double]) {
         precondition(alpha.count == beta.count && !alpha.isEmpty && beta.allSatisfy { $0 > 0 })
-        (self.alpha, self.beta, self.ritz) = (alpha, beta, ritz)
+        precondition(ritz.count == alpha.count && ritzWeights.count == ritz.count)
+        (self.alpha, self.beta, self.ritz, self.ritzWeights) = (alpha, beta, ritz, ritzWeights)
     }
 
     /// A grid point and the bounds L and U on F there.
@@ -99,43 +105,101 @@ struct MomentBounds {
         fatalError("unreachable")
     }
 
-    /// Bounds on ∫ max(x, 0) dμ = ∫₀^∞ (1 − F).
-    func positivePart() -> ClosedRange<Double> { positivePartWithGrid().bounds }
+    /// L and U beyond the Ritz values, in O(k): the k + 1 nodes of the rule through t interlace with the
+    /// Ritz values (τ₀ < θ₁ < τ₁ < … < θ_k < τ_k), so for t > θ_k every other node lies below t and
+    /// L(t) = 1 − ρ(t), U(t) = 1; for t < θ₁, L(t) = 0 and U(t) = ρ(t). The weight at t is the squared
+    /// first component of J_t's eigenvector (x; 1)/‖(x; 1)‖ with x = β_k (t − T_k)⁻¹ e_k, and t − T_k is
+    /// definite there, so its LDLᵀ factorisation needs no pivoting.
+    func evaluateOutside(_ t: Double) -> Evaluation {
+        let k = alpha.count, sign: Double = t > (ritz.last ?? 0) ? 1 : -1
+        precondition(t > ritz.last! || t < ritz.first!, "only beyond the Ritz values")
+        // sign (t − T_k) is positive definite: its pivots d_j > 0; solve for x by forward and back substitution.
+        var d = [Double](repeating: 0, count: k), l = [Double](repeating: 0, count: k)
+        d[0] = sign * (t - alpha[0])
+        for j in 1..<k {
+            l[j] = -sign * beta[j - 1] / d[j - 1]
+            d[j] = sign * (t - alpha[j]) + sign * beta[j - 1] * l[j]
+        }
+        guard d.allSatisfy({ $0 > 0 && $0.isFinite }) else { return Evaluation(point: t, below: 0, atOrBelow: 1) }
+        // L D Lᵀ y = sign β_k e_k: L z = e_k β_k sign leaves z = that; then y = D⁻¹ z, Lᵀ x = y.
+        var x = [Double](repeating: 0, count: k)
+        x[k - 1] = sign * beta[k - 1] / d[k - 1]
+        for j in stride(from: k - 2, through: 0, by: -1) { x[j] = -l[j + 1] * x[j + 1] }
+        let weight = min(x[0] * x[0] / (1 + x.reduce(0) { $0 + $1 * $1 }), 1)
+        return sign > 0 ? Evaluation(point: t, below: 1 - weight, atOrBelow: 1) : Evaluation(point: t, below: 0, atOrBelow: weight)
+    }
 
-    /// The bounds and the grid of evaluations they were summed over.
-    func positivePartWithGrid() -> (bounds: ClosedRange<Double>, grid: [Evaluation]) {
+    /// L and U at the Ritz values, from T_k's Gauss rule, without an eigenproblem.
+    var ritzEvaluations: [Evaluation] {
+        var evaluations: [Evaluation] = [], cumulative = [0.0]
+        for w in ritzWeights { cumulative.append(cumulative.last! + w) }
+        for (j, theta) in ritz.enumerated() {
+            // Ties: L counts the nodes strictly below, U every node at or below.
+            let first = ritz.firstIndex { $0 >= theta } ?? j, last = ritz.lastIndex { $0 <= theta } ?? j
+            evaluations.append(Evaluation(point: theta, below: min(cumulative[first], 1), atOrBelow: min(cumulative[last + 1], 1)))
+        }
+        return evaluations
+    }
+
+    /// Bounds on ∫ max(x, 0) dμ, the truncated form over ‖v‖²: the intersection of the direct bounds on
+    /// ∫₀^∞ (1 − F) with α₁ + the bounds on ∫_{−∞}^0 F. Refinement stops once the interval's width is at
+    /// most `relativeWidth` times its lower end (never, at 0) or `refinements` evaluations are spent.
+    func truncatedMass(relativeWidth: Double = 0, refinements: Int = MomentBounds.refinements) -> ClosedRange<Double> {
+        let zero = evaluate(0)
+        var positive = positiveSide(zero: zero), negative = negativeSide(zero: zero)
+        func combined() -> ClosedRange<Double> {
+            let (p, n) = (positive.bounds, negative.bounds)
+            let lower = max(p.lowerBound, alpha[0] + n.lowerBound)
+            return lower...max(min(p.upperBound, alpha[0] + n.upperBound), lower)
+        }
+        // The sides take turns: either may be the one that decides the intersection, and either may sit at
+        // what its moments allow while the other still improves.
+        for turn in 0..<refinements {
+            let c = combined()
+            if relativeWidth > 0 && c.upperBound - c.lowerBound <= relativeWidth * c.lowerBound { break }
+            if turn.isMultiple(of: 2) ? !positive.refine(evaluate) && !negative.refine(evaluate)
+                                      : !negative.refine(evaluate) && !positive.refine(evaluate) { break }
+        }
+        return combined()
+    }
+
+    /// The side ∫₀^∞ (1 − F): 0, the positive Ritz values, and a right tail beyond the top one, doubling
+    /// until the moment bound on what lies beyond is negligible against the scale. On [s_j, s_{j+1}],
+    /// 1 − U(s_{j+1}) ≤ 1 − F ≤ 1 − L(s_j).
+    func positiveSide(zero: Evaluation) -> Side {
         let top = ritz.last ?? alpha[0]
-        var grid = Self.anchored(([0] + ritz.filter { $0 > 0 }).sorted())
-        // A right tail beyond the top Ritz value, doubling until the moment bound on what lies beyond is
-        // negligible against the scale.
-        var step = scale / 8
-        while let last = grid.last, tailBound(distance: last - alpha[0]) > 1e-13 * scale, step < 1e12 * scale {
-            grid.append(max(last, top) + step)
+        var points: [Double] = []
+        var step = scale / 8, last = max(top, 0)
+        while tailBound(distance: last - alpha[0]) > 1e-13 * scale, step < 1e12 * scale {
+            last = max(last, top) + step
+            points.append(last)
             step *= 2
         }
-        // Integrand bounds on [s_j, s_{j+1}]: 1 − U(s_{j+1}) ≤ 1 − F ≤ 1 − L(s_j).
-        return refine(grid, over: (0, .infinity), tail: { _, last in tailBound(distance: last - alpha[0]) }) { left, right in
-            ((1 - right.atOrBelow), (1 - left.below))
-        }
+        let grid = [zero] + ritzEvaluations.filter { $0.point > 0 } + points.map(evaluateOutside)
+        return Side(grid, range: (0, .infinity), allowance: allowance,
+                    tail: { _, last in tailBound(distance: last - alpha[0]) },
+                    cell: { left, right in (1 - right.atOrBelow, 1 - left.below) })
     }
 
-    /// Bounds on ∫ max(−x, 0) dμ = ∫_{−∞}^0 F.
-    func negativePart() -> ClosedRange<Double> { negativePartWithGrid().bounds }
-
-    /// The bounds and the grid of evaluations they were summed over.
-    func negativePartWithGrid() -> (bounds: ClosedRange<Double>, grid: [Evaluation]) {
+    /// The side ∫_{−∞}^0 F, mirrored: on [s_j, s_{j+1}], L(s_j) ≤ F ≤ U(s_{j+1}).
+    func negativeSide(zero: Evaluation) -> Side {
         let bottom = ritz.first ?? alpha[0]
-        var grid = Self.anchored((ritz.filter { $0 < 0 } + [0]).sorted())
-        var step = scale / 8
-        while let first = grid.first, tailBound(distance: alpha[0] - first) > 1e-13 * scale, step < 1e12 * scale {
-            grid.insert(min(first, bottom) - step, at: 0)
+        var points: [Double] = []
+        var step = scale / 8, first = min(bottom, 0)
+        while tailBound(distance: alpha[0] - first) > 1e-13 * scale, step < 1e12 * scale {
+            first = min(first, bottom) - step
+            points.append(first)
             step *= 2
         }
-        // Integrand bounds on [s_j, s_{j+1}]: L(s_j) ≤ F ≤ U(s_{j+1}).
-        return refine(grid, over: (-.infinity, 0), tail: { first, _ in tailBound(distance: alpha[0] - first) }) { left, right in
-            (left.below, right.atOrBelow)
-        }
+        let grid = points.map(evaluateOutside) + ritzEvaluations.filter { $0.point < 0 } + [zero]
+        return Side(grid, range: (-.infinity, 0), allowance: allowance,
+                    tail: { first, _ in tailBound(distance: alpha[0] - first) },
+                    cell: { left, right in (left.below, right.atOrBelow) })
     }
+
+    /// L and U are sums of k + 1 weights, squares of the first components of orthonormal eigenvectors:
+    /// round-off of a few k ε, allowed for in every cell.
+    var allowance: Double { 32 * Double(alpha.count + 1) * Double.ulpOfOne }
 
     /// The even central moments M₂, M₄, … that the run fixes exactly: M₂ₘ = ‖(T_k − α₁)ᵐ e₁‖² for m < k,
     /// and M₂ = β₁² for any k.
@@ -165,54 +229,60 @@ struct MomentBounds {
         }.min() ?? .infinity
     }
 
-    /// The anchors and the midpoints between them.
-    static func anchored(_ anchors: [Double]) -> [Double] {
-        var grid: [Double] = []
-        for (i, a) in anchors.enumerated() {
-            grid.append(a)
-            if i + 1 < anchors.count { grid.append((a + anchors[i + 1]) / 2) }
-        }
-        return grid
-    }
+    /// Bounds on the integral over `range` of an integrand in [0, 1] (1 − F or F) on a grid of
+    /// evaluations: per cell, its width times the cell's lower and upper integrand bounds, plus the tail
+    /// beyond the grid's first or last point. The lower sum counts only what lies inside the range; the
+    /// upper sum counts whole cells (more is still a bound) and, where a moved point left a sliver of the
+    /// range uncovered, the sliver times 1.
+    struct Side {
+        private(set) var values: [Evaluation]
+        private var gaps: [Double] = []
+        let range: (lower: Double, upper: Double)
+        let allowance: Double
+        let tail: (_ first: Double, _ last: Double) -> Double
+        let cell: (_ left: Evaluation, _ right: Evaluation) -> (Double, Double)
 
-    /// Bounds on the integral over `range` of an integrand in [0, 1] (1 − F or F): per cell of the grid,
-    /// its width times the cell's lower and upper integrand bounds, plus the tail beyond the grid's
-    /// (moved) first or last point, after
-    /// splitting the cell of widest gap `refinements` times. The lower sum counts only what lies inside
-    /// the range; the upper sum counts whole cells (more is still a bound) and, where a moved point left
-    /// a sliver of the range uncovered, the sliver times 1.
-    private func refine(_ initial: [Double], over range: (lower: Double, upper: Double),
-                        tail: (_ first: Double, _ last: Double) -> Double,
-                        cell: (_ left: Evaluation, _ right: Evaluation) -> (Double, Double))
-        -> (bounds: ClosedRange<Double>, grid: [Evaluation]) {
-        var values = initial.map(evaluate)
-        // Moving a point may have crossed a neighbour: keep the evaluations in order of their points.
-        values.sort { $0.point < $1.point }
-        // L and U are sums of k + 1 weights, squares of the first components of orthonormal eigenvectors:
-        // round-off of a few k ε.
-        let allowance = 32 * Double(alpha.count + 1) * Double.ulpOfOne
-        func contribution(_ j: Int) -> (low: Double, high: Double) {
+        init(_ grid: [Evaluation], range: (lower: Double, upper: Double), allowance: Double,
+             tail: @escaping (Double, Double) -> Double, cell: @escaping (Evaluation, Evaluation) -> (Double, Double)) {
+            // Moving a point may have crossed a neighbour: keep the evaluations in order of their points.
+            values = grid.sorted { $0.point < $1.point }
+            (self.range, self.allowance, self.tail, self.cell) = (range, allowance, tail, cell)
+            gaps = (0..<max(values.count - 1, 0)).map(gap)
+        }
+
+        private func contribution(_ j: Int) -> (low: Double, high: Double) {
             let (a, b) = (values[j].point, values[j + 1].point)
             let inside = max(0, min(b, range.upper) - max(a, range.lower))
             let (low, high) = cell(values[j], values[j + 1])
             return (inside * max(low - allowance, 0), (b - a) * min(max(high + allowance, 0), 1))
         }
-        var gaps = (0..<(values.count - 1)).map { j in contribution(j).high - contribution(j).low }
-        for _ in 0..<Self.refinements {
-            guard let j = gaps.indices.max(by: { gaps[$0] < gaps[$1] }), gaps[j] > 0 else { break }
-            let middle = evaluate((values[j].point + values[j + 1].point) / 2)
-            guard middle.point > values[j].point && middle.point < values[j + 1].point else { gaps[j] = 0; continue }
-            values.insert(middle, at: j + 1)
-            gaps.replaceSubrange(j...j, with: [contribution(j).high - contribution(j).low,
-                                               contribution(j + 1).high - contribution(j + 1).low])
+
+        private func gap(_ j: Int) -> Double { contribution(j).high - contribution(j).low }
+
+        var bounds: ClosedRange<Double> {
+            guard let first = values.first?.point, let last = values.last?.point else { return 0...Double.infinity }
+            var low = 0.0, high = tail(first, last)
+            if range.lower.isFinite, first > range.lower { high += first - range.lower }
+            for j in 0..<(values.count - 1) {
+                let c = contribution(j)
+                low += c.low
+                high += c.high
+            }
+            return low...max(low, high)
         }
-        var low = 0.0, high = tail(values.first!.point, values.last!.point)
-        if range.lower.isFinite, let first = values.first?.point, first > range.lower { high += first - range.lower }
-        for j in 0..<(values.count - 1) {
-            let c = contribution(j)
-            low += c.low
-            high += c.high
+
+        var width: Double { bounds.upperBound - bounds.lowerBound }
+
+        /// Splits the cell of widest gap at its midpoint; false when no cell can be split.
+        mutating func refine(_ evaluate: (Double) -> Evaluation) -> Bool {
+            while let j = gaps.indices.max(by: { gaps[$0] < gaps[$1] }), gaps[j] > 0 {
+                let middle = evaluate((values[j].point + values[j + 1].point) / 2)
+                guard middle.point > values[j].point && middle.point < values[j + 1].point else { gaps[j] = 0; continue }
+                values.insert(middle, at: j + 1)
+                gaps.replaceSubrange(j...j, with: [gap(j), gap(j + 1)])
+                return true
+            }
+            return false
         }
-        return (low...max(low, high), values)
     }
 }

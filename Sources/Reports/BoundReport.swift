@@ -25,9 +25,7 @@ public enum BoundReport {
         nonnegative eigenvalues). It is measured as the maximum over \(m) probe sequences drawn from D apart from the
         training ones (\(b.probeSource)): with probability \(Markdown.number(1 - delta)), at most a fraction
         \(Markdown.number(GeneralizationBound.exceedance(probes: m, delta: delta), digits: 3)) = 1 - \(Markdown.number(delta))^(1/\(m)) of D has a
-        larger form, block by block. Each form is a \(t.steps)-step Lanczos estimate with a certified interval; the certified
-        row uses the upper end of each maximum. Runs of \(t.schedule.map(String.init).joined(separator: ", ")) steps: every probe
-        gets the first, then the probe with the largest upper end gets the next, until it has had all \(t.steps).
+        larger form, block by block. \(formRuns(t)) The certified row uses the upper end of each maximum.
         The maximum over the training samples is shown beside it for comparison only: the fine-tuned model has fitted
         those samples, so their curvature is not D's.
 
@@ -109,12 +107,28 @@ public enum BoundReport {
         return text
     }
 
+    /// How the forms were run, and where they stopped.
+    static func formRuns(_ t: HessianTerms) -> String {
+        let stops = t.stops
+        let counts = [QuadraticForm.Stop.tolerance, .stepCap, .invariant].compactMap { stop in
+            stops[stop].map { "\($0) by \(stop == .tolerance ? "the tolerance" : stop == .stepCap ? "the step cap" : "an invariant space (exact)")" }
+        }.joined(separator: ", ")
+        var text = t.tolerance > 0
+            ? "Each form is a Lanczos estimate with a certified interval, run until the interval's width is at most \(Markdown.number(t.tolerance)) of its lower end (so its upper end lies within \(Markdown.percent(100 * t.tolerance))% of the form) or \(t.steps) steps; of the \(stops.values.reduce(0, +)) forms over the probes, \(counts) stopped."
+            : "Each form is a \(t.steps)-step Lanczos estimate with a certified interval."
+        if t.schedule.count > 1 {
+            text += " Runs of at most \(t.schedule.map(String.init).joined(separator: ", ")) steps: every probe gets the first, then the probe with the largest upper end gets the next, until it has had the last."
+        }
+        return text
+    }
+
     public static func json(_ b: GeneralizationBound) -> String {
         func evaluation(_ e: GeneralizationBound.Evaluation) -> [String: Any] {
             ["hessian_sum": e.hessianSum, "bound": e.bound, "tightness": e.tightness, "predicted_gap": e.predictedGap]
         }
         func form(_ f: QuadraticForm) -> [String: Any] {
-            ["estimate": f.estimate, "interval": [f.interval.lowerBound, f.interval.upperBound], "raw": f.raw, "steps": f.steps]
+            ["estimate": f.estimate, "interval": [f.interval.lowerBound, f.interval.upperBound], "raw": f.raw, "steps": f.steps,
+             "stopped_by": f.stop.rawValue]
         }
         func blocks(_ terms: HessianTerms) -> [[String: Any]] {
             terms.blocks.map { k -> [String: Any] in
@@ -133,7 +147,7 @@ public enum BoundReport {
             "probe_source": b.probeSource, "samples": b.terms.samples,
             "exceedance_at_99_percent": GeneralizationBound.exceedance(probes: b.terms.samples, delta: delta),
             "running_hessian_sum": b.runningHessianSum,
-            "lanczos_steps": b.terms.steps, "schedule": b.terms.schedule,
+            "lanczos_steps": b.terms.steps, "schedule": b.terms.schedule, "rtol": b.terms.tolerance,
             "hvps": b.terms.applications + (b.trainingTerms?.applications ?? 0),
             "measured_gap": b.measuredGap, "at_estimate": evaluation(b.atEstimate), "certified": evaluation(b.certified),
             "blocks": blocks(b.terms),

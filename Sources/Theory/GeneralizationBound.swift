@@ -165,23 +165,24 @@ public struct GeneralizationBound: Sendable {
     ///   - probeSource: where the probes came from, for reports.
     ///   - n: the training-set size the bound counts (default: the training samples given).
     ///   - lossBound: C, the losses are clipped at (default: `defaultLossBound`, 2 log V).
-    ///   - steps: Lanczos steps per Hessian form.
+    ///   - steps: Lanczos steps per Hessian form; with a `tolerance` R > 0 a cap, each form stopping once
+    ///     its certified interval is within R (`HessianTerms.measure`).
     ///   - progress: told (done, total) forms over both measurements.
     /// - Complexity: two forward passes, and `HessianTerms.measure` over the probes (and the training samples).
     public static func evaluate(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, probes: TokenBatch? = nil,
                                 probeSource: String = "the test split", compareTraining: Bool = false, n: Int? = nil, epsilon: Double,
-                                lossBound: Double? = nil, steps: Int, screening: Bool = false,
+                                lossBound: Double? = nil, steps: Int, tolerance: Double = HessianTerms.defaultTolerance, screening: Bool = false,
                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> GeneralizationBound {
         let model = GPT2<Double>(pair.finetuned)
         let (trainLoss, testLoss) = (model.loss(train), model.loss(test))  // before clipping
         let blocks = pair.finetuned.layout.blocks.count
         let trainingForms = compareTraining ? (train.batch + 1) * blocks : 0
         var probeTotal = 0
-        let terms = HessianTerms.measure(pair, samples: probes ?? test, steps: steps, screening: screening) { done, total in
+        let terms = HessianTerms.measure(pair, samples: probes ?? test, steps: steps, tolerance: tolerance, screening: screening) { done, total in
             probeTotal = total
             progress?(done, total + trainingForms)
         }
-        let trainingTerms = compareTraining ? HessianTerms.measure(pair, samples: train, steps: steps, screening: screening) { done, total in
+        let trainingTerms = compareTraining ? HessianTerms.measure(pair, samples: train, steps: steps, tolerance: tolerance, screening: screening) { done, total in
             progress?(probeTotal + done, probeTotal + total)
         } : nil
         let c = lossBound ?? defaultLossBound(vocabulary: pair.finetuned.config.vocabulary)

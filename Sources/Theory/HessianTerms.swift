@@ -24,7 +24,7 @@ public struct HessianTerms: Sendable {
         /// Each examined sample's certified v_iᵀ H_i⁺ v_i, in batch order: from the longest run it was
         /// given (the full steps for the samples that held the largest upper end).
         public var perSample: [QuadraticForm]
-        /// The samples run with the full steps.
+        /// The samples run to the end: the full steps, the tolerance, or an invariant space.
         public var fullRuns: [Int]
         /// The batch-mean loss's v_iᵀ H_i⁺ v_i, when measured.
         public var batchMean: QuadraticForm?
@@ -53,9 +53,25 @@ public struct HessianTerms: Sendable {
     public var blocks: [Block]
     /// Samples examined.
     public var samples: Int
-    /// Lanczos steps per form for the samples run in full, and the refinement levels' step counts.
+    /// Lanczos steps per form for the samples run in full (a cap, with a tolerance), and the refinement
+    /// levels' step counts.
     public var steps: Int
     public var schedule: [Int]
+    /// The relative width each form ran to (0: every form ran its steps).
+    public var tolerance: Double
+    /// Forms, over every block and sample, that stopped by the tolerance, at the step cap, and on an
+    /// invariant Krylov space (exact).
+    public var stops: [QuadraticForm.Stop: Int] {
+        var count: [QuadraticForm.Stop: Int] = [:]
+        for block in blocks { for form in block.perSample { count[form.stop, default: 0] += 1 } }
+        return count
+    }
+
+    /// The default tolerance: 5% on h_i is at most 2.5% on √h_i, the quantity Theorem 2 sums, well inside
+    /// the spread between samples and seeds, and reached by per-sample GPT-2 blocks within 200 steps.
+    public static let defaultTolerance = 0.05
+    /// The default step cap: enough for that tolerance on per-sample GPT-2 blocks (3% at 200 steps).
+    public static let defaultSteps = 240
     /// HVPs spent in all.
     public var applications: Int
 
@@ -75,7 +91,9 @@ public struct HessianTerms: Sendable {
     }
 
     /// Measures every block's term over the samples of `batch` (each sequence one sample) with `steps`
-    /// Lanczos steps per form where they matter, by refining the largest upper end. The step counts of
+    /// Lanczos steps per form where they matter, by refining the largest upper end. With a `tolerance`
+    /// R > 0, `steps` is a cap: each form stops once its certified interval is within R
+    /// (`GaussQuadrature.quadraticForm`), and a form that stopped short of its level's cap is final. The step counts of
     /// `schedule(steps)` rise fourfold to `steps` (60: 4, 15, 60). Every sample first gets the shortest
     /// run per block, which certifies an interval for its form. Then, round by round, each block's sample
     /// with the largest upper end, unless it has had the full run, gets the next level's run, its interval
@@ -92,8 +110,9 @@ public struct HessianTerms: Sendable {
     /// - Complexity: samples × blocks × the shortest run, plus the refinements' runs, restricted HVPs;
     ///   one linearisation per sample and round it is refined in; with `batchMean`, blocks × `steps`
     ///   more on the whole batch.
-    public static func measure(_ pair: CheckpointPair, samples batch: TokenBatch, steps: Int, screening: Bool = false,
-                               batchMean: Bool = true, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
+    public static func measure(_ pair: CheckpointPair, samples batch: TokenBatch, steps: Int, tolerance: Double = defaultTolerance,
+                               screening: Bool = false, batchMean: Bool = true,
+                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
         let model = GPT2<Double>(pair.finetuned)
         let workspace = GPT2HVPWorkspace<Double>(model.config, batch.sequence(0))
         let blocks = model.layout.blocks
@@ -102,7 +121,7 @@ public struct HessianTerms: Sendable {
         func form(_ op: GPT2HessianOperator, _ block: GPT2Block, steps: Int) -> QuadraticForm {
             let restricted = GPT2BlockHessianOperator(op, block: block)
             let form = GaussQuadrature.quadraticForm(restricted, vector: Array(pair.direction[restricted.range]), function: .positivePart,
-                                                     steps: min(steps, restricted.dimension))
+                                                     steps: min(steps, restricted.dimension), tolerance: tolerance)
             applications += form.applications
             done += 1
             progress?(done, total)
@@ -121,7 +140,7 @@ public struct HessianTerms: Sendable {
             var chosen: [Int: [Int]] = [:]  // sample → the blocks it is refined in this round
             for b in blocks.indices {
                 let top = forms.indices.max { forms[$0][b].interval.upperBound < forms[$1][b].interval.upperBound }!
-                if level[top][b] + 1 < levels.count { chosen[top, default: []].append(b) }
+                if level[top][b] + 1 < levels.count && forms[top][b].stop == .stepCap { chosen[top, default: []].append(b) }
             }
             guard !chosen.isEmpty else { break }
             total += chosen.values.reduce(0) { $0 + $1.count }
@@ -149,9 +168,10 @@ public struct HessianTerms: Sendable {
         return HessianTerms(
             blocks: operatorBlocks.indices.map { b in
                 Block(block: operatorBlocks[b], directionNorm: forms.first?[b].vectorNorm ?? 0, perSample: forms.map { $0[b] },
-                      fullRuns: forms.indices.filter { level[$0][b] == levels.count - 1 }, batchMean: mean?[b])
+                      fullRuns: forms.indices.filter { level[$0][b] == levels.count - 1 || forms[$0][b].stop != .stepCap },
+                      batchMean: mean?[b])
             },
-            samples: batch.batch, steps: steps, schedule: levels, applications: applications)
+            samples: batch.batch, steps: steps, schedule: levels, tolerance: tolerance, applications: applications)
     }
 
     /// The refinement levels' step counts: `steps`, and before it a quarter as many, and so on while above 8

@@ -4,6 +4,7 @@ import Benchmarks
 import Curves
 import Models
 import Reports
+import Theory
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,11 +107,15 @@ struct Bench: ParsableCommand {
         @Option(help: "Lanczos step counts, comma-separated.")
         var steps = "10,20,30,60,120"
 
+        @Option(parsing: .unconditional, help: "Relative width of the tolerance run, capped at the largest step count.")
+        var rtol = 0.05
+
         @Option(parsing: .unconditional, help: "Seed of the spectra and vectors.")
         var seed: UInt64 = 1
 
         func validate() throws {
             guard n >= 4 else { throw ValidationError("--n must be at least 4") }
+            guard rtol > 0, rtol.isFinite else { throw ValidationError("--rtol must be a positive number") }
             guard let ks = stepCounts, !ks.isEmpty, ks.allSatisfy({ $0 >= 1 && $0 <= n }) else {
                 throw ValidationError("--steps must be comma-separated step counts between 1 and --n")
             }
@@ -125,7 +130,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            let benchmark = QuadratureBenchmark(n: n, steps: stepCounts ?? [], seed: seed)
+            let benchmark = QuadratureBenchmark(n: n, steps: stepCounts ?? [], tolerance: rtol, seed: seed)
             print(QuadratureBenchmark.text(benchmark.run(), benchmark: benchmark), terminator: "")
         }
     }
@@ -170,14 +175,15 @@ struct Bench: ParsableCommand {
         @Option(parsing: .unconditional) var context = 128
         @Option(parsing: .unconditional) var vocabulary = 50257
         @Option(parsing: .unconditional, help: "Training sequences.") var samples = 64
-        @Option(parsing: .unconditional, help: "Lanczos steps per form.") var steps = 60
+        @Option(parsing: .unconditional, help: "The most Lanczos steps per form.") var steps = HessianTerms.defaultSteps
+        @Option(parsing: .unconditional, help: "Relative width each form runs to (0: every form runs --steps).") var rtol = HessianTerms.defaultTolerance
         @Option(parsing: .unconditional, help: "AdamW steps that make the fine-tuned checkpoint.") var fineTuningSteps = 4
         @Flag(help: "Refine only the largest upper ends after a short run of every sample.") var screening = false
         @Option(parsing: .unconditional) var seed: UInt64 = 1
 
         func validate() throws {
             guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, samples >= 1, steps >= 1,
-                  fineTuningSteps >= 1 else {
+                  fineTuningSteps >= 1, rtol >= 0, rtol.isFinite else {
                 throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
             }
             let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
@@ -188,7 +194,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
             let progress = ProgressLine("Hessian terms (forms)")
-            let result = BoundBenchmark(config: config, samples: samples, steps: steps, fineTuningSteps: fineTuningSteps, screening: screening,
+            let result = BoundBenchmark(config: config, samples: samples, steps: steps, tolerance: rtol, fineTuningSteps: fineTuningSteps, screening: screening,
                                         seed: seed).run {
                 progress.update($0, of: $1)
             }

@@ -27,8 +27,11 @@ struct Bound: ParsableCommand {
     @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C), a bounded loss (default: 2 log V, twice a uniform guess's loss).")
     var lossBound: Double?
 
-    @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form, for the samples that can hold a block's maximum.")
-    var steps = 60
+    @Option(parsing: .unconditional, help: "The most Lanczos steps a Hessian form may take (with --rtol 0, the steps every form takes).")
+    var steps = HessianTerms.defaultSteps
+
+    @Option(parsing: .unconditional, help: "Stop each form once its certified interval's width is at most this fraction of its lower end, so that its upper end lies within it of the form; 0: run every form to --steps.")
+    var rtol = HessianTerms.defaultTolerance
 
     @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")
     var screening = false
@@ -40,6 +43,7 @@ struct Bound: ParsableCommand {
         if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard rtol >= 0 && rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
     }
 
     func run() throws {
@@ -53,10 +57,11 @@ struct Bound: ParsableCommand {
                                   remedy: "give fewer training or probe sequences")
         ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length); "
             + "h_i over \(probeBatch.batch) probe sequences (\(probes?.source ?? "the test split")), the training samples' maximum beside it; "
-            + "\(steps) Lanczos steps per form; needs about \(Markdown.bytes(memory))")
+            + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; needs about \(Markdown.bytes(memory))")
         let progress = ProgressLine("Hessian terms (forms)")
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
-                                                 compareTraining: true, n: n, epsilon: eps, lossBound: lossBound, steps: steps, screening: screening) {
+                                                 compareTraining: true, n: n, epsilon: eps, lossBound: lossBound, steps: steps, tolerance: rtol,
+                                                 screening: screening) {
             progress.update($0, of: $1)
         }
         progress.finish()

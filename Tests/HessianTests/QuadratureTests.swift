@@ -152,6 +152,70 @@ struct QuadratureTests {
         #expect(long.interval.upperBound - exact < 0.75 * (short.interval.upperBound - exact))
     }
 
+    // --rtol: a run stopped by its tolerance has an interval of relative width at most R, so its upper end lies
+    // within R above the dense value; one the cap stopped says so, and a smaller tolerance never takes fewer steps.
+    @Test func toleranceStopsTheRunWithinItsRelativeWidth() {
+        var rng = SeededGenerator(seed: 8)
+        let n = 400
+        let spectra: [[Double]] = [
+            (0..<n).map { i in i < 10 ? 5 * rng.uniform() + 1 : (i < 40 ? -0.01 * rng.uniform() : 0.002 * rng.normal()) },
+            (0..<n).map { _ in rng.normal() },
+            (0..<n).map { 1 / Double($0 + 1) },
+        ]
+        for (index, lambda) in spectra.enumerated() {
+            let op = TestMatrices.withSpectrum(lambda, seed: UInt64(index + 1), reflections: 3)
+            let v = (0..<n).map { _ in rng.normal() }
+            let exact = dense(op, v, .positivePart)
+            var previous = 0
+            for tolerance in [0.2, 0.05, 0.01] {
+                let form = GaussQuadrature.quadraticForm(op, vector: v, function: .positivePart, steps: 300, tolerance: tolerance)
+                // The dense reference's own round-off: on a semidefinite spectrum the lower end is vᵀHv itself.
+                let slack = 1e-12 * exact
+                #expect((form.interval.lowerBound - slack...form.interval.upperBound + slack).contains(exact),
+                        "spectrum \(index): \(exact) outside \(form.interval)")
+                #expect(form.steps >= previous)
+                previous = form.steps
+                switch form.stop {
+                case .tolerance:
+                    #expect(form.relativeWidth <= tolerance && form.interval.upperBound <= (1 + tolerance) * exact + slack,
+                            "spectrum \(index), R \(tolerance): upper end \(form.interval.upperBound / exact - 1) above")
+                case .stepCap: #expect(form.steps == 300 && form.relativeWidth > tolerance)
+                case .invariant: #expect(form.residualNorm == 0 || form.steps == n)
+                }
+            }
+        }
+        // A cap too low for the tolerance: the cap stops the run, and says so.
+        let op = TestMatrices.withSpectrum(spectra[1], seed: 2, reflections: 3)
+        let form = GaussQuadrature.quadraticForm(op, vector: (0..<n).map { _ in rng.normal() }, function: .positivePart, steps: 10, tolerance: 1e-3)
+        #expect(form.stop == .stepCap && form.steps == 10)
+    }
+
+    // The first steps are where the Krylov interval (β_k ‖v‖², Araki–Yamagami) does the work: with one or
+    // two moments pairs known, a far outlier that v barely touches leaves the moments' own bounds wide, and
+    // the interval must still hold. 3,000 seeded diagonal spectra: a bulk straddling 0, one outlier 10 to
+    // 10⁴ away on either side, v's component on it 10⁻¹ to 10⁻⁴ of the others, k = 1 or 2. The value is
+    // Σ max(λᵢ, 0) vᵢ² exactly (vᵀ|H|v inherits the same interval); the slack is its round-off.
+    @Test func intervalHoldsInTheFirstStepsBesideALightlyWeightedFarOutlier() {
+        var misses: [String] = []
+        for seed in 1...3000 as ClosedRange<UInt64> {
+            var rng = SeededGenerator(seed: seed &* 104_729)
+            let n = 3 + Int(rng.next() % 30)
+            var lambda = (0..<n).map { _ in rng.normal() }
+            var v = (0..<n).map { _ in rng.normal() }
+            lambda[0] = (rng.uniform() < 0.5 ? -1 : 1) * pow(10, 1 + 3 * rng.uniform())
+            v[0] *= pow(10, -1 - 3 * rng.uniform())
+            let op = TestMatrices.withSpectrum(lambda, seed: seed, reflections: 0)
+            let k = 1 + Int(seed % 2)
+            let exact = zip(lambda, v).reduce(0) { $0 + max($1.0, 0) * $1.1 * $1.1 }
+            let form = GaussQuadrature.quadraticForm(op, vector: v, function: .positivePart, steps: k)
+            let slack = 1e-12 * zip(lambda, v).reduce(0) { $0 + abs($1.0) * $1.1 * $1.1 }
+            if !(form.interval.lowerBound - slack...form.interval.upperBound + slack).contains(exact) {
+                misses.append("seed \(seed): \(exact) not in \(form.interval) (k \(k), n \(n))")
+            }
+        }
+        #expect(misses.isEmpty, "\(misses.count) misses: \(misses.prefix(3))")
+    }
+
     @Test func intervalIsExactWhenTheKrylovSpaceIsInvariant() {
         let op = TestMatrices.withSpectrum([-1, 2, 3, -4, 5], seed: 9)
         let v: [Double] = [1, 2, 3, 4, 5]

@@ -12,11 +12,11 @@ struct CorollaryOneTests {
     /// A checkpoint at n with the given certified h_i, traces, losses and C.
     static func checkpoint(n: Int, h: [Double], traces: [Double], trainLoss: Double, testLoss: Double, c: Double) -> DataSizeCheckpoint {
         let blocks = h.enumerated().map { i, value in
-            let form = QuadraticForm(estimate: value, interval: value...value, raw: value, vectorNorm: 1, steps: 1, applications: 1, residualNorm: 0)
+            let form = QuadraticForm(estimate: value, interval: value...value, raw: value, vectorNorm: 1, steps: 1, applications: 1, residualNorm: 0, stop: .invariant)
             return HessianTerms.Block(block: ParameterBlock(name: "b\(i)", range: (10 * i)..<(10 * i + 10)), directionNorm: 1,
                                       perSample: [form], fullRuns: [0], batchMean: nil)
         }
-        let terms = HessianTerms(blocks: blocks, samples: 1, steps: 1, schedule: [1], applications: 0)
+        let terms = HessianTerms(blocks: blocks, samples: 1, steps: 1, schedule: [1], tolerance: 0, applications: 0)
         let bound = GeneralizationBound(trainLoss: trainLoss, testLoss: testLoss, n: n, epsilon: 0.1, lossBound: c, lossBoundSource: .given, terms: terms)
         return DataSizeCheckpoint(n: n, bound: bound, traces: traces.map { Estimate(value: $0, standardError: 0, applications: 1) }, fineTuning: nil)
     }

@@ -40,7 +40,7 @@ struct HessianTermsTests {
     @Test func perSampleFormsMatchDenseBlockHessians() throws {
         let pair = CheckpointPair(pretrained: SmallModels.parameters(seed: 3), finetuned: SmallModels.parameters(seed: 4))
         let samples = SmallModels.batch(3, seed: 5)
-        let full = HessianTerms.measure(pair, samples: samples, steps: 1000, screening: false)
+        let full = HessianTerms.measure(pair, samples: samples, steps: 1000, tolerance: 0, screening: false)
         let short = HessianTerms.measure(pair, samples: samples, steps: 40)  // screened: 3, 10, 40 steps
         let model = GPT2<Double>(pair.finetuned)
         for b in full.blocks.indices {
@@ -77,7 +77,7 @@ struct HessianTermsTests {
         let pair = CheckpointPair(pretrained: SmallModels.parameters(seed: 3), finetuned: SmallModels.parameters(seed: 4))
         let (train, probes, test) = (SmallModels.batch(2, seed: 5), SmallModels.batch(3, seed: 8), SmallModels.batch(2, seed: 9))
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes, probeSource: "probes", compareTraining: true,
-                                                 epsilon: 0.1, steps: 1000)
+                                                 epsilon: 0.1, steps: 1000, tolerance: 0)
         let training = try #require(bound.trainingTerms)
         #expect(bound.terms.samples == 3 && training.samples == 2 && bound.probeSource == "probes" && bound.n == 2)
         let model = GPT2<Double>(pair.finetuned)
@@ -113,6 +113,31 @@ struct HessianTermsTests {
         #expect(bound.testLoss == GeneralizationBound.clippedMean(bound.testLosses, at: bound.lossBound) && bound.testLosses.count == 2)
         let comparison = try #require(bound.trainingComparison)
         #expect(comparison.hessianSum == training.blocks.reduce(0) { $0 + max($1.certified, 0).squareRoot() })
+    }
+
+    // Issue 20, part 3: with lens bound's defaults (each form to 5%, at most 240 steps) on a fine-tuned pair,
+    // every block's certified upper end lies within 5% above the probes' dense maximum, and no form needed the cap.
+    @Test func defaultRunCertifiesUpperEndsWithinTheToleranceOfTheDenseTruth() {
+        let start = SmallModels.parameters(seed: 3)
+        let tuned = FineTuning(steps: 8, batchSize: 4, learningRate: 1e-2, weightDecay: 0, seed: 1, float64: true)
+            .run(from: start, data: SmallModels.batch(8, seed: 5)).parameters
+        let pair = CheckpointPair(pretrained: start, finetuned: tuned)
+        let probes = SmallModels.batch(3, seed: 9)
+        let terms = HessianTerms.measure(pair, samples: probes, steps: HessianTerms.defaultSteps, batchMean: false)
+        #expect(terms.tolerance == 0.05 && terms.stops[.stepCap] == nil, "\(terms.stops)")
+        let model = GPT2<Double>(pair.finetuned)
+        for term in terms.blocks {
+            let v = Array(pair.direction[term.block.range])
+            var exactMax = -Double.infinity, scale = 0.0
+            for s in 0..<probes.batch {
+                let matrix = Self.dense(BlockRestriction(GPT2HessianOperator(model: model, batch: probes.sequence(s)), block: term.block))
+                exactMax = max(exactMax, Self.denseTruncatedForm(matrix, n: v.count, v))
+                scale = max(scale, matrix.map(abs).max()! * v.reduce(0) { $0 + $1 * $1 })
+            }
+            let slack = 1e-12 * scale
+            #expect(exactMax - slack <= term.certified && term.certified <= 1.05 * exactMax + slack,
+                    "\(term.block.name): certified \(term.certified) against the dense \(exactMax)")
+        }
     }
 
     // Identical checkpoints: v = 0, so every h_i is 0 and the bound is (1 + eps) L_hat exactly.
