@@ -33,8 +33,13 @@ struct CheckResult {
     var data: String
     var measured: [String]
     var verdict: Verdict
+    /// An algebraic fact (an identity or inequality that holds whatever the data): checked so that the
+    /// derivation's steps are confirmed, but labelled and not counted as evidence for the paper's claims.
+    var algebraic = false
 
-    var verdictLine: String { "\(claim): \(verdict.word)" + (verdict.reason.map { " (\($0))" } ?? "") }
+    var verdictLine: String {
+        "\(claim): \(verdict.word)" + (verdict.reason.map { " (\($0))" } ?? "") + (algebraic ? " [an algebraic fact, not evidence]" : "")
+    }
 
     var markdown: String {
         var text = "## \(claim)\n\n**Tests**: \(tests)\n\n**Data**: \(data)\n\n"
@@ -53,6 +58,17 @@ extension CheckResult {
         case .success(let value): return check(value)
         }
     }
+}
+
+/// A claim judged on each replicate of the study: FAILS when some seed fails (naming each), HOLDS when
+/// every seed holds, NOT TESTABLE otherwise (with each undecided seed's reason).
+func acrossSeeds(_ verdicts: [(seed: UInt64, verdict: Verdict)]) -> Verdict {
+    func reasons(_ word: String) -> String {
+        verdicts.filter { $0.verdict.word == word }.map { "seed \($0.seed): \($0.verdict.reason ?? "")" }.joined(separator: "; ")
+    }
+    if verdicts.contains(where: { $0.verdict.word == "FAILS" }) { return .fails(reasons("FAILS")) }
+    if !verdicts.isEmpty && verdicts.allSatisfy({ $0.verdict.word == "HOLDS" }) { return .holds }
+    return .notTestable(verdicts.isEmpty ? "no replicate" : reasons("NOT TESTABLE"))
 }
 
 /// Formats a number for a measured line.

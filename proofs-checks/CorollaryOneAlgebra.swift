@@ -42,10 +42,11 @@ func corollaryOneAlgebra(_ e: Evidence) -> [CheckResult] {
     let data = "seeded random h_i (2000 draws per l, n log-uniform on [e, e^7]), C = 3, C2 = 0.7, beta2 = 0.6; no measured data needed"
     return [
         CheckResult(claim: "Corollary 1 (algebra, sum reading: sum_i h_i <= C2 n^-beta2)",
-                    tests: "T(n) <= sqrt(C l C2) n^-beta3 with beta3 = (beta2 + 1)/2 whenever the h_i sum under the envelope",
-                    data: data, measured: measured, verdict: sumViolations.isEmpty ? .holds : .fails(sumViolations.joined(separator: "; "))),
+                    tests: "the statement (slides, Corollary 1, eq. 7, from eq. 5 and eq. 6): \"C3 n^-beta3 where C3 = sqrt(C l C2) and beta3 = (beta2 + 1)/2\"; "
+                        + "reading: T(n) <= sqrt(C l C2) n^-beta3 whenever the h_i sum under the envelope",
+                    data: data, measured: measured, verdict: sumViolations.isEmpty ? .holds : .fails(sumViolations.joined(separator: "; ")), algebraic: true),
         CheckResult(claim: "Corollary 1 (algebra, each-block reading: h_i <= C2 n^-beta2 for every i)",
                     tests: "the same inequality when each block's h_i lies under the envelope",
-                    data: data, measured: [], verdict: eachCounterexample.map { .fails($0) } ?? .holds),
+                    data: data, measured: [], verdict: eachCounterexample.map { .fails($0) } ?? .holds, algebraic: true),
     ]
 }

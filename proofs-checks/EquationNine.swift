@@ -22,7 +22,7 @@ func equationNine(_ e: Evidence) -> CheckResult {
     var gaps: [String] = []
     let (eta, t) = (0.01, 500.0)
     var cases: [(name: String, parameters: GPT2Parameters, probes: TokenBatch)] = [
-        ("toolkit pretrained GPT-2, 8 target sequences", e.transfer.pretrained, e.transfer.pool.prefix(8)),
+        ("toolkit pretrained GPT-2, 8 target sequences", e.transfer.pretrained, e.replicates[0].pool.prefix(8)),
     ]
     if let fixture = e.fixture, let parameters = try? GPT2Parameters.load(directory: fixture + "/pretrained"),
        let probes = try? TokenFile.read(path: fixture + "/tokens.json", split: "train", vocabulary: parameters.config.vocabulary) {

@@ -37,45 +37,66 @@ final class Evidence {
                       sizes: [8, 16, 32, 64, 128, 256], fineTuningSteps: 200, lanczosSteps: 60, traceBudget: 30, testSequences: 64)
     }
 
+    /// The replicates' seeds: each draws its own training pool from the target task and fine-tunes with its
+    /// own batch order; the pretrained checkpoint and the probe set (the test sequences) are shared, so h_i
+    /// is a maximum over one fixed probe set at every n and seed.
+    static let seeds: [UInt64] = [1, 2, 3]
+    /// The probe (test) set's sample stream, apart from every seed's pool.
+    static let probeStream: UInt64 = 1_000
+
     var studyDescription: String {
         let s = study
         return "the toolkit's own GPT-2 (\(s.config.layers) layer(s), width \(s.config.channels), vocabulary \(s.config.vocabulary)), "
             + "pretrained \(s.pretrainingSteps) AdamW steps on the synthetic source task, fine-tuned \(s.fineTuningSteps) steps on the first n "
-            + "sequences of the shifted target task, n = \(s.sizes.map(String.init).joined(separator: ", ")); \(s.testSequences) held-out test "
-            + "sequences; \(s.lanczosSteps) Lanczos steps per Hessian form; seed 1"
+            + "sequences of the shifted target task, n = \(s.sizes.map(String.init).joined(separator: ", ")); seeds \(Self.seeds.map(String.init).joined(separator: ", ")) "
+            + "(each its own training pool and batch order); one probe set of \(s.testSequences) held-out test sequences for every n and seed; "
+            + "each Hessian form certified to \(Int(100 * HessianTerms.defaultTolerance))% or \(s.lanczosSteps) Lanczos steps"
     }
 
-    /// The pretrained checkpoint and the target task's pool and test sequences.
-    private(set) lazy var transfer: (pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch) = {
+    /// The pretrained checkpoint, the target task's corpus and the probe (test) sequences, shared by the replicates.
+    private(set) lazy var transfer: (pretrained: GPT2Parameters, corpus: SyntheticCorpus, test: TokenBatch) = {
         let s = study
         let corpus = SyntheticCorpus(vocabulary: s.config.vocabulary, seed: 1)
         let pretraining = SyntheticTransfer(config: s.config, corpus: corpus, batchSize: 8, pretrainingSteps: s.pretrainingSteps, fineTuningSteps: 0,
                                             pretrainingRate: 3e-3, fineTuningRate: 1e-3, seed: 1)
         let pretrained = pretraining.run().pretrained
-        let pool = corpus.sample(.target, count: s.sizes.last!, length: s.config.maxPositions, streamSeed: 1)
-        let test = corpus.sample(.target, count: s.testSequences, length: s.config.maxPositions, streamSeed: 2)
-        return (pretrained, pool, test)
+        let test = corpus.sample(.target, count: s.testSequences, length: s.config.maxPositions, streamSeed: Self.probeStream)
+        return (pretrained, corpus, test)
     }()
 
-    /// Every size's pair measured: h_i, losses, the bound, block traces; and Corollary 1's fits.
-    private(set) lazy var corollary: CorollaryOne = {
-        let s = study, (pretrained, pool, test) = transfer
-        let progress = ProgressLine("toolkit GPT-2s across n (single-sequence HVP-equivalents)")
+    /// One replicate of the study: its seed, training pool, every size's pair measured (h_i, losses, the
+    /// bound, block traces, Corollary 1's fits) and the fine-tuned checkpoint at each size.
+    struct Replicate {
+        var seed: UInt64
+        var pool: TokenBatch
+        var corollary: CorollaryOne
+        var finetuned: [Int: GPT2Parameters]
+    }
+
+    /// The study at every seed.
+    private(set) lazy var replicates: [Replicate] = Self.seeds.map(replicate)
+
+    /// The first replicate's study (the checks that need one study, and the measured lines of seed 1).
+    var corollary: CorollaryOne { replicates[0].corollary }
+
+    private func replicate(seed: UInt64) -> Replicate {
+        let s = study, (pretrained, corpus, test) = transfer
+        let pool = corpus.sample(.target, count: s.sizes.last!, length: s.config.maxPositions, streamSeed: seed)
+        let progress = ProgressLine("toolkit GPT-2s across n, seed \(seed) of \(Self.seeds.count) (single-sequence HVP-equivalents)")
         defer { progress.finish() }
+        var finetuned: [Int: GPT2Parameters] = [:]
         do {
-            return try CorollaryStudy(epsilon: 0.1, lossBound: nil, steps: s.lanczosSteps, traceBudget: s.traceBudget, seed: 1)
+            let corollary = try CorollaryStudy(epsilon: 0.1, lossBound: nil, steps: s.lanczosSteps, traceBudget: s.traceBudget, seed: seed)
                 .run(pretrained: pretrained, pool: pool, test: test, sizes: s.sizes,
                      fineTuning: .init(length: .steps(s.fineTuningSteps), batchSize: 8, learningRate: 1e-3, weightDecay: 0.01, float64: false),
-                     progress: progress.update, keep: { n, parameters in self.finetuned[n] = parameters })
+                     progress: progress.update, keep: { n, parameters in finetuned[n] = parameters })
+            return Replicate(seed: seed, pool: pool, corollary: corollary, finetuned: finetuned)
         } catch {
             // The checks' own fixed settings diverging is a defect of the checks, not a verdict.
-            StandardError.write("Error: the checks' fine-tuning runs diverged: \(error)\n")
+            StandardError.write("Error: the checks' fine-tuning runs diverged at seed \(seed): \(error)\n")
             exit(1)
         }
-    }()
-
-    /// The fine-tuned checkpoint at each size of `corollary` (filled when it is made).
-    private(set) var finetuned: [Int: GPT2Parameters] = [:]
+    }
 
     /// Why the benchmark's checks cannot run: absent, or failed with the error.
     struct Unavailable: Error { var reason: String }

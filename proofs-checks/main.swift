@@ -66,7 +66,7 @@ struct ProofsChecks: ParsableCommand {
             throw CheckFailure(description: unavailable.reason)
         }
         let checks: [(Evidence) -> [CheckResult]] = [
-            { [theoremTwo($0)] }, { [propositionOneCauchySchwarz($0)] }, { [propositionOnePowerLaw($0)] },
+            { [theoremTwo($0)] }, { [propositionOneCauchySchwarz($0)] }, { [propositionOnePowerLaw($0), propositionOneExponentOrder($0)] },
             corollaryOneAlgebra, { [corollaryOneData($0)] }, { [propositionTwo($0)] }, lemmas,
             { [equationNine($0)] }, { [equationTen($0)] }, { [tableTwoAsPublished($0)] }, { [tableThree($0)] }, { [costReduction($0)] },
         ]
@@ -83,7 +83,7 @@ struct ProofsChecks: ParsableCommand {
         let command = Invocation.command("swift run -c release proofs-checks")
         var text = Self.title + "\n"
         text += "Produced by `\(command)` (LensLLM toolkit) in \(Int(seconds.rounded())) s on one core; every number comes from this run.\n\n"
-        text += Markdown.table(["claim", "verdict"], results.map { [$0.claim, $0.verdict.word] }) + "\n"
+        text += Markdown.table(["claim", "verdict"], results.map { [$0.claim, $0.verdict.word + ($0.algebraic ? " (algebraic fact, not evidence)" : "")] }) + "\n"
         text += results.map(\.markdown).joined()
         if let path = destination {
             try AtomicFile.write(text, to: path)
