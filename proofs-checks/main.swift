@@ -76,6 +76,7 @@ struct ProofsChecks: ParsableCommand {
             for result in check(evidence) {
                 results.append(result)
                 print(result.verdictLine)
+                print("    tests: \(result.tests)")
                 fflush(nil)
             }
         }

@@ -24,6 +24,15 @@ public enum Statistics {
         return (gsl_stats_variance_with_fixed_mean(x, 1, x.count, m)).squareRoot()
     }
 
+    /// The p-quantile of x by linear interpolation between order statistics (sorted copy; GSL
+    /// `gsl_stats_quantile_from_sorted_data`). - Precondition: x not empty, 0 ≤ p ≤ 1.
+    public static func quantile(_ x: [Double], _ p: Double) -> Double {
+        precondition(!x.isEmpty && (0...1).contains(p))
+        GSL.initialise()
+        let sorted = x.sorted()
+        return gsl_stats_quantile_from_sorted_data(sorted, 1, sorted.count, p)
+    }
+
     /// Median of x (sorted copy; GSL `gsl_stats_median_from_sorted_data`).
     public static func median(_ x: [Double]) -> Double {
         GSL.initialise()
