@@ -109,4 +109,12 @@ struct PlantedCounterexampleTests {
         #expect(acrossSeeds([(1, .holds), (2, .notTestable("y"))]).word == "NOT TESTABLE")
         #expect(acrossSeeds([]).word == "NOT TESTABLE")
     }
+
+    // eq. 10 with the kernel's F: better on every seed holds, worse on every seed fails, mixed is undecided.
+    @Test func everySeedVerdictFailsWhenWorseOnEverySeed() {
+        #expect(everySeedVerdict([(1, -0.1), (2, -0.2), (3, -0.01)], better: "x").word == "HOLDS")
+        #expect(everySeedVerdict([(1, 0.1), (2, 0.2), (3, 0.01)], better: "x").word == "FAILS")
+        #expect(everySeedVerdict([(1, -0.1), (2, 0.2), (3, -0.01)], better: "x").word == "NOT TESTABLE")
+        #expect(everySeedVerdict([(1, -0.1), (2, .nan)], better: "x").word == "NOT TESTABLE")
+    }
 }
