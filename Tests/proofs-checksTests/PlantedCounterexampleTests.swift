@@ -8,10 +8,13 @@ import Theory
 struct PlantedCounterexampleTests {
     // Theorem 2: a pair whose bound lies below its test loss is a FAILS naming it; none, a HOLDS.
     @Test func theoremTwoFailsOnAPairBelowItsTestLoss() {
-        let holding: [(seed: UInt64, n: Int, bound: Double, loss: Double)] = [(1, 8, 5, 4), (2, 16, 3, 2.5)]
+        // A bound below the measured loss but above its lower confidence limit is not a refutation.
+        let holding: [(seed: UInt64, n: Int, bound: Double, loss: Double, lowerLimit: Double)] = [(1, 8, 5, 4, 3.8), (2, 16, 2.45, 2.5, 2.4)]
         #expect(theoremTwoVerdict(holding).word == "HOLDS")
-        let planted = theoremTwoVerdict(holding + [(3, 32, 2, 2.4)])
+        let planted = theoremTwoVerdict(holding + [(3, 32, 2, 2.4, 2.3)])
         #expect(planted.word == "FAILS" && planted.reason?.contains("seed 3, n = 32: bound 2") == true, "\(planted.reason ?? "")")
+        // The limit: mean 2, s = 1 over 4 values, t(0.95, 3) = 2.353363.
+        #expect(abs(lowerConfidenceLimit([1, 2, 3, 2]) - (2 - 2.353363 * (2.0 / 3).squareRoot() / 2)) < 1e-5)
     }
 
     // eq. 9: a 1 x 1 kernel is its own scalar, so the code's scalar gives eq. 9's F (HOLDS); a kernel with
