@@ -68,7 +68,7 @@ struct ProofsChecks: ParsableCommand {
         let checks: [(Evidence) -> [CheckResult]] = [
             { [theoremTwo($0)] }, { [propositionOneCauchySchwarz($0)] }, { [propositionOnePowerLaw($0), propositionOneExponentOrder($0)] },
             corollaryOneAlgebra, { [corollaryOneData($0)] }, { [propositionTwo($0)] }, lemmas,
-            { [equationNine($0)] }, { [equationTen($0), equationTenKernel($0)] }, { [tableTwoAsPublished($0)] }, { [tableThree($0)] }, { [costReduction($0)] },
+            { [equationNine($0)] }, { [equationTen($0), equationTenKernel($0)] }, { [tableTwoAsPublished($0)] }, { [tableThree($0)] }, { [costReduction($0), tableFour($0)] },
         ]
         let started = Date()
         var results: [CheckResult] = []

@@ -120,4 +120,12 @@ struct PlantedCounterexampleTests {
         #expect(everySeedVerdict([(1, -0.1), (2, 0.2), (3, -0.01)], better: "x").word == "NOT TESTABLE")
         #expect(everySeedVerdict([(1, -0.1), (2, .nan)], better: "x").word == "NOT TESTABLE")
     }
+
+    // Table 4: lensllm must need fewer samples than SubTuning and FullTuning on every data set.
+    @Test func tableFourFailsWhereLensLLMIsNotCheaper() {
+        #expect(cheaperVerdict([("flan", 100, 200, 1000)]).word == "HOLDS")
+        let planted = cheaperVerdict([("flan", 100, 200, 1000), ("gigaword", 300, 200, 1000)])
+        #expect(planted.word == "FAILS" && planted.reason?.contains("gigaword") == true)
+        #expect(cheaperVerdict([]).word == "NOT TESTABLE")
+    }
 }
