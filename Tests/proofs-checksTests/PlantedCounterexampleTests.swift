@@ -128,4 +128,12 @@ struct PlantedCounterexampleTests {
         #expect(planted.word == "FAILS" && planted.reason?.contains("gigaword") == true)
         #expect(cheaperVerdict([]).word == "NOT TESTABLE")
     }
+
+    // Corollary 1's algebra: a ratio to the paper's envelope above 1 fails (the each-block reading's sqrt(l));
+    // the tight case, exactly 1, holds.
+    @Test func envelopeVerdictFailsAboveThePapersConstant() {
+        #expect(envelopeVerdict([(1, 1.0), (2, 0.9)]).word == "HOLDS")
+        let planted = envelopeVerdict([(1, 1.0), (2, 2.0.squareRoot())])
+        #expect(planted.word == "FAILS" && planted.reason == "l = 2: ratio 1.414")
+    }
 }
