@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "Hessian", targets: ["Hessian"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Theory", targets: ["Theory"]),
-        .library(name: "Benchmarks", targets: ["Benchmarks"]),
+        .library(name: "Timings", targets: ["Timings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,12 +36,12 @@ let package = Package(
         // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound, Corollary 1 across data sizes.
         .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "_Files"]),
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
-        .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "_Files"]),
+        .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "Timings", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.
-        .target(name: "Benchmarks", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "Theory"]),
+        .target(name: "Timings", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "Theory"]),
         // The command line: parsing, progress, exit codes; no numerics.
         .executableTarget(name: "lens", dependencies: [
-            "Benchmarks", "Curves", "Models", "Reports", "Theory", "_Files",
+            "Curves", "Models", "Reports", "Theory", "Timings", "_Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,13 +53,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "proofs-checks"),
 
+        // What the test targets share: fixture paths and golden files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Hessian", "LinearAlgebra"]),
-        .testTarget(name: "CurvesTests", dependencies: ["Curves", "LinearAlgebra"]),
-        .testTarget(name: "TheoryTests", dependencies: ["Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Curves", "_Files"]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Hessian", "LinearAlgebra"]),
+        .testTarget(name: "CurvesTests", dependencies: ["TestSupport", "Curves", "LinearAlgebra"]),
+        .testTarget(name: "TheoryTests", dependencies: ["TestSupport", "Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Curves", "Hessian", "Theory", "_Files"]),
         .testTarget(name: "proofs-checksTests", dependencies: ["proofs-checks", "Theory"], path: "Tests/proofs-checksTests"),
-        .testTarget(name: "lensTests", dependencies: ["lens", "Curves", "LinearAlgebra", "Models", "Theory", "_Files"]),
+        .testTarget(name: "lensTests", dependencies: ["TestSupport", "lens", "Curves", "LinearAlgebra", "Models", "Theory", "_Files"]),
     ]
 )

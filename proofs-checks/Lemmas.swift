@@ -57,7 +57,7 @@ func lemmas(_ e: Evidence) -> [CheckResult] {
     let norms = r.corollary.checkpoints.map { point -> [Double] in
         let tuned = r.finetuned[point.n]!
         return blocks.map { block in
-            pretrained.layout.range(of: block).reduce(0) { $0 + pow(tuned.values[$1] - pretrained.values[$1], 2) }.squareRoot()
+            block.range.reduce(0) { $0 + pow(tuned.values[$1] - pretrained.values[$1], 2) }.squareRoot()
         }
     }
     let totals = norms.map { ($0.reduce(0) { $0 + $1 * $1 }).squareRoot() }

@@ -36,11 +36,18 @@ public struct QuadraticForm: Sendable {
     /// Why the run stopped where it did.
     public var stop: Stop
 
-    public enum Stop: String, Sendable {
+    /// A form as measured elsewhere (another engine, a saved run) or built for a report.
+    public init(estimate: Double, interval: ClosedRange<Double>, raw: Double, vectorNorm: Double, steps: Int, applications: Int,
+                residualNorm: Double, stop: Stop) {
+        (self.estimate, self.interval, self.raw, self.vectorNorm) = (estimate, interval, raw, vectorNorm)
+        (self.steps, self.applications, self.residualNorm, self.stop) = (steps, applications, residualNorm, stop)
+    }
+
+    public enum Stop: Sendable {
         /// The interval met the requested relative width.
         case tolerance
         /// The step cap was reached first (or no tolerance was requested).
-        case stepCap = "step cap"
+        case stepCap
         /// The Krylov space became invariant: the estimate is exact.
         case invariant
     }

@@ -15,7 +15,15 @@ public struct DenseSymmetricOperator: SymmetricOperator, Sendable {
     }
 
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        entries.withUnsafeBufferPointer { a in BLAS.symv(n: dimension, alpha: 1, a, x, beta: 0, y) }
+        entries.withUnsafeBufferPointer { a in BLAS.symv(n: dimension, alpha: 1, a, lda: dimension, x, beta: 0, y) }
+    }
+
+    /// H_bb x on the submatrix in place. - Complexity: O(|b|²).
+    public func apply(_ block: ParameterBlock, _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        let (first, n) = (block.range.lowerBound, block.range.count)
+        entries.withUnsafeBufferPointer { a in
+            BLAS.symv(n: n, alpha: 1, UnsafeBufferPointer(rebasing: a[(first * dimension + first)...]), lda: dimension, x, beta: 0, y)
+        }
     }
 
     /// Q diag(λ) Qᵀ with Q a product of `reflections` seeded Householder reflections I − 2uuᵀ: a dense
@@ -84,41 +92,22 @@ public struct LinearCombination<A: SymmetricOperator, B: SymmetricOperator>: Sym
 }
 
 /// The diagonal block H_bb of an operator on one of its parameter blocks, as an operator on ℝ^|b|:
-/// x ↦ (H [0; x; 0])_b. The truncated quadratic forms of Theorem 1 are taken on these.
-///
-/// The zero-padded input and the full product live in two buffers made once, so an application
-/// copies the block in and out and allocates nothing; like the operators it wraps, it is applied
-/// from one thread at a time.
-/// - Complexity: one application of the base operator, and O(|b|) copies.
+/// x ↦ H_bb x, by the base operator's own block-restricted product (`SymmetricOperator.apply(_:_:into:)`).
+/// The truncated quadratic forms of Theorem 1 are taken on these.
+/// - Complexity: one block-restricted application of the base operator.
 public struct BlockRestriction<Base: SymmetricOperator>: SymmetricOperator {
     public let base: Base
     public let block: ParameterBlock
-    private let buffers: Buffers
-
-    /// [0; x; 0] (zero outside the block, always) and H [0; x; 0].
-    private final class Buffers {
-        var padded: [Double]
-        var full: [Double]
-        init(_ n: Int) { (padded, full) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n)) }
-    }
 
     public init(_ base: Base, block: ParameterBlock) {
         precondition(block.range.lowerBound >= 0 && block.range.upperBound <= base.dimension, "block outside the operator")
         (self.base, self.block) = (base, block)
-        buffers = Buffers(base.dimension)
     }
 
     public var dimension: Int { block.range.count }
     public var blocks: [ParameterBlock] { [ParameterBlock(name: block.name, range: 0..<dimension)] }
 
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        let (first, n) = (block.range.lowerBound, dimension)
-        buffers.padded.withUnsafeMutableBufferPointer { padded in
-            _ = UnsafeMutableBufferPointer(rebasing: padded[block.range]).update(fromContentsOf: x)
-            buffers.full.withUnsafeMutableBufferPointer { base.apply(UnsafeBufferPointer(padded), into: $0) }
-        }
-        buffers.full.withUnsafeBufferPointer { full in
-            _ = y.update(fromContentsOf: UnsafeBufferPointer(rebasing: full[first..<(first + n)]))
-        }
+        base.apply(block, x, into: y)
     }
 }

@@ -8,6 +8,10 @@ public struct Estimate: Sendable {
     /// estimator's standard deviation.
     public var standardError: Double
     public var applications: Int
+
+    public init(value: Double, standardError: Double, applications: Int) {
+        (self.value, self.standardError, self.applications) = (value, standardError, applications)
+    }
 }
 
 public enum TraceEstimation {

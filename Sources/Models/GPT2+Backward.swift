@@ -102,20 +102,20 @@ extension GPT2 {
         return GPT2Cotangents(dlogits: dlogits, dlnf: dlnf, layers: layers, dencoded: dencoded)
     }
 
-    /// The tangent of the backward pass along v: H v = ∂/∂ε ∇L(θ + ε v), accumulated into `hvp`
-    /// (zeroed by the caller, in layout order), from the forward caches `a`, the kept cotangents `c`
+    /// The tangent of the backward pass along v: H v = ∂/∂ε ∇L(θ + ε v), accumulated into the tensors
+    /// of `h` (zeroed by the caller; `v` and `h` are views of flat buffers, `GPT2Layout.tensors`), from the forward caches `a`, the kept cotangents `c`
     /// and the forward tangents along v in `workspace` (whose logits' tangent becomes ḋlogits in place).
     /// Each layer's backward-tangent call in turn, in reverse, with the workspace's scratch.
     ///
     /// With a `block` (v zero outside it), only the block's part of H v is formed: the pass stops at the
     /// block, and neither the other blocks' outputs nor the terms of their (zero) weight tangents are
-    /// computed; `hvp` is written in the block's range only.
+    /// computed; only the block's tensors of `v` are read and of `h` written.
     /// - Complexity: four forward passes' worth of matrix products for the whole vector; for a layer's
     ///   block, the layers from it up and one vocabulary-sized product instead of four.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, direction v: UnsafePointer<S>,
-                         workspace: GPT2HVPWorkspace<S>, hvp: UnsafeMutablePointer<S>, block: GPT2Block? = nil) {
+    func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, direction pv: GPT2Tensors<UnsafePointer<S>>,
+                         workspace: GPT2HVPWorkspace<S>, hvp h: GPT2Tensors<UnsafeMutablePointer<S>>, block: GPT2Block? = nil) {
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
         let (t, s) = (workspace.tangents, workspace.scratch)
@@ -128,7 +128,7 @@ extension GPT2 {
         case .finalNorm?: (stop, toEmbeddings) = (L, false)
         }
         weights.withUnsafeBufferPointer { buffer in
-            let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v), h = layout.tensors(in: hvp)
+            let p = layout.tensors(in: buffer.baseAddress!)
 
             // ḋlogits from l̇ogits; ḋlnf = ḋlogits wte + dlogits ẇte; ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf.
             let dlogitsDot = t.logits

@@ -46,14 +46,14 @@ extension GPT2 {
     /// The tangent of `forward` along v from its caches `a`, into `t`: each layer's tangent call in
     /// turn, up to the logits' tangent ż = l̇nf · wteᵀ + lnf · ẇteᵀ.
     ///
-    /// With a `block`, v is zero outside it (a block-restricted product): the tangents below the block are
-    /// zero and are not computed (the block's input tangent is set to zero), and the weight-tangent terms
-    /// of every other block are left out. The buffers the product reads are overwritten either way.
+    /// With a `block`, v is zero outside it (a block-restricted product) and only the block's tensors of
+    /// `pv` are read: the tangents below the block are zero and are not computed (the block's input
+    /// tangent is set to zero), and the weight-tangent terms of every other block are left out. The buffers the product reads are overwritten either way.
     /// - Complexity: two forward passes' worth of matrix products for the whole vector; for a layer's
     ///   block, the layers from it up and one vocabulary-sized product instead of two.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction v: UnsafePointer<S>, into t: GPT2Tangents<S>,
+    func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction pv: GPT2Tensors<UnsafePointer<S>>, into t: GPT2Tangents<S>,
                         block: GPT2Block? = nil) {
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
@@ -65,7 +65,7 @@ extension GPT2 {
         case .finalNorm?: first = L
         }
         weights.withUnsafeBufferPointer { buffer in
-            let p = layout.tensors(in: buffer.baseAddress!), pv = layout.tensors(in: v)
+            let p = layout.tensors(in: buffer.baseAddress!)
             if moves(.embeddings) {
                 GPT2Layers.encoderTangent(t.encoded, tokens: batch.tokens, wteDot: pv.wte, wpeDot: pv.wpe, B: B, T: T, C: C)
             } else {

@@ -94,8 +94,8 @@ public struct GPT2Config: Sendable, Equatable {
         }
         let bytes = Double(count) * Double(MemoryLayout<Double>.size), memory = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < memory else {
-            throw ModelFileError(path, String(format: "the model's %ld parameters need %.1f GiB as Float64, more than this machine's %.1f GiB",
-                                              count, bytes / 1_073_741_824, memory / 1_073_741_824))
+            func gibibytes(_ b: Double) -> Double { (b / 1_073_741_824 * 10).rounded() / 10 }
+            throw ModelFileError(path, "the model's \(count) parameters need \(gibibytes(bytes)) GiB as Float64, more than this machine's \(gibibytes(memory)) GiB")
         }
         return config
     }

@@ -1,3 +1,4 @@
+import Hessian
 import LinearAlgebra
 
 /// A model's loss on one batch at fixed weights, with its forward caches and backward cotangents kept:
@@ -44,20 +45,35 @@ public struct GPT2Linearisation<S: GEMMScalar> {
     /// a time.
     /// - Complexity: six forward passes' worth of matrix products: the tangents of the logits (2),
     ///   of dlnf (2) and ẇte (2) dominate when the vocabulary does. No allocation.
-    ///
-    /// With a `block`, v must be zero outside it, and only the block's part of H v, H_bb v_b, is formed
-    /// and written (in the block's range of `hvp`): the tangents below the block and the products that
-    /// only reach other blocks are skipped. For a transformer layer that leaves one of the output layer's
-    /// three pairs of vocabulary-sized products and the layers from the block up.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    public func hessianVectorProduct(_ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>, workspace: GPT2HVPWorkspace<S>,
-                                     block: GPT2Block? = nil) {
+    public func hessianVectorProduct(_ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>, workspace: GPT2HVPWorkspace<S>) {
         precondition(workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
-        let range = block.map(model.layout.range(of:)) ?? 0..<model.weights.count
-        (hvp + range.lowerBound).update(repeating: 0, count: range.count)
-        model.tangentForward(batch, activations, direction: v, into: workspace.tangents, block: block)
-        model.tangentBackward(batch, activations, cotangents, direction: v, workspace: workspace, hvp: hvp, block: block)
+        let layout = model.layout
+        hvp.update(repeating: 0, count: layout.count)
+        model.tangentForward(batch, activations, direction: layout.tensors(in: v), into: workspace.tangents)
+        model.tangentBackward(batch, activations, cotangents, direction: layout.tensors(in: v), workspace: workspace,
+                              hvp: layout.tensors(in: hvp))
+    }
+
+    /// The diagonal block H_bb v_b of the Hessian on one of the model's blocks (`GPT2Layout.blocks`),
+    /// for v_b and the result each the block's |b| numbers (in layout order within the block): the
+    /// direction is read where it lies and the result written where the caller wants it, with no
+    /// padding to the full length. The tangents below the block and the products that only reach
+    /// other blocks are skipped.
+    /// - Complexity: for a transformer layer, the layers from it up and one of the output layer's three
+    ///   pairs of vocabulary-sized products; for the embeddings, the full product's. No allocation.
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    public func hessianVectorProduct(_ block: ParameterBlock, _ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>,
+                                     workspace: GPT2HVPWorkspace<S>) {
+        precondition(workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
+        let layout = model.layout, modelBlock = layout.modelBlock(block)
+        hvp.update(repeating: 0, count: block.range.count)
+        model.tangentForward(batch, activations, direction: layout.tensors(in: v, block: block.range), into: workspace.tangents,
+                             block: modelBlock)
+        model.tangentBackward(batch, activations, cotangents, direction: layout.tensors(in: v, block: block.range), workspace: workspace,
+                              hvp: layout.tensors(in: hvp, block: block.range), block: modelBlock)
     }
 
     /// H v as a new array, with a workspace of its own (for a single product; keep a workspace for many).
@@ -124,5 +140,14 @@ extension GPT2 {
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, hvp: [S]) {
         let point = GPT2Linearisation(self, batch: batch)
         return (point.loss, point.hessianVectorProduct(v))
+    }
+
+    /// The same into a caller's buffer of `layout.count` numbers (not overlapping v): the linearisation
+    /// and the workspace are made for the call and released after it (their memory kept mapped for the
+    /// next call of the batch's shape, `PageCache`).
+    public func hessianVectorProduct(_ batch: TokenBatch, direction v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>) -> GPT2Loss<S> {
+        let point = GPT2Linearisation(self, batch: batch)
+        point.hessianVectorProduct(v, into: hvp, workspace: GPT2HVPWorkspace(config, batch))
+        return point.loss
     }
 }

@@ -1,3 +1,4 @@
+import Hessian
 /// The parameter tensors of GPT-2, one typed field per tensor in the manner of llm.c's
 /// `ParameterTensors`, generic over what each field holds: its range in the flat parameter buffer
 /// (`GPT2Layout`), its shape, a pointer into a buffer of weights, of a direction v or of a gradient,
@@ -87,13 +88,13 @@ extension GPT2Config {
 
 /// A block of parameters for Theorem 1's per-block Hessian terms: the embeddings, one transformer
 /// layer, or the final layer norm. Each is a contiguous range of the flat buffer.
-public enum GPT2Block: Hashable, Sendable {
+enum GPT2Block: Hashable, Sendable {
     case embeddings
     case layer(Int)
     case finalNorm
 
     /// `embeddings`, `h.0` … `h.{L−1}`, `ln_f`: Hugging Face's prefixes, as reports and the fixture name them.
-    public var name: String {
+    var name: String {
         switch self {
         case .embeddings: return "embeddings"
         case .layer(let l): return "h.\(l)"
@@ -119,11 +120,23 @@ public struct GPT2Layout: Sendable, Equatable {
         count = offset
     }
 
-    /// The blocks in flat order.
-    public var blocks: [GPT2Block] { [.embeddings] + ranges.layers.indices.map { .layer($0) } + [.finalNorm] }
+    /// The parameter blocks in flat order (`embeddings`, `h.0` … `h.{L−1}`, `ln_f`), each the span of
+    /// its tensors: the blocks of Theorem 1, as the Hessian engine and reports name them.
+    public var blocks: [ParameterBlock] { modelBlocks.map { ParameterBlock(name: $0.name, range: range(of: $0)) } }
+
+    /// The model's blocks, in the order of `blocks`.
+    var modelBlocks: [GPT2Block] { [.embeddings] + ranges.layers.indices.map { .layer($0) } + [.finalNorm] }
+
+    /// The model's block that `block` (one of `blocks`) is.
+    func modelBlock(_ block: ParameterBlock) -> GPT2Block {
+        guard let found = modelBlocks.first(where: { range(of: $0) == block.range }) else {
+            preconditionFailure("\(block.name) \(block.range) is not a block of this layout")
+        }
+        return found
+    }
 
     /// The block's range: the span of its tensors, contiguous by the flat order.
-    public func range(of block: GPT2Block) -> Range<Int> {
+    func range(of block: GPT2Block) -> Range<Int> {
         switch block {
         case .embeddings: return ranges.wte.lowerBound..<ranges.wpe.upperBound
         case .layer(let l): return ranges.layers[l].ln1w.lowerBound..<ranges.layers[l].fcprojb.upperBound
@@ -139,5 +152,16 @@ public struct GPT2Layout: Sendable, Equatable {
     /// Mutable pointers to every tensor of a buffer in this layout.
     public func tensors<S>(in base: UnsafeMutablePointer<S>) -> GPT2Tensors<UnsafeMutablePointer<S>> {
         ranges.map { base + $0.lowerBound }
+    }
+
+    /// Pointers to the tensors of a buffer that holds one block's |b| numbers only (a block-restricted
+    /// product's direction or result): the block's tensors point into it; every other tensor points at
+    /// its start, and a block-restricted pass neither reads nor writes them.
+    func tensors<S>(in base: UnsafeMutablePointer<S>, block: Range<Int>) -> GPT2Tensors<UnsafeMutablePointer<S>> {
+        ranges.map { block.contains($0.lowerBound) ? base + ($0.lowerBound - block.lowerBound) : base }
+    }
+
+    func tensors<S>(in base: UnsafePointer<S>, block: Range<Int>) -> GPT2Tensors<UnsafePointer<S>> {
+        ranges.map { block.contains($0.lowerBound) ? base + ($0.lowerBound - block.lowerBound) : base }
     }
 }

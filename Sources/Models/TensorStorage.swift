@@ -5,25 +5,28 @@ import LinearAlgebra
 /// model's caches (activations, cotangents, tangents) are structs of pointers into buffers taken
 /// from one storage, as llm.c points its activation tensors into one allocation.
 final class TensorStorage<S: GEMMScalar> {
-    private var buffers: [UnsafeMutableRawPointer] = []
+    private var buffers: [(address: UnsafeMutableRawPointer, bytes: Int)] = []
 
     /// The elements held, in all.
     private(set) var count = 0
 
-    /// A new buffer of `count` zeros, owned by the storage. `calloc` gives zeros without writing
-    /// them: large buffers are fresh pages, which the kernel hands out zeroed.
+    /// A new buffer of `count` zeros, owned by the storage: large ones from the `PageCache`, small ones
+    /// from `calloc`. Zero bytes are the value 0 of every IEEE type.
     func take(_ count: Int) -> UnsafeMutablePointer<S> {
-        guard let raw = calloc(Swift.max(count, 1), MemoryLayout<S>.stride) else {
+        let bytes = Swift.max(count, 1) * MemoryLayout<S>.stride
+        let cached = bytes >= PageCache.smallestBytes
+        guard let raw = cached ? PageCache.shared.take(bytes) : calloc(Swift.max(count, 1), MemoryLayout<S>.stride) else {
             fatalError("out of memory: \(count) elements of \(MemoryLayout<S>.stride) bytes")
         }
-        buffers.append(raw)
+        buffers.append((raw, bytes))
         self.count += count
-        // Zero bytes are the value 0 of every IEEE type.
         return raw.bindMemory(to: S.self, capacity: Swift.max(count, 1))
     }
 
     deinit {
-        for buffer in buffers { free(buffer) }
+        for buffer in buffers {
+            if buffer.bytes >= PageCache.smallestBytes { PageCache.shared.giveBack(buffer.address, bytes: buffer.bytes) } else { free(buffer.address) }
+        }
     }
 }
 

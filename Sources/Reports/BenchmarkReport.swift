@@ -106,7 +106,7 @@ public enum BenchmarkReport {
                         LensLLMSelection.Fit.allCases.map { Markdown.number(v.medianErrorSum[$0]!, digits: 3) }.joined(separator: " / ")
                     } ?? "none (power phases too short)"
                     return [p.ratioLabel(b.budget), Markdown.number(b.medianPowerPhasePoints, digits: 2), heldBack,
-                            b.betterFit?.rawValue ?? "-",
+                            b.betterFit?.label ?? "-",
                             "\(Markdown.number(b.medianLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianLogError.ats, digits: 3))",
                             "\(Markdown.number(b.medianAbsoluteLogError.lensllm, digits: 3)) / \(Markdown.number(b.medianAbsoluteLogError.ats, digits: 3))",
                             "\(b.lensllmCloser) of \(b.models)",
@@ -154,9 +154,9 @@ public enum BenchmarkReport {
         let datasets = results.map(\.dataset).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for dataset in datasets {
             let rows = results.filter { $0.dataset == dataset }
-            text += "**\(dataset)**\n\n" + Markdown.table(["budget", "held-back sizes"] + predictors.map(\.rawValue) + ["best"], rows.map { r in
+            text += "**\(dataset)**\n\n" + Markdown.table(["budget", "held-back sizes"] + predictors.map(\.label) + ["best"], rows.map { r in
                 let means = predictors.map { r.mean($0) }
-                let best = predictors.indices.min { means[$0].rmse < means[$1].rmse }.map { predictors[$0].rawValue } ?? "-"
+                let best = predictors.indices.min { means[$0].rmse < means[$1].rmse }.map { predictors[$0].label } ?? "-"
                 return [p.ratioLabel(r.budget), "\(r.heldBack.count)"] + means.map { m in
                     Markdown.number(m.rmse, digits: 3) + (m.models < r.models.count ? " (\(r.models.count - m.models) failed)" : "")
                 } + [best]
@@ -165,7 +165,7 @@ public enum BenchmarkReport {
         for dataset in datasets {
             guard let r = results.first(where: { $0.dataset == dataset && $0.budget == p.budgets.first }) else { continue }
             text += "\nPer model, \(dataset), fitted up to \(format(r.budget)) and predicting \(r.heldBack.map(format).joined(separator: ", ")):\n\n"
-            text += Markdown.table(["model"] + predictors.map(\.rawValue), r.models.indices.map { i in
+            text += Markdown.table(["model"] + predictors.map(\.label), r.models.indices.map { i in
                 [r.models[i]] + predictors.map { r.rmse[$0]![i].map { Markdown.number($0, digits: 3) } ?? "failed" }
             })
         }

@@ -33,7 +33,7 @@ public enum BoundReport {
         """
         let clipped = b.clippedFraction, raw = b.rawLosses
         var quantities = [
-            ["C, the loss clipped at", "\(Markdown.number(b.lossBound, digits: 6)) (\(b.lossBoundSource.rawValue))"],
+            ["C, the loss clipped at", "\(Markdown.number(b.lossBound, digits: 6)) (\(b.lossBoundSource.label))"],
             ["L_hat (mean train loss, clipped at C)", "\(Markdown.number(b.trainLoss, digits: 6)) (unclipped \(Markdown.number(raw.train, digits: 6)))"],
             ["L (mean test loss, clipped at C, measured)", "\(Markdown.number(b.testLoss, digits: 6)) (unclipped \(Markdown.number(raw.test, digits: 6)))"],
             ["samples whose loss exceeds C", "\(Markdown.percent(100 * clipped.train))% of the training, \(Markdown.percent(100 * clipped.test))% of the test samples"],
@@ -128,7 +128,7 @@ public enum BoundReport {
         }
         func form(_ f: QuadraticForm) -> [String: Any] {
             ["estimate": f.estimate, "interval": [f.interval.lowerBound, f.interval.upperBound], "raw": f.raw, "steps": f.steps,
-             "stopped_by": f.stop.rawValue]
+             "stopped_by": f.stop.label]
         }
         func blocks(_ terms: HessianTerms) -> [[String: Any]] {
             terms.blocks.map { k -> [String: Any] in
@@ -140,7 +140,7 @@ public enum BoundReport {
         }
         var object: [String: Any] = [
             "train_loss": b.trainLoss, "test_loss": b.testLoss, "n": b.n, "eps": b.epsilon,
-            "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue,
+            "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.label,
             "train_losses_unclipped": b.trainLosses, "test_losses_unclipped": b.testLosses,
             "clipped_fraction": ["train": b.clippedFraction.train, "test": b.clippedFraction.test],
             "flip_epsilon": b.flipEpsilon, "flip_loss_bounds": b.flipLossBounds,

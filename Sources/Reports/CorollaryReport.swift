@@ -81,7 +81,7 @@ public enum CorollaryReport {
             ["gamma: measured gap ~ n^-gamma", gamma.map { Markdown.number($0.exponent) } ?? "-", interval(gamma?.exponentInterval)],
             ["exponent of T(n) itself", term.map { Markdown.number($0.exponent) } ?? "-", interval(term?.exponentInterval)],
         ])
-        text += "\n- beta2 is \(f.beta2Sign?.rawValue ?? "without an interval (too few sizes)")"
+        text += "\n- beta2 is \(f.beta2Sign?.label ?? "without an interval (too few sizes)")"
             + (f.beta2Sign == .positive ? ": the Hessian terms decrease with n, as the corollary assumes.\n" : ": the corollary assumes it positive.\n")
         text += "- The measured gap's exponent gamma and beta3: " + agreement(f.gapExponentAgrees) + ".\n"
         text += "- T(n)'s own exponent and beta3: " + agreement(f.termExponentAgrees)
@@ -133,7 +133,7 @@ public enum CorollaryReport {
                 let b = k.bound
                 return [
                     "n": k.n, "train_loss": b.trainLoss, "test_loss": b.testLoss, "measured_gap": b.measuredGap,
-                    "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.rawValue, "hessian_sum": values.0, "hessian_term": values.1,
+                    "loss_bound": b.lossBound, "loss_bound_source": b.lossBoundSource.label, "hessian_sum": values.0, "hessian_term": values.1,
                     "bound_certified": b.certified.bound, "bound_at_estimate": b.atEstimate.bound, "tightness": b.certified.tightness,
                     "lanczos_steps": b.terms.steps, "hvps": b.terms.applications,
                     "fine_tuning": k.fineTuning.map { ["steps": $0.steps, "batch": $0.batchSize, "first_loss": $0.firstLoss, "last_loss": $0.lastLoss] as [String: Any] } ?? NSNull(),
@@ -176,7 +176,7 @@ public enum CorollaryReport {
             "blocks": zip(c.blockNames, f.blocks).map { ["block": $0, "fit": fit($1)] as [String: Any] },
             "sum": fit(f.sum), "hessian_term": fit(f.term), "gap": fit(f.gap), "gap_excluded": f.gapExcluded,
             "traces": zip(c.blockNames, f.traces).map { ["block": $0, "fit": fit($1)] as [String: Any] },
-            "beta2_sign": f.beta2Sign?.rawValue ?? NSNull(),
+            "beta2_sign": f.beta2Sign?.label ?? NSNull(),
             "gap_exponent_agrees_with_beta3": f.gapExponentAgrees ?? NSNull(),
             "term_exponent_agrees_with_beta3": f.termExponentAgrees ?? NSNull(),
             "derivation": derivation,

@@ -13,8 +13,21 @@ public enum CurveTables {
                  e.interval.map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
                  Markdown.number(e.logRMSE, digits: 3),
                  e.details.map { "\($0.name)=\(Markdown.number($0.value, digits: 3))" }.joined(separator: " "),
-                 e.note]
+                 note(e.finding)]
             })
+    }
+
+    /// A transition method's finding in words.
+    public static func note(_ finding: TransitionFinding) -> String {
+        switch finding {
+        case .allInPowerPhase: return "too few points for the test: all in the power phase"
+        case .powerPhaseFrom(let n): return "power phase from n = \(format(n))"
+        case .twoRegimes: return "two regimes preferred by BIC"
+        case .oneRegime(let n): return "one regime explains the data as well (BIC); best break at \(format(n.rounded()))"
+        case .noPrePowerPhase: return "F = 0: no pre-power phase"
+        case .crossover: return "D^beta = F"
+        case .crossoverOutsideData(let n): return "D* = F^(1/beta) = \(String(format: "%.3g", n)) lies outside the data"
+        }
     }
 
     /// Each method's accuracy against known transitions, per family of curves.
@@ -31,7 +44,7 @@ public enum CurveTables {
 
     public static func transitionsJSON(_ estimates: [TransitionEstimate]) -> String {
         JSONText.render(estimates.map { e in
-            var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": e.note]
+            var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": note(e.finding)]
             o["transition"] = e.size ?? NSNull()
             o["interval"] = e.interval.map { [$0.lowerBound, $0.upperBound] } ?? NSNull()
             o["details"] = Dictionary(uniqueKeysWithValues: e.details.map { ($0.name, $0.value) })
@@ -121,13 +134,13 @@ public enum CurveTables {
     /// lensllm's design, the held-back errors behind it and the weight each fit got, in a sentence.
     static func lensllmDesign(_ result: LensLLMSelection.Result) -> String {
         let weights = result.weights(result.design)
-        let share = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(weights[$0]!, digits: 3))" }
+        let share = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(weights[$0]!, digits: 3))" }
             .joined(separator: ", ")
         guard let v = result.validation else {
             return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); no fold could hold points back (three power phases long enough, "
                 + "and enough points left to fit), so the shared exponent stands for any held-back design; weights: \(share)"
         }
-        let errors = LensLLMSelection.Fit.allCases.map { "\($0.rawValue) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
+        let errors = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
             .joined(separator: ", ")
         return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); held-back error over \(v.folds) fold(s): "
             + "\(errors); weights: \(share)"

@@ -91,8 +91,8 @@ public struct PairCurvature: Sendable {
         let op = GPT2HessianOperator(parameters: pair.finetuned, batch: batch)
         let (loss, gradient) = op.model.gradient(batch)
         var blocks: [BlockCurvature] = []
-        for (block, parameterBlock) in zip(op.modelBlocks, op.blocks) {
-            blocks.append(BlockCurvature.analyse(GPT2BlockHessianOperator(op, block: block), block: parameterBlock, direction: pair.direction,
+        for block in op.blocks {
+            blocks.append(BlockCurvature.analyse(BlockRestriction(op, block: block), block: block, direction: pair.direction,
                                                  steps: steps, eigenvalues: eigenvalues, seed: seed))
             progress?(blocks.count, op.blocks.count)
         }

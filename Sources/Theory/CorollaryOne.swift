@@ -64,9 +64,10 @@ public struct CorollaryOne: Sendable {
     }
 
     /// Where an interval lies against 0.
-    public enum Sign: String, Sendable {
+    public enum Sign: Sendable {
         case positive, negative
-        case undetermined = "undetermined (the interval contains 0)"
+        /// The interval contains 0.
+        case undetermined
         init(_ interval: ClosedRange<Double>) {
             self = interval.lowerBound > 0 ? .positive : interval.upperBound < 0 ? .negative : .undetermined
         }

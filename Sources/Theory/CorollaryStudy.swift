@@ -46,15 +46,6 @@ public struct CorollaryStudy: Sendable {
         public init(length: Length, batchSize: Int, learningRate: Double, weightDecay: Double, float64: Bool) {
             (self.length, self.batchSize, self.learningRate, self.weightDecay, self.float64) = (length, batchSize, learningRate, weightDecay, float64)
         }
-
-        /// In words, for reports: "4 epochs, batch 8, AdamW at learning rate 0.001, weight decay 0.01, Float32".
-        public var summary: String {
-            let length: String = switch self.length {
-            case .steps(let s): "\(s) steps"
-            case .epochs(let e): "\(e == e.rounded() ? String(Int(e)) : String(e)) epochs"
-            }
-            return "\(length), batch \(batchSize), AdamW at learning rate \(learningRate), weight decay \(weightDecay), \(float64 ? "Float64" : "Float32")"
-        }
     }
 
     /// Fine-tunes `pretrained` on the first n sequences of `pool` for each n of `sizes` (ascending,
@@ -100,7 +91,8 @@ public struct CorollaryStudy: Sendable {
         public var reason: String
         public var settings: FineTuningSettings
         public var description: String {
-            "fine-tuning on n = \(n) diverged: \(reason) (\(settings.summary)); nothing was measured or written"
+            "fine-tuning on n = \(n) diverged: \(reason) (batch \(settings.batchSize), learning rate \(settings.learningRate), "
+                + "weight decay \(settings.weightDecay)); nothing was measured or written"
         }
     }
 

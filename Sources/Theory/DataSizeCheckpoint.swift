@@ -15,6 +15,10 @@ public struct DataSizeCheckpoint: Sendable {
     /// How the toolkit fine-tuned the pair, when it did.
     public var fineTuning: FineTuningSummary?
 
+    public init(n: Int, bound: GeneralizationBound, traces: [Estimate], fineTuning: FineTuningSummary? = nil) {
+        (self.n, self.bound, self.traces, self.fineTuning) = (n, bound, traces, fineTuning)
+    }
+
     /// A fine-tuning run in brief.
     public struct FineTuningSummary: Sendable {
         public var steps: Int
@@ -45,7 +49,7 @@ public struct DataSizeCheckpoint: Sendable {
         let op = GPT2HessianOperator(parameters: pair.finetuned, batch: train)
         var done = 2 * perSampleForms * steps
         let traces = blocks.map { block in
-            let trace = TraceEstimation.trace(GPT2BlockHessianOperator(op, block: block), budget: traceBudget, seed: seed)
+            let trace = TraceEstimation.trace(BlockRestriction(op, block: block), budget: traceBudget, seed: seed)
             done += traceBudget * n
             progress?(done, total)
             return trace

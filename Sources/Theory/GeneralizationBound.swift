@@ -47,6 +47,13 @@ public struct GeneralizationBound: Sendable {
     /// the model, chosen before any loss is seen (a C read off the data would not be a bound the theorem
     /// can use); a sample is clipped only when the model predicts it worse than a uniform guess by a
     /// factor of V in perplexity.
+    public init(trainLoss: Double, testLoss: Double, n: Int, epsilon: Double, lossBound: Double, lossBoundSource: LossBoundSource,
+                terms: HessianTerms, probeSource: String = "the test split", trainingTerms: HessianTerms? = nil,
+                trainLosses: [Double] = [], testLosses: [Double] = []) {
+        (self.trainLoss, self.testLoss, self.n, self.epsilon, self.lossBound, self.lossBoundSource) = (trainLoss, testLoss, n, epsilon, lossBound, lossBoundSource)
+        (self.terms, self.probeSource, self.trainingTerms, self.trainLosses, self.testLosses) = (terms, probeSource, trainingTerms, trainLosses, testLosses)
+    }
+
     public static func defaultLossBound(vocabulary: Int) -> Double { 2 * log(Double(vocabulary)) }
 
     /// The mean of min(ℓ, C) over `losses`.
@@ -115,11 +122,11 @@ public struct GeneralizationBound: Sendable {
     }
 
     /// How C was chosen.
-    public enum LossBoundSource: String, Sendable {
+    public enum LossBoundSource: Sendable {
         /// Given by the user.
         case given
-        /// `defaultLossBound`: 2 log V.
-        case uniformGuess = "2 log V, twice a uniform guess's loss"
+        /// `defaultLossBound`: 2 log V, twice a uniform guess's loss.
+        case uniformGuess
     }
 
     /// One evaluation of the bound, at the estimates or at the certified upper ends of the hᵢ.
@@ -178,11 +185,12 @@ public struct GeneralizationBound: Sendable {
         let blocks = pair.finetuned.layout.blocks.count
         let trainingForms = compareTraining ? (train.batch + 1) * blocks : 0
         var probeTotal = 0
-        let terms = HessianTerms.measure(pair, samples: probes ?? test, steps: steps, tolerance: tolerance, screening: screening) { done, total in
+        let terms = HessianTerms.measure(pair, model: model, samples: probes ?? test, steps: steps, tolerance: tolerance, screening: screening) { done, total in
             probeTotal = total
             progress?(done, total + trainingForms)
         }
-        let trainingTerms = compareTraining ? HessianTerms.measure(pair, samples: train, steps: steps, tolerance: tolerance, screening: screening) { done, total in
+        let trainingTerms = compareTraining ? HessianTerms.measure(pair, model: model, samples: train, steps: steps, tolerance: tolerance,
+                                                                screening: screening) { done, total in
             progress?(probeTotal + done, probeTotal + total)
         } : nil
         let c = lossBound ?? defaultLossBound(vocabulary: pair.finetuned.config.vocabulary)

@@ -1,4 +1,5 @@
 import Hessian
+import LinearAlgebra
 import Models
 
 /// Theorem 1/2's Hessian term of every block of a checkpoint pair (Ju et al. 2022, Thm 2.1; LensLLM,
@@ -29,6 +30,10 @@ public struct HessianTerms: Sendable {
         /// The batch-mean loss's v_iᵀ H_i⁺ v_i, when measured.
         public var batchMean: QuadraticForm?
 
+        public init(block: ParameterBlock, directionNorm: Double, perSample: [QuadraticForm], fullRuns: [Int], batchMean: QuadraticForm?) {
+            (self.block, self.directionNorm, self.perSample, self.fullRuns, self.batchMean) = (block, directionNorm, perSample, fullRuns, batchMean)
+        }
+
         /// The largest per-sample estimate.
         public var estimate: Double { perSample.map(\.estimate).max() ?? 0 }
         /// [max of the per-sample lower ends, max of the upper ends]: holds the maximum of the exact forms.
@@ -51,6 +56,11 @@ public struct HessianTerms: Sendable {
     }
 
     public var blocks: [Block]
+
+    public init(blocks: [Block], samples: Int, steps: Int, schedule: [Int], tolerance: Double, applications: Int) {
+        (self.blocks, self.samples, self.steps, self.schedule, self.tolerance, self.applications) = (blocks, samples, steps, schedule, tolerance, applications)
+    }
+
     /// Samples examined.
     public var samples: Int
     /// Lanczos steps per form for the samples run in full (a cap, with a tolerance), and the refinement
@@ -81,7 +91,7 @@ public struct HessianTerms: Sendable {
     /// and with `batchMean` for the whole batch; and a Lanczos basis over the largest block.
     public static func memoryBytes(_ config: GPT2Config, samples: Int, length: Int, steps: Int, batchMean: Bool = true) -> Int {
         let layout = GPT2Layout(config)
-        let largest = layout.blocks.map { layout.range(of: $0).count }.max() ?? 0
+        let largest = layout.blocks.map(\.range.count).max() ?? 0
         let double = MemoryLayout<Double>.stride
         let perSample = 4 * layout.count * double + (min(steps, largest) + 2) * largest * double
             + GPT2Linearisation<Double>.memoryBytes(config, sequences: 1, length: length)
@@ -106,7 +116,8 @@ public struct HessianTerms: Sendable {
     /// 60 steps (its spectral mass sits at the kink), wider than the spread between samples, so every
     /// sample was refined to the end and the shorter runs were spent for nothing.
     ///
-    /// Every product is block-restricted (`GPT2BlockHessianOperator`); the operators share one workspace.
+    /// Every product is block-restricted (`BlockRestriction`, the tangent pass starting at the block), on
+    /// the block's slice of v cut once; the operators share one workspace.
     /// `progress` is told (done, total) forms, the total growing with each round.
     /// - Complexity: samples × blocks × the shortest run, plus the refinements' runs, restricted HVPs;
     ///   one linearisation per sample and round it is refined in; with `batchMean`, blocks × `steps`
@@ -114,14 +125,23 @@ public struct HessianTerms: Sendable {
     public static func measure(_ pair: CheckpointPair, samples batch: TokenBatch, steps: Int, tolerance: Double = defaultTolerance,
                                screening: Bool = false, batchMean: Bool = true,
                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
-        let model = GPT2<Double>(pair.finetuned)
+        measure(pair, model: GPT2<Double>(pair.finetuned), samples: batch, steps: steps, tolerance: tolerance, screening: screening,
+                batchMean: batchMean, progress: progress)
+    }
+
+    /// `measure` with the fine-tuned model already made (`GPT2(pair.finetuned)`), to share it with the rest of an analysis.
+    public static func measure(_ pair: CheckpointPair, model: GPT2<Double>, samples batch: TokenBatch, steps: Int,
+                               tolerance: Double = defaultTolerance, screening: Bool = false, batchMean: Bool = true,
+                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
+        precondition(model.weights.count == pair.direction.count, "a model of another shape than the pair")
         let workspace = GPT2HVPWorkspace<Double>(model.config, batch.sequence(0))
         let blocks = model.layout.blocks
         let levels = screening ? schedule(steps) : [steps]
         var total = batch.batch * blocks.count + (batchMean ? blocks.count : 0), done = 0, applications = 0
-        func form(_ op: GPT2HessianOperator, _ block: GPT2Block, steps: Int) -> QuadraticForm {
-            let restricted = GPT2BlockHessianOperator(op, block: block)
-            let form = GaussQuadrature.quadraticForm(restricted, vector: Array(pair.direction[restricted.range]), function: .positivePart,
+        let slices = blocks.map { Array(pair.direction[$0.range]) }
+        func form(_ op: GPT2HessianOperator, _ b: Int, steps: Int) -> QuadraticForm {
+            let restricted = BlockRestriction(op, block: blocks[b])
+            let form = GaussQuadrature.quadraticForm(restricted, vector: slices[b], function: .positivePart,
                                                      steps: min(steps, restricted.dimension), tolerance: tolerance)
             applications += form.applications
             done += 1
@@ -133,7 +153,7 @@ public struct HessianTerms: Sendable {
         // Every sample, every block, the shortest run.
         var forms: [[QuadraticForm]] = (0..<batch.batch).map { s in
             let op = sample(s)
-            return blocks.map { form(op, $0, steps: levels[0]) }
+            return blocks.indices.map { form(op, $0, steps: levels[0]) }
         }
         var level = [[Int]](repeating: [Int](repeating: 0, count: blocks.count), count: batch.batch)
         // Refine each block's largest upper end until it is a full run's.
@@ -149,7 +169,7 @@ public struct HessianTerms: Sendable {
                 let op = sample(s)
                 for b in chosen[s]! {
                     level[s][b] += 1
-                    var next = form(op, blocks[b], steps: levels[level[s][b]])
+                    var next = form(op, b, steps: levels[level[s][b]])
                     // Both intervals hold the form: keep their intersection.
                     let previous = forms[s][b].interval
                     let lower = max(next.interval.lowerBound, previous.lowerBound), upper = min(next.interval.upperBound, previous.upperBound)
@@ -163,12 +183,11 @@ public struct HessianTerms: Sendable {
         }
         let mean: [QuadraticForm]? = batchMean ? {
             let op = GPT2HessianOperator(model: model, batch: batch)
-            return blocks.map { form(op, $0, steps: steps) }
+            return blocks.indices.map { form(op, $0, steps: steps) }
         }() : nil
-        let operatorBlocks = blocks.map { ParameterBlock(name: $0.name, range: model.layout.range(of: $0)) }
         return HessianTerms(
-            blocks: operatorBlocks.indices.map { b in
-                Block(block: operatorBlocks[b], directionNorm: forms.first?[b].vectorNorm ?? 0, perSample: forms.map { $0[b] },
+            blocks: blocks.indices.map { b in
+                Block(block: blocks[b], directionNorm: forms.first?[b].vectorNorm ?? 0, perSample: forms.map { $0[b] },
                       fullRuns: forms.indices.filter { level[$0][b] == levels.count - 1 || forms[$0][b].stop != .stepCap },
                       batchMean: mean?[b])
             },

@@ -7,3 +7,7 @@
 // OpenBLAS's own control of its thread pool (not part of CBLAS). `lens` runs BLAS on one thread so
 // that its results do not depend on the machine's core count (`BLAS.useOneThread`).
 void openblas_set_num_threads(int num_threads);
+
+// The kernel set OpenBLAS chose for this CPU at load time ("Haswell", "SkylakeX", ...), read by
+// `BLAS.coreName`; `OPENBLAS_CORETYPE` in the environment at load time overrides the choice.
+char* openblas_get_corename(void);

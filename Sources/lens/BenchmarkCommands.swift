@@ -1,10 +1,10 @@
 import ArgumentParser
 import _Files
-import Benchmarks
 import Curves
 import Models
 import Reports
 import Theory
+import Timings
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +63,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let progress = ProgressLine("benchmark evaluation (rounds)")
-            let result = try CurvesBenchmark(directory: directory, rounds: repeats).run(progress: progress.update)
+            let result = try CurvesTiming(directory: directory, rounds: repeats).run(progress: progress.update)
             progress.finish()
             print(result.text, terminator: "")
         }
@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            print(LanczosBenchmark(n: n, timingDimension: timingDimension, seed: seed).run().text, terminator: "")
+            print(LanczosTiming(n: n, timingDimension: timingDimension, seed: seed).run().text, terminator: "")
         }
     }
 
@@ -130,8 +130,8 @@ struct Bench: ParsableCommand {
         }
 
         func run() throws {
-            let benchmark = QuadratureBenchmark(n: n, steps: stepCounts ?? [], tolerance: rtol, seed: seed)
-            print(QuadratureBenchmark.text(benchmark.run(), benchmark: benchmark), terminator: "")
+            let timing = QuadratureTiming(n: n, steps: stepCounts ?? [], tolerance: rtol, seed: seed)
+            print(QuadratureTiming.text(timing.run(), timing: timing), terminator: "")
         }
     }
 
@@ -160,7 +160,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
-            print(HVPBenchmark(config: config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
+            print(HVPTiming(config: config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
         }
     }
 
@@ -194,7 +194,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
             let progress = ProgressLine("Hessian terms (forms)")
-            let result = BoundBenchmark(config: config, samples: samples, steps: steps, tolerance: rtol, fineTuningSteps: fineTuningSteps, screening: screening,
+            let result = BoundTiming(config: config, samples: samples, steps: steps, tolerance: rtol, fineTuningSteps: fineTuningSteps, screening: screening,
                                         seed: seed).run {
                 progress.update($0, of: $1)
             }

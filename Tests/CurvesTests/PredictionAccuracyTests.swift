@@ -1,3 +1,4 @@
+import TestSupport
 import Curves
 import Foundation
 import Testing
@@ -12,7 +13,7 @@ struct PredictionAccuracyTests {
         #expect(r.heldBack == [204_800, 409_600, 819_200, 1_638_400])
         for predictor in [PredictionAccuracy.Predictor.lensllmCurve, .rectified] {
             let values = r.rmse[predictor]!
-            #expect(values.allSatisfy { $0 != nil && $0! < 1e-6 }, "\(predictor.rawValue): \(values)")
+            #expect(values.allSatisfy { $0 != nil && $0! < 1e-6 }, "\(predictor): \(values)")
         }
         #expect(r.mean(.lensllmJoint).rmse > 1e-3)
     }

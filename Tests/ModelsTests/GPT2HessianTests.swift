@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Models
 import Testing
@@ -25,7 +26,7 @@ struct GPT2HessianTests {
 
     /// v restricted to a block (zero elsewhere).
     func restricted(_ block: String) -> [Double] {
-        let range = finetuned.layout.range(of: finetuned.layout.blocks.first { $0.name == block }!)
+        let range = finetuned.layout.blocks.first { $0.name == block }!.range
         return v.indices.map { range.contains($0) ? v[$0] : 0 }
     }
 

@@ -12,12 +12,12 @@ struct GPT2LayoutTests {
             #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == layout.count)
             for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
             for (r, shape) in zip(ranges, shapes) { #expect(r.count == shape.reduce(1, *)) }
-            let blocks = layout.blocks.map { layout.range(of: $0) }
+            let blocks = layout.blocks.map(\.range)
             #expect(layout.blocks.map(\.name) == ["embeddings"] + (0..<config.layers).map { "h.\($0)" } + ["ln_f"])
             #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == layout.count)
             for (a, b) in zip(blocks, blocks.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
             let c = config.channels
-            #expect(layout.range(of: .layer(0)).count == 12 * c * c + 13 * c)
+            #expect(layout.blocks[1].range.count == 12 * c * c + 13 * c)
         }
     }
 

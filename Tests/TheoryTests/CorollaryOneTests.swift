@@ -121,7 +121,7 @@ struct CorollaryOneTests {
         // Every block is larger than the budget of 6, so each trace is Hutch++'s, the same for the same seed.
         let blocks = pretrained.layout.blocks
         for (b, block) in blocks.enumerated() {
-            let want = TraceEstimation.trace(GPT2BlockHessianOperator(op, block: block), budget: 6, seed: 4)
+            let want = TraceEstimation.trace(BlockRestriction(op, block: block), budget: 6, seed: 4)
             #expect(got.traces[b].value == want.value)
         }
         #expect(got.fineTuning?.steps == 6 && got.fineTuning?.batchSize == 2)

@@ -1,16 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Models
-
-/// The PyTorch-made GPT-2 fixture beside the project (CI has it; tests that need it skip with a message).
-enum Fixture {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures/gpt2-tiny").path
-    static var present: Bool { FileManager.default.fileExists(atPath: root + "/golden.json") }
-    static var golden: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/golden.json")))) as? [String: Any] ?? [:]
-    }
-}
+@_exported import TestSupport
 
 /// Seeded small GPT-2 pairs for the tests that need no reference data.
 enum SmallModels {

@@ -21,3 +21,59 @@ extension CommandLineTests {
         #expect(run.stdout.contains("Produced by `lens \(quoted)`"))
     }
 }
+
+/// Issue 21, acceptance 4: a report's provenance line, run as a command by a shell, writes the same report.
+extension CommandLineTests {
+    /// The command between the backquotes of the "Produced by" line of a report.
+    func provenanceCommand(_ report: String) throws -> String {
+        let line = try #require(report.split(separator: "\n").first { $0.contains("Produced by `") })
+        let start = try #require(line.range(of: "Produced by `")).upperBound
+        return String(line[start...].prefix { $0 != "`" })
+    }
+
+    /// Runs `command` (which starts with `lens`) through /bin/sh, with the `lens` beside this test bundle first on PATH.
+    func shell(_ command: String) throws -> Run {
+        let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        let path = executables + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = Self.root
+        process.environment = ProcessInfo.processInfo.environment.merging(["PATH": path]) { $1 }
+        let out = Pipe(), err = Pipe()
+        (process.standardOutput, process.standardError) = (out, err)
+        try process.run()
+        let (stdout, stderr) = (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func boundReportsProvenanceLineRunAgainWritesTheSameReport() throws {
+        let dir = try tunedPair()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/bound report"
+        let first = try lens(["bound", "--pretrained", dir + "/pretrained", "--finetuned", dir + "/tuned", "--tokens", dir + "/target.json",
+                              "--n", "3", "--eps", "0.25", "--loss-bound", "6", "--steps", "8", "--rtol", "0.1", "--screening", "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let report = try String(contentsOfFile: out + "/index.md", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: out)
+        let again = try shell(try provenanceCommand(report))
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOfFile: out + "/index.md", encoding: .utf8) == report)
+    }
+
+    @Test func curveReportsProvenanceLineRunAgainWritesTheSameReport() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lens-provenance-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try lens(["report", "curves", "Tests/Fixtures/long.csv", "--out", dir])
+        #expect(first.status == 0, "\(first.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let pages = try files.filter { $0.hasSuffix(".md") || $0.hasSuffix(".svg") }.map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }
+        let command = try provenanceCommand(try #require(pages.first { $0.contains("Produced by `") }))
+        try FileManager.default.removeItem(atPath: dir)
+        let again = try shell(command)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == files)
+        #expect(try files.filter { $0.hasSuffix(".md") || $0.hasSuffix(".svg") }.map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) } == pages)
+    }
+}

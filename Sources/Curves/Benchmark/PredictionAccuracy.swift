@@ -12,9 +12,9 @@ import LinearAlgebra
 /// `LensLLMSelection`). A per-curve fit that fails is counted, not hidden.
 /// - Complexity: per budget, one four-parameter fit per model and law, and one joint fit per held-back size.
 public struct PredictionAccuracy: Sendable {
-    public enum Predictor: String, CaseIterable, Sendable {
-        case lensllmJoint = "lensllm (joint)"
-        case lensllmCurve = "lensllm (curve)"
+    public enum Predictor: CaseIterable, Sendable {
+        case lensllmJoint
+        case lensllmCurve
         case rectified
     }
 

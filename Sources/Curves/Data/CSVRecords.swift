@@ -37,7 +37,7 @@ func csvRecords(_ text: String, file: String) throws(CurveError) -> [[CSVField]]
         // binary file, say) are refused where they stand.
         if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" || c.value == 0x7F {
             throw CurveError(file, line: line, column: record.count + 1,
-                             String(format: "control character U+%04X in a field; a curves file is text", c.value))
+                             "control character U+\(codePoint(c)) in a field; a curves file is text")
         }
         if inQuotes {
             if c == "\"" {
@@ -97,4 +97,10 @@ func decimalNumber(_ text: String) -> Double? {
         return nil
     }
     return Double(text)
+}
+
+/// A scalar's code point as Unicode writes it: at least four upper-case hex digits.
+private func codePoint(_ c: Unicode.Scalar) -> String {
+    let hex = String(c.value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
 }

@@ -25,11 +25,11 @@ public struct LensLLMSelection: Sendable {
     public var test: SequentialResidualTest
 
     /// The two ways of spending the two parameters per curve that the data afford.
-    public enum Fit: String, CaseIterable, Sendable {
+    public enum Fit: CaseIterable, Sendable {
         /// B_m / (F_m + D^β), β shared (`SharedExponentFit`).
-        case sharedExponent = "shared exponent"
+        case sharedExponent
         /// B_m D^−β_m, exponents shrunk toward a common one (`ShrunkExponentFit`).
-        case shrunkExponents = "F = 0, shrunk exponents"
+        case shrunkExponents
     }
 
     /// What the prediction is made of.
@@ -51,15 +51,6 @@ public struct LensLLMSelection: Sendable {
         /// benchmark report shows every design on each). The benchmark itself never uses it for a data set
         /// that has others beside it: each is scored with the design chosen on the others.
         public static let standard = Design.average
-
-        public var summary: String {
-            switch self {
-            case .shared: return "shared exponent alone"
-            case .shrunk: return "shrunk exponents alone"
-            case .choice: return "the fit with the smaller held-back error"
-            case .average: return "both fits averaged by held-back likelihood"
-            }
-        }
     }
 
     /// The held-back errors of both fits over the folds.

@@ -29,7 +29,7 @@ public enum TransitionMethod: String, CaseIterable, Sendable {
 public struct TransitionEstimate: Sendable {
     public var model: String
     public var method: TransitionMethod
-    /// The transition size, or nil when the method finds none inside the data (see `note`).
+    /// The transition size, or nil when the method finds none inside the data (see `finding`).
     public var size: Double?
     /// Where the transition may lie (95% for `broken` and `law`; for `residual` the gap
     /// between the last pre-power and the first power-phase size).
@@ -38,7 +38,31 @@ public struct TransitionEstimate: Sendable {
     public var logRMSE: Double
     /// Method-specific quantities (slopes, exponents, test statistics), in a stable order.
     public var details: [(name: String, value: Double)]
-    public var note: String
+    /// What the method concluded, with the sizes that go with it.
+    public var finding: TransitionFinding
+
+    public init(model: String, method: TransitionMethod, size: Double?, interval: ClosedRange<Double>?, logRMSE: Double,
+                details: [(name: String, value: Double)], finding: TransitionFinding) {
+        (self.model, self.method, self.size, self.interval, self.logRMSE, self.details, self.finding) = (model, method, size, interval, logRMSE, details, finding)
+    }
+}
+
+/// What a transition method concluded about a curve (reports put it in words).
+public enum TransitionFinding: Sendable, Equatable {
+    /// The residual test: every point after its first k is in the power phase.
+    case allInPowerPhase
+    /// The residual test: the power phase starts at this size.
+    case powerPhaseFrom(Double)
+    /// The two-regime law is preferred by BIC.
+    case twoRegimes
+    /// One regime explains the data as well (BIC); the best break, at this size, is not taken.
+    case oneRegime(bestBreak: Double)
+    /// The LensLLM law's F is 0: no pre-power phase.
+    case noPrePowerPhase
+    /// The law's crossover D^β = F lies inside the data.
+    case crossover
+    /// The law's crossover D* = F^(1/β), at this size, lies outside the data.
+    case crossoverOutsideData(Double)
 }
 
 extension TransitionMethod {
@@ -68,11 +92,11 @@ extension TransitionMethod {
                            ("power_points", Double(power.count))]
             guard t >= 0 else {
                 return TransitionEstimate(model: curve.model, method: self, size: nil, interval: nil, logRMSE: rmse,
-                                          details: details, note: "too few points for the test: all in the power phase")
+                                          details: details, finding: .allInPowerPhase)
             }
             return TransitionEstimate(model: curve.model, method: self, size: curve.sizes[t],
                                       interval: curve.sizes[t]...curve.sizes[t + 1], logRMSE: rmse, details: details,
-                                      note: "power phase from n = \(format(curve.sizes[t + 1]))")
+                                      finding: .powerPhaseFrom(curve.sizes[t + 1]))
         case .broken:
             let fit = try BrokenPowerLaw.fit(curve)
             let details = [("slope_before", fit.slopeBefore), ("slope_after", fit.slopeAfter),
@@ -80,19 +104,18 @@ extension TransitionMethod {
                            ("delta_BIC", fit.bicOneRegime - fit.bicTwoRegimes)]
             return TransitionEstimate(model: curve.model, method: self, size: fit.hasBreak ? fit.breakSize : nil,
                                       interval: fit.hasBreak ? fit.interval : nil, logRMSE: fit.logRMSE, details: details,
-                                      note: fit.hasBreak ? "two regimes preferred by BIC"
-                                          : "one regime explains the data as well (BIC); best break at \(format(fit.breakSize.rounded()))")
+                                      finding: fit.hasBreak ? .twoRegimes : .oneRegime(bestBreak: fit.breakSize))
         case .law:
             let fit = try PowerLaw.fit(sizes: curve.sizes, losses: curve.losses, offset: .free)
             let details = [("B", fit.law.b), ("beta", fit.law.beta), ("E", fit.law.e), ("F", fit.law.f)]
             guard let (size, interval) = fit.crossover(level: Self.lawIntervalLevel) else {
                 return TransitionEstimate(model: curve.model, method: self, size: nil, interval: nil, logRMSE: fit.logRMSE,
-                                          details: details, note: "F = 0: no pre-power phase")
+                                          details: details, finding: .noPrePowerPhase)
             }
             let inside = (curve.sizes.first!...curve.sizes.last!).contains(size)
             return TransitionEstimate(model: curve.model, method: self, size: inside ? size : nil, interval: inside ? interval : nil,
                                       logRMSE: fit.logRMSE, details: details,
-                                      note: inside ? "D^beta = F" : "D* = F^(1/beta) = \(String(format: "%.3g", size)) lies outside the data")
+                                      finding: inside ? .crossover : .crossoverOutsideData(size))
         }
     }
 }

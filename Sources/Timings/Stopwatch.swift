@@ -15,8 +15,3 @@ struct Stopwatch {
         return result
     }
 }
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-    func rightPadded(_ width: Int) -> String { padding(toLength: max(width, count), withPad: " ", startingAt: 0) }
-}

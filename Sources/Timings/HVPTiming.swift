@@ -8,7 +8,7 @@ import Models
 ///
 /// Rounds of every measurement are interleaved and the best of each kept: interleaving spreads this
 /// machine's slow drifts (shared cores) over all of them instead of loading them on one.
-public struct HVPBenchmark: Sendable {
+public struct HVPTiming: Sendable {
     public var config: GPT2Config
     public var batch: Int
     public var seed: UInt64
@@ -20,13 +20,16 @@ public struct HVPBenchmark: Sendable {
 
     /// Seconds, best of the rounds.
     public struct Result: Sendable {
-        public var benchmark: HVPBenchmark
+        public var timing: HVPTiming
         public var parameters: Int
         public var loss, gradient, hvpFromScratch, linearisation, hvpOnLinearisation, blockProduct, dgemm: Double
         /// The forward pass's matrix-product FLOPs.
         public var forwardFlops: Double
         /// The memory of the HVP's reusable workspace.
         public var workspaceBytes: Int
+        /// OpenBLAS's kernel set, and a faster one the CPU could run (`BLAS.fasterCore`).
+        public var blasCore: String
+        public var fasterCore: String?
     }
 
     /// The forward pass's matrix products (m, n, k) for C = A·B with A (m, k): per layer qkv,
@@ -68,7 +71,12 @@ public struct HVPBenchmark: Sendable {
         for _ in 0..<rounds {
             loss.time { _ = model.loss(tokens) }
             gradient.time { _ = model.gradient(tokens) }
-            scratch.time { _ = model.hessianVectorProduct(tokens, direction: direction) }
+            // One-off: the linearisation and the workspace made and released by the call, into a kept output.
+            direction.withUnsafeBufferPointer { v in
+                product.withUnsafeMutableBufferPointer { hv in
+                    scratch.time { _ = model.hessianVectorProduct(tokens, direction: v.baseAddress!, into: hv.baseAddress!) }
+                }
+            }
             // As the Hessian engine applies H (`GPT2HessianOperator`): the forward and backward passes
             // on the batch are kept, each product runs the two tangent passes into the caller's
             // buffer, and the workspace is made once.
@@ -85,38 +93,10 @@ public struct HVPBenchmark: Sendable {
             // up to 40% slow (measured: 0.65-0.69 s, then 0.45 s), and the baseline is dgemm's own rate.
             for _ in 0..<2 { dgemm.time { products() } }
         }
-        return Result(benchmark: self, parameters: parameters.count, loss: loss.best, gradient: gradient.best,
+        return Result(timing: self, parameters: parameters.count, loss: loss.best, gradient: gradient.best,
                       hvpFromScratch: scratch.best, linearisation: linearisation.best, hvpOnLinearisation: kept.best,
                       blockProduct: block.best,
                       dgemm: dgemm.best, forwardFlops: shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) },
-                      workspaceBytes: workspace.bytes)
-    }
-}
-
-extension HVPBenchmark.Result {
-    /// The measurements, with their ratios to the gradient and to dgemm.
-    public var text: String {
-        let b = benchmark, c = b.config
-        // Matrix-product work in units of the forward's: the gradient adds dinp and dW per product (3);
-        // an HVP from scratch adds a backward pass without dW (1), the tangent forward (2) and the
-        // tangent backward, dinp˙ and Ẇ with two products each (4): 8. On a kept linearisation the
-        // forward and backward passes are already done: 6. Their ratios to the gradient's 3 are what
-        // the HVP costs when products dominate.
-        return [
-            "GPT-2 n_layer \(c.layers), n_embd \(c.channels), n_head \(c.heads), context \(c.maxPositions), vocab \(c.vocabulary), "
-                + "batch \(b.batch), Float64, \(parameters) parameters (best of \(b.rounds))",
-            String(format: "loss      %7.3f s", loss),
-            String(format: "gradient  %7.3f s  (%.2f x loss)", gradient, gradient / loss),
-            String(format: "HVP       %7.3f s  (%.2f x gradient; matrix products 8 vs 3 forward passes' worth: %.2f)",
-                   hvpFromScratch, hvpFromScratch / gradient, 8.0 / 3.0),
-            String(format: "linearisation (forward and backward kept for HVPs) %7.3f s", linearisation),
-            String(format: "HVP, repeated on one batch (kept forward and backward, as the Hessian engine applies it) %7.3f s  (%.2f x gradient; 6 vs 3: %.2f)",
-                   hvpOnLinearisation, hvpOnLinearisation / gradient, 6.0 / 3.0),
-            String(format: "  its workspace, allocated once: %.0f MB", Double(workspaceBytes) / 1e6),
-            String(format: "HVP on one block (h.0, BlockRestriction of GPT2HessianOperator, as Lanczos applies it) %7.3f s", blockProduct),
-            String(format: "forward matmuls: %.2f GFLOP; forward at %.2f GFLOP/s; dgemm on the same shapes (preallocated) %.2f GFLOP/s; ratio %.2f",
-                   forwardFlops / 1e9, forwardFlops / loss / 1e9, forwardFlops / dgemm / 1e9, dgemm / loss),
-            "For scale (not measured here): XLA-compiled JAX, float64, one thread: loss 1.08 s, gradient 3.14 s, HVP 7.9 s on this kind of machine.",
-        ].joined(separator: "\n") + "\n"
+                      workspaceBytes: workspace.bytes, blasCore: BLAS.coreName, fasterCore: BLAS.fasterCoreHere)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// `lens bench curves`: the full benchmark evaluation (every CSV of a directory, the published
 /// budgets), timed per selection method and in all, against AtS measured in the same run.
-public struct CurvesBenchmark: Sendable {
+public struct CurvesTiming: Sendable {
     public var directory: String
     public var rounds: Int
 
@@ -12,7 +12,7 @@ public struct CurvesBenchmark: Sendable {
     }
 
     public struct Result: Sendable {
-        public var benchmark: CurvesBenchmark
+        public var timing: CurvesTiming
         public var datasets: Int
         public var budgets: Int
         /// Best seconds per method, in `SelectionMethod.allCases` order.
@@ -35,21 +35,7 @@ public struct CurvesBenchmark: Sendable {
                 }
             }
         }
-        return Result(benchmark: self, datasets: try BenchmarkProtocol.files(in: directory).count, budgets: p.budgets.count,
+        return Result(timing: self, datasets: try BenchmarkProtocol.files(in: directory).count, budgets: p.budgets.count,
                       seconds: zip(methods, watches).map { ($0, $1.best) }, total: total.best)
-    }
-}
-
-extension CurvesBenchmark.Result {
-    public var text: String {
-        let ats = seconds.first { $0.method == .ats }!.seconds
-        var lines = ["Full benchmark evaluation: \(datasets) data sets x \(budgets) budgets x \(seconds.count) methods (best of \(benchmark.rounds))",
-                     "method      seconds   x AtS"]
-        for (method, s) in seconds {
-            lines.append(method.rawValue.rightPadded(10) + String(format: " %8.4f  %6.1f", s, s / ats))
-        }
-        lines.append(String(format: "all methods %8.4f s", total))
-        lines.append("For scale (not measured here): the reference Python implementation takes 477 s on this kind of machine at best.")
-        return lines.joined(separator: "\n") + "\n"
     }
 }

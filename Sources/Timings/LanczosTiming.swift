@@ -5,7 +5,7 @@ import LinearAlgebra
 /// `lens bench lanczos`: operator applications to reach a top-eigenvalue relative error of 1e-6,
 /// Lanczos against PyHessian's power iteration, on dense matrices of known spectra; and the time of
 /// a dense operator application against a bare `cblas_dsymv`, in the same run.
-public struct LanczosBenchmark: Sendable {
+public struct LanczosTiming: Sendable {
     /// The dimension of the test matrices.
     public var n: Int
     /// The dimension of the dense operator timed against cblas_dsymv.
@@ -33,7 +33,7 @@ public struct LanczosBenchmark: Sendable {
     }
 
     public struct Result: Sendable {
-        public var benchmark: LanczosBenchmark
+        public var timing: LanczosTiming
         /// Applications to the target per spectrum, nil where not reached.
         public var applications: [(spectrum: String, lanczos: Int?, power: Int?)]
         /// Seconds per application: the dense operator, and cblas_dsymv on the same matrix.
@@ -68,33 +68,12 @@ public struct LanczosBenchmark: Sendable {
             direct.time {
                 for _ in 0..<repeats {
                     op.entries.withUnsafeBufferPointer { a in
-                        x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { BLAS.symv(n: m, alpha: 1, a, xs, beta: 0, $0) } }
+                        x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { BLAS.symv(n: m, alpha: 1, a, lda: m, xs, beta: 0, $0) } }
                     }
                 }
             }
         }
-        return Result(benchmark: self, applications: applications,
+        return Result(timing: self, applications: applications,
                       operatorApplication: viaOperator.best / Double(repeats), symv: direct.best / Double(repeats))
-    }
-}
-
-extension LanczosBenchmark.Result {
-    public var text: String {
-        let n = benchmark.n
-        let basisBytes = LanczosProcess<DenseSymmetricOperator>.memoryBytes(dimension: n, steps: n, precision: .double)
-        var lines = [
-            "Applications to reach |theta - lambda_max| / lambda_max <= 1e-6 (n = \(n), seed \(benchmark.seed));",
-            "a Lanczos basis of up to \(n) steps needs at most \(basisBytes / 1_000_000) MB in Float64, half in Float32.",
-            "spectrum                   Lanczos   power   ratio",
-        ]
-        func show(_ c: Int?) -> String { c.map { String($0) } ?? "n/r" }
-        for (name, lanczos, power) in applications {
-            let ratio = lanczos.flatMap { l in power.map { String(format: "%.3f", Double(l) / Double($0)) } } ?? "-"
-            lines.append(name.rightPadded(25) + show(lanczos).leftPadded(8) + show(power).leftPadded(7) + ratio.leftPadded(7))
-        }
-        lines.append("(n/r: not reached; power iteration converges to the eigenvalue of largest magnitude, and stalls with a small gap)")
-        lines.append(String(format: "\nDense operator, n = %ld: %.3f ms per application; cblas_dsymv %.3f ms; ratio %.3f",
-                            benchmark.timingDimension, operatorApplication * 1e3, symv * 1e3, operatorApplication / symv))
-        return lines.joined(separator: "\n") + "\n"
     }
 }

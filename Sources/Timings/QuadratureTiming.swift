@@ -8,7 +8,7 @@ import LinearAlgebra
 /// stopped, how close its upper end came, and its time split between the operator's applications, the
 /// rest of Lanczos (reorthogonalisation, Ritz pairs: a run of the same steps for vᵀHv, which needs no
 /// bounds) and the certificate (everything else).
-public struct QuadratureBenchmark: Sendable {
+public struct QuadratureTiming: Sendable {
     public var n: Int
     public var steps: [Int]
     public var tolerance: Double
@@ -101,35 +101,5 @@ public struct QuadratureBenchmark: Sendable {
             row.toleratedSeconds = (applications, max(plain.best - applications, 0), max(tolerated.best - plain.best, 0))
             return row
         }
-    }
-}
-
-extension QuadratureBenchmark {
-    public static func text(_ rows: [Row], benchmark b: QuadratureBenchmark) -> String {
-        var lines = ["Certified v^T H^+ v against the exact value (LAPACK dsyevr), n = \(b.n), seed \(b.seed): (upper end - exact) / exact",
-                     "per k, and in brackets the Araki-Yamagami half-width beta_k ||v||^2 / exact alone (the previous certificate)."]
-        lines.append("spectrum".rightPadded(52) + b.steps.map { "k=\($0)".leftPadded(22) }.joined())
-        for row in rows {
-            lines.append(row.spectrum.rightPadded(52) + zip(row.upperExcess, row.arakiYamagami).map { upper, ay in
-                String(format: "%.1e (%.2f)", upper, ay).leftPadded(22)
-            }.joined())
-        }
-        lines.append("Time per form at k = \(b.steps.max() ?? 0) (Lanczos, quadrature and moment bounds) against one dense application:")
-        for row in rows {
-            lines.append("  " + row.spectrum.rightPadded(52) + String(format: "%.3f s per form, %.2f ms per application", row.secondsPerForm, row.secondsPerApplication * 1e3))
-        }
-        lines.append("")
-        lines.append("To a relative width of \(b.tolerance) (--rtol), at most \(b.steps.max() ?? 0) steps: where each run stopped, its upper end, and its time in")
-        lines.append("the operator's applications, the rest of Lanczos (a run of the same steps for v^T H v) and the certificate (the rest).")
-        lines.append("spectrum".rightPadded(52) + "steps".leftPadded(7) + "stopped by".leftPadded(12) + "upper/exact-1".leftPadded(15)
-                     + "applications".leftPadded(14) + "Lanczos".leftPadded(10) + "certificate".leftPadded(13) + "cert/appl".leftPadded(11))
-        for row in rows {
-            let t = row.toleratedSeconds
-            lines.append(row.spectrum.rightPadded(52) + "\(row.tolerated.steps)".leftPadded(7) + row.tolerated.stop.rawValue.leftPadded(12)
-                         + String(format: "%.1e", row.toleratedExcess).leftPadded(15) + String(format: "%.3f s", t.applications).leftPadded(14)
-                         + String(format: "%.3f s", t.lanczos).leftPadded(10) + String(format: "%.3f s", t.certificate).leftPadded(13)
-                         + String(format: "%.2f", t.certificate / max(t.applications, .leastNormalMagnitude)).leftPadded(11))
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

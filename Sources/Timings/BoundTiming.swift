@@ -11,7 +11,7 @@ import Theory
 /// The pair is made in the run: a seeded GPT-2 at its initialisation, fine-tuned by a few AdamW steps on a
 /// synthetic target task, so that v is a real optimiser step. The levers are measured one by one: each
 /// block's restricted product against the full one, and screening by the measured run itself.
-public struct BoundBenchmark: Sendable {
+public struct BoundTiming: Sendable {
     public var config: GPT2Config
     public var samples: Int
     public var steps: Int
@@ -26,7 +26,7 @@ public struct BoundBenchmark: Sendable {
     }
 
     public struct Result: Sendable {
-        public var benchmark: BoundBenchmark
+        public var timing: BoundTiming
         /// Seconds of one full HVP on one sequence's linearisation: the unit.
         public var fullProduct: Double
         /// Seconds of one block-restricted product, per block.
@@ -43,10 +43,10 @@ public struct BoundBenchmark: Sendable {
 
         var blocks: Int { restrictedProducts.count }
         /// The naive plan in HVP-equivalents, and in seconds.
-        public var naiveEquivalents: Double { Double(benchmark.samples * blocks * benchmark.steps) }
+        public var naiveEquivalents: Double { Double(timing.samples * blocks * timing.steps) }
         /// Restricted products alone, every sample at full steps: from the measured product times.
         public var restrictedOnlyEquivalents: Double {
-            Double(benchmark.samples * benchmark.steps) * restrictedProducts.reduce(0) { $0 + $1.seconds } / fullProduct
+            Double(timing.samples * timing.steps) * restrictedProducts.reduce(0) { $0 + $1.seconds } / fullProduct
         }
         public var measuredEquivalents: Double { seconds / fullProduct }
         /// The run's seconds in the products (each block's applications times its measured product time)
@@ -56,7 +56,7 @@ public struct BoundBenchmark: Sendable {
                 total + Double(pair.0.perSample.reduce(0) { $0 + $1.applications }) * pair.1.seconds
             }
         }
-        public var linearisationSeconds: Double { Double(benchmark.samples) * linearisation }
+        public var linearisationSeconds: Double { Double(timing.samples) * linearisation }
     }
 
     public func run(progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> Result {
@@ -77,13 +77,13 @@ public struct BoundBenchmark: Sendable {
         pair.direction.withUnsafeBufferPointer { v in
             product.withUnsafeMutableBufferPointer { hv in for _ in 0..<3 { full.time { op.apply(v, into: hv) } } }
         }
-        let restricted = zip(op.modelBlocks, op.blocks).map { block, parameterBlock -> (String, Double) in
-            let restricted = GPT2BlockHessianOperator(op, block: block)
-            let x = Array(pair.direction[restricted.range])
+        let restricted = op.blocks.map { block -> (String, Double) in
+            let restricted = BlockRestriction(op, block: block)
+            let x = Array(pair.direction[block.range])
             var y = [Double](repeating: 0, count: restricted.dimension)
             var watch = Stopwatch()
             x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in for _ in 0..<3 { watch.time { restricted.apply(x, into: y) } } } }
-            return (parameterBlock.name, watch.best)
+            return (block.name, watch.best)
         }
 
         var run = Stopwatch()
@@ -91,44 +91,8 @@ public struct BoundBenchmark: Sendable {
                                                        progress: progress) }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Result(benchmark: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
+        return Result(timing: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
                       seconds: run.best, applications: terms.applications, terms: terms, peakMemory: Int(usage.ru_maxrss) * 1024,
                       estimatedMemory: HessianTerms.memoryBytes(config, samples: samples, length: length, steps: steps, batchMean: false))
-    }
-}
-
-extension BoundBenchmark.Result {
-    public var text: String {
-        let b = benchmark, c = b.config
-        var lines = [
-            "Certified h_i of Theorem 2 on GPT-2 n_layer \(c.layers), n_embd \(c.channels), vocab \(c.vocabulary), \(b.samples) training "
-                + "sequences of \(c.maxPositions) tokens, " + (b.tolerance > 0 ? "forms to a relative width of \(b.tolerance), at most \(b.steps) Lanczos steps" : "\(b.steps) Lanczos steps") + " (pair: initialisation and \(b.fineTuningSteps) AdamW steps; seed \(b.seed))",
-            String(format: "unit: one full HVP on one sequence's linearisation %.3f s (the linearisation itself %.3f s)", fullProduct, linearisation),
-            "block-restricted products against it:",
-        ]
-        for (name, seconds) in restrictedProducts {
-            lines.append("  " + name.rightPadded(12) + String(format: "%.3f s  (%.2f)", seconds, seconds / fullProduct))
-        }
-        lines.append(String(format: "naive plan (samples x blocks x steps full HVPs): %.0f HVP-equivalents, about %.1f h",
-                            naiveEquivalents, naiveEquivalents * fullProduct / 3600))
-        lines.append(String(format: "restricted products alone, every sample at %ld steps: %.0f HVP-equivalents (%.2f of naive)",
-                            b.steps, restrictedOnlyEquivalents, restrictedOnlyEquivalents / naiveEquivalents))
-        lines.append(String(format: "measured, restricted products%@ over %@ steps: %.0f s, %.0f HVP-equivalents (%.3f of naive), %ld products",
-                            b.screening ? " and refinement of the largest upper end" : "", terms.schedule.map(String.init).joined(separator: ", "),
-                            seconds, measuredEquivalents,
-                            measuredEquivalents / naiveEquivalents, applications))
-        let rest = max(seconds - productSeconds - linearisationSeconds, 0)
-        lines.append(String(format: "  of the %.1f s: products %.2f s (applications x measured product time), linearisations %.2f s, Lanczos and certificates %.2f s (%.2f of the products)",
-                            seconds, productSeconds, linearisationSeconds, rest, rest / max(productSeconds, .leastNormalMagnitude)))
-        let stops = terms.stops
-        lines.append("  forms stopped by the tolerance \(stops[.tolerance] ?? 0), by the step cap \(stops[.stepCap] ?? 0), on an invariant space \(stops[.invariant] ?? 0); steps taken: "
-                     + terms.blocks.map { "\($0.block.name) \($0.perSample.map(\.steps).min() ?? 0)-\($0.perSample.map(\.steps).max() ?? 0)" }.joined(separator: ", "))
-        lines.append("  samples run in full, per block: "
-                     + terms.blocks.map { "\($0.block.name) \($0.fullRuns.count)" }.joined(separator: ", "))
-        lines.append("  certified h_i: " + terms.blocks.map { String(format: "%@ %.4g (estimate %.4g)", $0.block.name, $0.certified, $0.estimate) }
-            .joined(separator: ", "))
-        lines.append(String(format: "peak resident memory %.2f GB (estimated before the run, for the Hessian terms: %.2f GB)",
-                            Double(peakMemory) / 1e9, Double(estimatedMemory) / 1e9))
-        return lines.joined(separator: "\n") + "\n"
     }
 }
