@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Theory
 
@@ -36,5 +37,16 @@ public enum TangentKernelReport {
             [Markdown.number(k * s.steps), Markdown.number(s.offset(steps: k * s.steps), digits: 6)]
         })
         return text
+    }
+
+    /// The summary's file inside a `lens ntk --out` directory: what `lens fit --offset-from-ntk` reads.
+    public static let summaryFile = "ntk.json"
+
+    /// The report directory: `index.md` and the summary as JSON (`summaryFile`), whole or not at all.
+    public static func write(_ s: TangentKernelSummary, provenance: String, to destination: String) throws {
+        try AtomicDirectory.write(to: destination) { directory in
+            try AtomicFile.write(json(s), to: "\(directory)/\(summaryFile)")
+            try AtomicFile.write(markdown(s, provenance: provenance), to: "\(directory)/index.md")
+        }
     }
 }

@@ -140,27 +140,18 @@ struct Bench: ParsableCommand {
             commandName: "hvp",
             abstract: "Time GPT-2 loss, gradient and exact HVP in Float64; forward GFLOP/s against dgemm of the same shapes.")
 
-        @Option(parsing: .unconditional) var layers = 4
-        @Option(parsing: .unconditional) var channels = 256
-        @Option(parsing: .unconditional) var heads = 4
-        @Option(parsing: .unconditional) var context = 128
-        @Option(parsing: .unconditional) var vocabulary = 50257
+        @OptionGroup var shape: GPT2ShapeOptions
         @Option(parsing: .unconditional) var batch = 4
         @Option(parsing: .unconditional) var seed: UInt64 = 1
         @Option(parsing: .unconditional, help: "Rounds; the best time of each is reported.") var repeats = 3
 
         func validate() throws {
-            guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, batch >= 1, repeats >= 1 else {
-                throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
-            }
-            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
-            try MachineMemory.require(config.estimatedBytes(sequences: batch, length: context), for: "this GPT-2 on --batch \(batch) sequences",
-                                      remedy: "choose smaller sizes")
+            guard batch >= 1, repeats >= 1 else { throw ValidationError("--batch and --repeats must be at least 1") }
+            try shape.requireMemory(sequences: batch, what: "--batch \(batch) sequences")
         }
 
         func run() throws {
-            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
-            print(HVPTiming(config: config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
+            print(HVPTiming(config: shape.config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
         }
     }
 
@@ -169,11 +160,7 @@ struct Bench: ParsableCommand {
             commandName: "bound",
             abstract: "What certified Hessian terms h_i cost against the naive plan (every sample, block and step a full HVP), in HVP-equivalents measured in the same run; time and peak memory.")
 
-        @Option(parsing: .unconditional) var layers = 4
-        @Option(parsing: .unconditional) var channels = 256
-        @Option(parsing: .unconditional) var heads = 4
-        @Option(parsing: .unconditional) var context = 128
-        @Option(parsing: .unconditional) var vocabulary = 50257
+        @OptionGroup var shape: GPT2ShapeOptions
         @Option(parsing: .unconditional, help: "Training sequences.") var samples = 64
         @Option(parsing: .unconditional, help: "The most Lanczos steps per form.") var steps = HessianTerms.defaultSteps
         @Option(parsing: .unconditional, help: "Relative width each form runs to (0: every form runs --steps).") var rtol = HessianTerms.defaultTolerance
@@ -182,17 +169,15 @@ struct Bench: ParsableCommand {
         @Option(parsing: .unconditional) var seed: UInt64 = 1
 
         func validate() throws {
-            guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2, samples >= 1, steps >= 1,
-                  fineTuningSteps >= 1, rtol >= 0, rtol.isFinite else {
-                throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
+            guard samples >= 1, steps >= 1, fineTuningSteps >= 1 else {
+                throw ValidationError("--samples, --steps and --fine-tuning-steps must be at least 1")
             }
-            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
-            try MachineMemory.require(config.estimatedBytes(sequences: samples, length: context), for: "this GPT-2 on --samples \(samples) sequences",
-                                      remedy: "choose smaller sizes")
+            guard rtol >= 0, rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
+            try shape.requireMemory(sequences: samples, what: "--samples \(samples) sequences")
         }
 
         func run() throws {
-            let config = GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary)
+            let config = shape.config
             let progress = ProgressLine("Hessian terms (forms)")
             let result = BoundTiming(config: config, samples: samples, steps: steps, tolerance: rtol, fineTuningSteps: fineTuningSteps, screening: screening,
                                         seed: seed).run {

@@ -8,11 +8,7 @@ struct Bound: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i as the maximum over probe samples of the data distribution (default: the test split; the training samples' maximum beside it), the bound, and its tightness against the test loss.")
 
-    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
-    var pretrained: String
-
-    @Option(help: "Fine-tuned checkpoint directory.")
-    var finetuned: String
+    @OptionGroup var checkpoints: CheckpointPairOptions
 
     @OptionGroup var data: TrainTestTokens
 
@@ -21,11 +17,7 @@ struct Bound: ParsableCommand {
     @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
     var n: Int?
 
-    @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
-    var eps = 0.1
-
-    @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C), a bounded loss (default: 2 log V, twice a uniform guess's loss).")
-    var lossBound: Double?
+    @OptionGroup var theorem: TheoremTwoOptions
 
     @Option(parsing: .unconditional, help: "The most Lanczos steps a Hessian form may take (with --rtol 0, the steps every form takes).")
     var steps = HessianTerms.defaultSteps
@@ -39,15 +31,13 @@ struct Bound: ParsableCommand {
     @OptionGroup var output: ReportOutput
 
     func validate() throws {
-        guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
-        if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard rtol >= 0 && rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
     }
 
     func run() throws {
-        let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
+        let pair = try checkpoints.load()
         let config = pair.finetuned.config
         let (train, test) = try data.load(for: config)
         let probes = try probeData.load(data, for: config)
@@ -60,7 +50,7 @@ struct Bound: ParsableCommand {
             + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; needs about \(Markdown.bytes(memory))")
         let progress = ProgressLine("Hessian terms (forms)")
         let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
-                                                 compareTraining: true, n: n, epsilon: eps, lossBound: lossBound, steps: steps, tolerance: rtol,
+                                                 compareTraining: true, n: n, epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, tolerance: rtol,
                                                  screening: screening) {
             progress.update($0, of: $1)
         }

@@ -30,11 +30,7 @@ struct Corollary: ParsableCommand {
     @Option(parsing: .unconditional, help: "AdamW's decoupled weight decay (default 0.01).") var weightDecay: Double?
     @Flag(help: "Fine-tune in Float64 (default Float32, as PyTorch fine-tunes).") var float64 = false
 
-    @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
-    var eps = 0.1
-
-    @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C) (default: 2 log V, twice a uniform guess's loss).")
-    var lossBound: Double?
+    @OptionGroup var theorem: TheoremTwoOptions
 
     @Option(parsing: .unconditional, help: "Lanczos steps per Hessian form.")
     var steps = 60
@@ -83,15 +79,13 @@ struct Corollary: ParsableCommand {
                 }
             }
         }
-        guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
-        if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
         guard steps >= 1, traceBudget >= 3 else { throw ValidationError("--steps must be at least 1 and --trace-budget at least 3") }
     }
 
     func run() throws {
         let start = try GPT2Parameters.load(directory: pretrained)
         let (pool, test) = try data.load(for: start.config)
-        let study = CorollaryStudy(epsilon: eps, lossBound: lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
+        let study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
         let list = try manifest.map { try CorollaryManifest.read(path: $0) }
         try list?.checkArchitectures(against: start.config, pretrained: pretrained)
         let entries = list?.entries

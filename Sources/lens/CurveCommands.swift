@@ -1,5 +1,6 @@
 import ArgumentParser
 import Curves
+import Foundation
 import Reports
 import Theory
 
@@ -58,7 +59,7 @@ struct Fit: ParsableCommand {
     @Option(parsing: .unconditional, help: "lensllm only: F, e.g. from an NTK; free when absent.")
     var offset: Double?
 
-    @Option(help: "lensllm only: take F(Theta, t) from a `lens ntk --out` file (the paper's phase fitting: B, beta, E fitted with F fixed).")
+    @Option(help: "lensllm only: take F(Theta, t) from a `lens ntk --out DIR` directory or its ntk.json (the paper's phase fitting: B, beta, E fitted with F fixed).")
     var offsetFromNtk: String?
 
     @Flag(help: "With --offset-from-ntk: fit the steps t as well, F = F(Theta, t) from the file's spectrum (the paper's prediction case).")
@@ -78,7 +79,11 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let (set, curves) = try options.curves()
-        let summary = try offsetFromNtk.map { try TangentKernelSummary.read(path: $0) }
+        let summary = try offsetFromNtk.map { path in
+            var isDirectory: ObjCBool = false
+            let directory = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            return try TangentKernelSummary.read(path: directory ? "\(path)/\(TangentKernelReport.summaryFile)" : path)
+        }
         let offset: Offset? = summary.map { fitSteps ? .kernel($0.spectral) : .fixed($0.offset) } ?? self.offset.map { .fixed($0) }
         var fits: [(model: String, fit: LawFit)] = []
         for curve in curves {

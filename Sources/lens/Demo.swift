@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
     var quick = false
 
     func validate() throws {
-        try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReports.checkpoints])
+        try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReportDirectory.checkpoints])
     }
 
     var command: String { Invocation.command("lens") }
@@ -30,23 +30,23 @@ struct Demo: ParsableCommand {
         let demo = TransferDemo.standard(quick: quick, seed: seed)
         let (pool, test) = demo.targetData
         let sizes = demo.study.sizes
-        let checkpoints = "\(out)/\(CandidateReports.checkpoints)"
+        let checkpoints = "\(out)/\(CandidateReportDirectory.checkpoints)"
         try TokenFile.writeJSON(["train": pool, "test": test], path: "\(checkpoints)/tokens.json")
         print("1. \(demo.candidates.count) GPT-2 candidates pretrained on the synthetic source task (\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) sequences), "
               + "fine-tuned on the shifted target task at n = \(sizes.map(String.init).joined(separator: ", ")) (\(demo.testSequences) test sequences):\n")
         var results: [CandidateStudy.Result] = []
         for candidate in demo.candidates {
-            let folder = CurveReport.slug(candidate.name)
             let pretraining = ProgressLine("\(candidate.name): pretraining (AdamW steps)")
-            let (pretrained, cached) = try demo.pretrained(candidate, cache: "\(checkpoints)/\(folder)/pretrained", progress: pretraining.update)
-            pretraining.finish()
-            let progress = ProgressLine("\(candidate.name): fine-tuning and measuring (single-sequence HVP-equivalents)")
-            var saved: [(Int, GPT2Parameters)] = []
-            let result = try demo.study.run(name: candidate.name, pretrained: pretrained, pool: pool, test: test, progress: progress.update,
-                                        keep: { n, p in saved.append((n, p)) })
-            progress.finish()
-            try CandidateReports.checkFinite(result)
-            for (n, parameters) in saved { try parameters.save(directory: "\(checkpoints)/\(folder)/n\(n)") }
+            var measuring: ProgressLine?  // started when the pretraining ends
+            let (result, cached) = try demo.run(candidate, pool: pool, test: test, checkpoints: checkpoints, folder: CurveReport.slug(candidate.name),
+                                                pretraining: pretraining.update) { done, total in
+                if measuring == nil {
+                    pretraining.finish()
+                    measuring = ProgressLine("\(candidate.name): fine-tuning and measuring (single-sequence HVP-equivalents)")
+                }
+                measuring?.update(done, of: total)
+            }
+            measuring?.finish()
             results.append(result)
             let k = result.corollary.checkpoints
             print("   \(candidate.name) (\(result.parameterCount) parameters\(cached ? ", pretrained checkpoint from the cache" : "")): "
@@ -57,62 +57,22 @@ struct Demo: ParsableCommand {
         try AtomicFile.write(demo.manifest(results, tokens: "tokens.json", folder: { CurveReport.slug($0) }).json(), to: manifest)
 
         // No run time in the reports: the same seed gives the same bytes (the time is printed below).
-        let provenance = "Produced by `\(command)` (LensLLM toolkit) on \(Self.machine()); every number comes from this run."
+        let provenance = "Produced by `\(command)` (LensLLM toolkit) on \(Machine.description), BLAS on one thread; every number comes from this run."
         let description = "\(demo.candidates.count) GPT-2 candidates of different depth and width were pretrained on a synthetic source task "
             + "(\(demo.pretrainingSteps) AdamW steps of \(demo.pretrainingBatch) fresh sequences), then each was fine-tuned on the first n sequences "
             + "of a shifted target task (\(demo.study.fineTuning.summary)). The checkpoints and the manifest that "
             + "`lens report --manifest \(manifest) --out DIR` reads are in `checkpoints/` (not committed; the demo remakes them)."
-        let (accuracyPage, accuracyTable) = transitionAccuracy()
-        try CandidateReports.write(results, budgets: demo.budgets, provenance: provenance, description: description,
-                                   links: ["The transition methods against known transitions on synthetic curves: [transition-accuracy.md](transition-accuracy.md)."],
-                                   pages: ["transition-accuracy.md": accuracyPage], to: out)
+        let accuracy = ProgressLine("transition accuracy")
+        let check = TransitionAccuracy.SyntheticCheck(seeds: quick ? 1...5 : 1...40)
+        accuracy.finish()
+        let evaluation = CandidateEvaluation(results, budgets: demo.budgets, source: CandidateReportDirectory.curvesFile(in: out))
+        try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description,
+                                           links: ["The transition methods against known transitions on synthetic curves: [transition-accuracy.md](transition-accuracy.md)."],
+                                           pages: ["transition-accuracy.md": TransitionAccuracyPage.markdown(check, command: command)], to: out)
+        print(CandidateReportDirectory.selectionSummary(evaluation), terminator: "")
         print("\nThe transition methods against known transitions (\(out)/transition-accuracy.md):\n")
-        print(accuracyTable)
+        print(TransitionAccuracyPage.table(check))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         print("\nReports: \(out)/index.md (\(Int(seconds.rounded())) s)")
-    }
-
-    /// The processor and the core count, for the report's provenance.
-    static func machine() -> String {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
-            .trimmingCharacters(in: .whitespaces) ?? "an unknown processor"
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs, BLAS on one thread"
-    }
-
-    /// Seeds of the families the transition methods are checked on (8 curves each).
-    var accuracySeeds: ClosedRange<UInt64> { quick ? 1...5 : 1...40 }
-
-    /// Each transition method against known transitions: curves of the demo's own family (LensLLM's law,
-    /// transition at D^beta = F) and two-regime curves (transition at the break), over many seeds.
-    /// - Returns: the page and its table.
-    func transitionAccuracy() -> (page: String, table: String) {
-        let progress = ProgressLine("transition accuracy (seeds)")
-        var lens: [(truth: Double, curve: LossCurve)] = [], twoRegime: [(truth: Double, curve: LossCurve)] = []
-        for seed in accuracySeeds {
-            lens += SyntheticCurves.candidateLaws(count: 8, seed: seed).compactMap { pair in pair.law.crossover.map { ($0, pair.curve) } }
-            twoRegime += SyntheticCurves.twoRegimeFamily(count: 8, seed: seed)
-        }
-        let families = [("LensLLM law (n* = F^(1/beta))", TransitionAccuracy.measure(lens)),
-                        ("two-regime law (n* = the break)", TransitionAccuracy.measure(twoRegime))]
-        progress.finish()
-        let table = CurveTables.transitionAccuracy(families)
-        let page = """
-        # Transition methods against known transitions
-
-        Produced by `\(command)` (LensLLM toolkit): \(lens.count) curves of the demo's family
-        (LensLLM's law with 0.5% noise, seeds \(accuracySeeds.lowerBound)-\(accuracySeeds.upperBound), the transition
-        at the crossover D^beta = F) and \(twoRegime.count) two-regime curves (0.5% noise, the transition at the break). Each
-        method's located size against the truth, and how often its interval holds the truth (95% intervals for broken and
-        law; for residual the gap between the sizes around its transition).
-
-        \(table)
-        The residual test (Algorithm 1) marks where a straight line in log-log stops fitting the points from the largest
-        size down; with the floor E of LensLLM's law the curve bends everywhere, so it stops within the first few points
-        and says nothing about D^beta = F. The two-regime law locates the break of curves that have one, and not the
-        crossover of a law with a floor. The law method fits the law and reads its crossover.
-
-        """
-        return (page, table)
     }
 }

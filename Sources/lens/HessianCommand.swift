@@ -8,11 +8,7 @@ struct HessianCommand: ParsableCommand {
         commandName: "hessian",
         abstract: "Loss, gradient norms, and per block the truncated quadratic forms v_b^T H_bb^+ v_b (with certified intervals) and top eigenvalues of a checkpoint pair.")
 
-    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
-    var pretrained: String
-
-    @Option(help: "Fine-tuned checkpoint directory.")
-    var finetuned: String
+    @OptionGroup var checkpoints: CheckpointPairOptions
 
     @OptionGroup var data: BatchTokens
 
@@ -33,7 +29,7 @@ struct HessianCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pair = try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned)
+        let pair = try checkpoints.load()
         let batch = try data.load(for: pair.finetuned.config)
         let progress = ProgressLine("blocks")
         let analysis = PairCurvature.analyse(pair, batch: batch, steps: steps, eigenvalues: top, seed: seed) { progress.update($0, of: $1) }

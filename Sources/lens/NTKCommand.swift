@@ -23,16 +23,9 @@ struct NTK: ParsableCommand {
     @Option(parsing: .unconditional, help: "t: the fine-tuning steps.")
     var steps: Double
 
-    @Option(help: "Write the summary as JSON to this file (what lens fit --offset-from-ntk reads).")
-    var out: String?
-
-    @Flag(help: "Print JSON instead of markdown.")
-    var json = false
+    @OptionGroup var output: ReportOutput
 
     func validate() throws {
-        if let out {
-            try OutputPath.checkFile(out, option: "--out", kind: "tangent-kernel summary", isOurs: TangentKernelSummary.isWrittenByLens)
-        }
         guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a finite eta > 0") }
         guard steps >= 0 && steps.isFinite else { throw ValidationError("--steps must be a finite t >= 0") }
         if let sequences, sequences < 1 { throw ValidationError("--sequences must be at least 1") }
@@ -57,8 +50,8 @@ struct NTK: ParsableCommand {
         }
         let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
                                            rate: lr, steps: steps)
-        if let out { try AtomicFile.write(TangentKernelReport.json(summary), to: out) }
         let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit)."
-        print(json ? TangentKernelReport.json(summary) : TangentKernelReport.markdown(summary, provenance: provenance), terminator: "")
+        if let out = output.out { try TangentKernelReport.write(summary, provenance: provenance, to: out) }
+        print(output.json ? TangentKernelReport.json(summary) : TangentKernelReport.markdown(summary, provenance: provenance), terminator: "")
     }
 }

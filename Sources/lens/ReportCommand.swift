@@ -21,7 +21,7 @@ struct Report: ParsableCommand {
         var out: String
 
         func validate() throws {
-            try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReports.checkpoints])
+            try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReportDirectory.checkpoints])
         }
 
         func run() throws {
@@ -37,13 +37,15 @@ struct Report: ParsableCommand {
                 let result = try study.run(name: candidate.name, pretrained: pretrained, pairs: list.pairs(candidate), rate: list.learningRate,
                                            pool: pool, test: test, progress: progress.update)
                 progress.finish()
-                try CandidateReports.checkFinite(result)
+                try result.requireFinite()
                 results.append(result)
                 print("\(candidate.name): test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(result.curve.losses.last!)) at n = \(largest)")
             }
             let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
             let description = "\(results.count) GPT-2 candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
-            try CandidateReports.write(results, budgets: list.budgets, provenance: provenance, description: description, to: out)
+            let evaluation = CandidateEvaluation(results, budgets: list.budgets, source: CandidateReportDirectory.curvesFile(in: out))
+            try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description, to: out)
+            print(CandidateReportDirectory.selectionSummary(evaluation), terminator: "")
             print("\nReports: \(out)/index.md")
         }
     }

@@ -37,3 +37,26 @@ public struct TransitionAccuracy: Sendable {
         }
     }
 }
+
+extension TransitionAccuracy {
+    /// The transition methods against known transitions on synthetic curves, `seeds` of each family of 8:
+    /// the LensLLM law with 0.5% noise (transition at its crossover D^β = F) and two-regime curves (0.5%
+    /// noise, transition at the break).
+    public struct SyntheticCheck: Sendable {
+        public var seeds: ClosedRange<UInt64>
+        /// Curves of each family with a known transition.
+        public var lawCurves: Int, twoRegimeCurves: Int
+        public var law: [TransitionAccuracy], twoRegime: [TransitionAccuracy]
+
+        /// - Complexity: every method on 8 curves per family and seed.
+        public init(seeds: ClosedRange<UInt64>) {
+            var lens: [(truth: Double, curve: LossCurve)] = [], twoRegime: [(truth: Double, curve: LossCurve)] = []
+            for seed in seeds {
+                lens += SyntheticCurves.candidateLaws(count: 8, seed: seed).compactMap { pair in pair.law.crossover.map { ($0, pair.curve) } }
+                twoRegime += SyntheticCurves.twoRegimeFamily(count: 8, seed: seed)
+            }
+            (self.seeds, lawCurves, twoRegimeCurves) = (seeds, lens.count, twoRegime.count)
+            (law, self.twoRegime) = (TransitionAccuracy.measure(lens), TransitionAccuracy.measure(twoRegime))
+        }
+    }
+}

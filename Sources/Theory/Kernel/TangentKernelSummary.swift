@@ -49,10 +49,10 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
         (try? JSONDecoder().decode(TangentKernelSummary.self, from: data)) != nil
     }
 
-    /// Reads a summary written by `lens ntk --out`.
+    /// Reads a summary written by `lens ntk --out DIR` (`DIR/ntk.json`).
     /// - Throws: `ModelFileError` naming the file and what is wrong with it.
     public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
-        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk --out` file",
+        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk` summary (ntk.json)",
                                           realKeys: ["rate", "steps", "outputs", "eigenvalues", "projections", "offset", "elementwiseOffset"])
         guard summary.offset.isFinite, summary.offset >= 0, summary.eigenvalues.count == summary.sequences,
               summary.projections.count == summary.sequences else {

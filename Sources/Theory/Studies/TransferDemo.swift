@@ -88,6 +88,23 @@ public struct TransferDemo: Sendable {
         return (try GPT2Parameters.load(directory: directory), false)
     }
 
+    /// One candidate through the demo: pretrained (`pretrained(_:cache:progress:)`, cached in
+    /// `checkpoints/folder/pretrained`), fine-tuned and measured at every size (`study`), refused when a
+    /// loss is not finite (`CandidateStudy.Result.requireFinite`), and each fine-tuned checkpoint saved
+    /// as `checkpoints/folder/n<n>`. The two progress callbacks are told pretraining steps and the
+    /// study's single-sequence HVP-equivalents.
+    public func run(_ candidate: Candidate, pool: TokenBatch, test: TokenBatch, checkpoints: String, folder: String,
+                    pretraining: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                    measuring: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> (result: CandidateStudy.Result, cached: Bool) {
+        let (parameters, cached) = try pretrained(candidate, cache: "\(checkpoints)/\(folder)/pretrained", progress: pretraining)
+        var saved: [(Int, GPT2Parameters)] = []
+        let result = try study.run(name: candidate.name, pretrained: parameters, pool: pool, test: test, progress: measuring,
+                                   keep: { n, p in saved.append((n, p)) })
+        try result.requireFinite()
+        for (n, tuned) in saved { try tuned.save(directory: "\(checkpoints)/\(folder)/n\(n)") }
+        return (result, cached)
+    }
+
     /// The manifest of the measured candidates (`lens report --manifest` reads it): paths relative to
     /// the checkpoints' folder, `folder(name)/pretrained` and `folder(name)/n<n>` as the demo saves them.
     public func manifest(_ results: [CandidateStudy.Result], tokens: String, folder: (String) -> String) -> CandidateManifest {

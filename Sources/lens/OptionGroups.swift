@@ -1,0 +1,53 @@
+import ArgumentParser
+import _Files
+import Models
+import Theory
+
+/// --pretrained and --finetuned: a checkpoint pair (`lens bound`, `lens hessian`).
+struct CheckpointPairOptions: ParsableArguments {
+    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
+    var pretrained: String
+
+    @Option(help: "Fine-tuned checkpoint directory.")
+    var finetuned: String
+
+    func load() throws -> CheckpointPair { try CheckpointPair.load(pretrained: pretrained, finetuned: finetuned) }
+}
+
+/// Theorem 2's --eps and --loss-bound (`lens bound`, `lens corollary`).
+struct TheoremTwoOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "epsilon of Theorem 2.")
+    var eps = 0.1
+
+    @Option(parsing: .unconditional, help: "C: the bound is for the loss clipped at C, min(loss, C), a bounded loss (default: 2 log V, twice a uniform guess's loss).")
+    var lossBound: Double?
+
+    func validate() throws {
+        guard eps >= 0 && eps.isFinite else { throw ValidationError("--eps must be a finite number >= 0") }
+        if let lossBound, !(lossBound > 0 && lossBound.isFinite) { throw ValidationError("--loss-bound must be a finite C > 0") }
+    }
+}
+
+/// A GPT-2 shape for the speed measurements (`lens bench hvp`, `lens bench bound`), GPT-2 small's vocabulary
+/// with four narrow layers by default.
+struct GPT2ShapeOptions: ParsableArguments {
+    @Option(parsing: .unconditional) var layers = 4
+    @Option(parsing: .unconditional) var channels = 256
+    @Option(parsing: .unconditional) var heads = 4
+    @Option(parsing: .unconditional) var context = 128
+    @Option(parsing: .unconditional) var vocabulary = 50257
+
+    var config: GPT2Config { GPT2Config(layers: layers, channels: channels, heads: heads, maxPositions: context, vocabulary: vocabulary) }
+
+    func validate() throws {
+        guard layers >= 1, channels >= 1, heads >= 1, channels % heads == 0, context >= 2, vocabulary >= 2 else {
+            throw ValidationError("sizes must be positive, --channels a multiple of --heads, --context and --vocabulary at least 2")
+        }
+    }
+
+    /// Refuses `sequences` of the shape that the machine's memory cannot hold; `what` names them ("--batch 4 sequences").
+    func requireMemory(sequences: Int, what: String) throws {
+        try MachineMemory.require(config.estimatedBytes(sequences: sequences, length: context), for: "this GPT-2 on \(what)",
+                                  remedy: "choose smaller sizes")
+    }
+}
