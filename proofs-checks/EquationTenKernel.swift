@@ -83,7 +83,7 @@ func demoPredictionErrors(_ demo: TransferDemo, progress: (Int, Int) -> Void) ->
         for budget in demo.budgets {
             let seen = curve.truncated(toBudget: Double(budget))
             func error(_ kind: LawKind, _ offset: Offset?) -> Double? {
-                guard losses.allSatisfy(\.isFinite), let fit = try? kind.fit(seen, offset: offset, source: "demo") else { return nil }
+                guard losses.allSatisfy(\.isFinite), let fit = try? kind.fit(seen, offset: offset) else { return nil }
                 return abs(fit.fit.law(target) - losses.last!)
             }
             predictions.append(DemoPrediction(candidate: candidate.name, budget: budget, truth: losses.last!, errors: [

@@ -10,21 +10,21 @@ public struct CurveAnalysis: Sendable {
     public var fits: [(kind: LawKind, result: Result<LawFit, CurveError>)]
     public var corollaryShape: Result<CorollaryShape, CurveError>
 
-    public init(_ curve: LossCurve, test: SequentialResidualTest = .init(), source: String) {
+    public init(_ curve: LossCurve, test: SequentialResidualTest = .init()) {
         self.curve = curve
         transitions = TransitionMethod.allCases.map { method in
-            (method, Result { () throws(CurveError) in try method.estimate(curve, test: test, source: source) })
+            (method, Result { () throws(CurveError) in try method.estimate(curve, test: test) })
         }
         fits = LawKind.allCases.map { kind in
             (kind, Result { () throws(CurveError) in
-                try kind.fit(curve, afterTransition: kind == .lensllm, test: test, source: source)
+                try kind.fit(curve, afterTransition: kind == .lensllm, test: test)
             })
         }
         corollaryShape = Result { () throws(CurveError) in
             do {
                 return try CorollaryShape.fit(curve)
             } catch {
-                throw CurveError(source, "model \"\(curve.model)\": Corollary 1 shape: \(error)")
+                throw CurveError("model \"\(curve.model)\": Corollary 1 shape: \(error)")
             }
         }
     }

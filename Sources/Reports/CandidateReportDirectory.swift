@@ -9,12 +9,9 @@ public enum CandidateReportDirectory {
     /// The checkpoint folder inside the report directory, kept when the report is replaced.
     public static let checkpoints = "checkpoints"
 
-    /// The curves file the analyses cite, inside `out`.
-    public static func curvesFile(in out: String) -> String { "\(out)/curves.csv" }
-
     public static func write(_ evaluation: CandidateEvaluation, provenance: String, description: String, links: [String] = [],
                              pages: [String: String] = [:], to out: String) throws {
-        let source = curvesFile(in: out)
+        let source = "\(out)/curves.csv"
         try AtomicDirectory.write(to: out, carrying: [checkpoints]) { staging in
             try AtomicFile.write(SyntheticCurves.wideCSV(evaluation.results.map(\.curve)), to: "\(staging)/curves.csv")
             try CurveReport.write(evaluation.analyses.map(\.curve), source: source, provenance: provenance, to: "\(staging)/curves")

@@ -90,18 +90,18 @@ public enum CurveTables {
 
     // MARK: Selection
 
-    public static func selection(_ s: Selection, curves: [LossCurve], truth: [Double]?, metrics: SelectionMetrics?) -> String {
-        let order = s.ranks.indices.sorted { s.ranks[$0] < s.ranks[$1] || (s.ranks[$0] == s.ranks[$1] && $0 < $1) }
+    public static func selection(_ s: Selection, truth: [Double]?, metrics: SelectionMetrics?) -> String {
+        let order = s.candidates.indices.sorted { (s.candidates[$0].rank, $0) < (s.candidates[$1].rank, $1) }
         let scoreName = s.method.scoresAreLosses ? "predicted loss" : "log(parameters)"
         var header = ["rank", "model", scoreName]
-        if s.predictiveIntervals != nil { header += ["\(Markdown.percent(100 * Selection.intervalLevel))% interval", "P(best)"] }
+        if s.hasIntervals { header += ["\(Markdown.percent(100 * Selection.intervalLevel))% interval", "P(best)"] }
         if truth != nil { header.append("true loss") }
         var text = Markdown.table(header, order.map { i in
-            var row = [Markdown.number(s.ranks[i], digits: 3), curves[i].model + (i == s.selected ? " (selected)" : ""),
-                       Markdown.number(s.scores[i])]
-            if let intervals = s.predictiveIntervals, let p = s.probabilityBest {
-                row += [intervals[i].map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
-                        Markdown.number(p[i], digits: 3)]
+            let c = s.candidates[i]
+            var row = [Markdown.number(c.rank, digits: 3), c.model + (i == s.selected ? " (selected)" : ""), Markdown.number(c.score)]
+            if s.hasIntervals {
+                row += [c.interval.map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
+                        c.probabilityBest.map { Markdown.number($0, digits: 3) } ?? "-"]
             }
             if let truth { row.append(Markdown.number(truth[i])) }
             return row
@@ -113,20 +113,21 @@ public enum CurveTables {
         return text
     }
 
-    public static func selectionJSON(_ s: Selection, curves: [LossCurve], truth: [Double]?, metrics: SelectionMetrics?) -> String {
+    public static func selectionJSON(_ s: Selection, truth: [Double]?, metrics: SelectionMetrics?) -> String {
         var o: [String: Any] = [
-            "method": s.method.rawValue, "selected": curves[s.selected].model,
-            "models": curves.indices.map { i -> [String: Any] in
-                var m: [String: Any] = ["model": curves[i].model, "score": s.scores[i], "rank": s.ranks[i]]
-                if let interval = s.predictiveIntervals?[i] { m["interval"] = [interval.lowerBound, interval.upperBound] }
-                if let p = s.probabilityBest { m["probability_best"] = p[i] }
+            "method": s.method.rawValue, "selected": s.candidates[s.selected].model,
+            "models": s.candidates.indices.map { i -> [String: Any] in
+                let c = s.candidates[i]
+                var m: [String: Any] = ["model": c.model, "score": c.score, "rank": c.rank]
+                if let interval = c.interval { m["interval"] = [interval.lowerBound, interval.upperBound] }
+                if let p = c.probabilityBest { m["probability_best"] = p }
                 if let truth { m["true_loss"] = truth[i] }
-                if let t = s.transitions[i] { m["transition_index"] = t }
+                if let t = c.transition { m["transition_index"] = t }
                 return m
             },
         ]
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
-        if s.predictiveIntervals != nil { o["interval_level"] = Selection.intervalLevel }
+        if s.hasIntervals { o["interval_level"] = Selection.intervalLevel }
         if let result = s.lensllm { o.merge(lensllmFields(result)) { $1 } }
         return JSONText.render(o)
     }

@@ -41,7 +41,7 @@ struct Transition: ParsableCommand {
         let (set, curves) = try options.curves()
         var estimates: [TransitionEstimate] = []
         for curve in curves {
-            for m in method.methods { estimates.append(try m.estimate(curve, test: options.test, source: set.source)) }
+            for m in method.methods { estimates.append(try set.locating { () throws(CurveError) in try m.estimate(curve, test: options.test) }) }
         }
         print(options.json ? CurveTables.transitionsJSON(estimates) : CurveTables.transitions(estimates), terminator: "")
     }
@@ -87,8 +87,9 @@ struct Fit: ParsableCommand {
         let offset: Offset? = summary.map { fitSteps ? .kernel($0.spectral) : .fixed($0.offset) } ?? self.offset.map { .fixed($0) }
         var fits: [(model: String, fit: LawFit)] = []
         for curve in curves {
-            fits.append((curve.model, try law.fit(curve, afterTransition: afterTransition, offset: offset,
-                                                  test: options.test, source: set.source)))
+            fits.append((curve.model, try set.locating { () throws(CurveError) in
+                try law.fit(curve, afterTransition: afterTransition, offset: offset, test: options.test)
+            }))
         }
         print(options.json ? CurveTables.fitsJSON(fits) : CurveTables.fits(fits), terminator: "")
     }
@@ -122,13 +123,13 @@ struct Select: ParsableCommand {
     func run() throws {
         let (set, curves) = try options.curves()
         let selecting = ProgressLine("\(method.rawValue): selecting (curves fitted)")
-        let selection = try method.select(curves, settings: SelectionSettings(budget: budget, target: target, test: options.test, design: design),
-                                          source: set.source, progress: selecting.update)
+        let settings = SelectionSettings(budget: budget, target: target, test: options.test, design: design)
+        let selection = try set.locating { () throws(CurveError) in try method.select(curves, settings: settings, progress: selecting.update) }
         selecting.finish()
         // Scored against the truth when the file has the target column for every model.
         let evaluation = selection.evaluation(against: curves, target: target)
-        print(options.json ? CurveTables.selectionJSON(selection, curves: curves, truth: evaluation?.truth, metrics: evaluation?.metrics)
-                           : CurveTables.selection(selection, curves: curves, truth: evaluation?.truth, metrics: evaluation?.metrics),
+        print(options.json ? CurveTables.selectionJSON(selection, truth: evaluation?.truth, metrics: evaluation?.metrics)
+                           : CurveTables.selection(selection, truth: evaluation?.truth, metrics: evaluation?.metrics),
               terminator: "")
     }
 }

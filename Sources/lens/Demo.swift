@@ -65,7 +65,7 @@ struct Demo: ParsableCommand {
         let accuracy = ProgressLine("transition accuracy")
         let check = TransitionAccuracy.SyntheticCheck(seeds: quick ? 1...5 : 1...40)
         accuracy.finish()
-        let evaluation = CandidateEvaluation(results, budgets: demo.budgets, source: CandidateReportDirectory.curvesFile(in: out))
+        let evaluation = CandidateEvaluation(results, budgets: demo.budgets)
         try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description,
                                            links: ["The transition methods against known transitions on synthetic curves: [transition-accuracy.md](transition-accuracy.md)."],
                                            pages: ["transition-accuracy.md": TransitionAccuracyPage.markdown(check, command: command)], to: out)

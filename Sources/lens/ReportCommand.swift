@@ -43,7 +43,7 @@ struct Report: ParsableCommand {
             }
             let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
             let description = "\(results.count) GPT-2 candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
-            let evaluation = CandidateEvaluation(results, budgets: list.budgets, source: CandidateReportDirectory.curvesFile(in: out))
+            let evaluation = CandidateEvaluation(results, budgets: list.budgets)
             try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description, to: out)
             print(CandidateReportDirectory.selectionSummary(evaluation), terminator: "")
             print("\nReports: \(out)/index.md")
@@ -66,7 +66,7 @@ struct Report: ParsableCommand {
 
         func run() throws {
             let set = try CurveFile.read(path: file)
-            let analyses = set.curves.map { CurveAnalysis($0, source: set.source) }
+            let analyses = set.curves.map { CurveAnalysis($0) }
             try CurveReport.write(analyses, source: file,
                                   provenance: "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit).",
                                   to: out)

@@ -60,13 +60,15 @@ struct CurveFileTests {
     @Test func tooFewPointsForAMethodNamesTheModelAndTheNeed() throws {
         let set = try CurveFile.read(path: Paths.fixture("too-few-points.csv"))
         let error = #expect(throws: CurveError.self) {
-            try TransitionMethod.broken.estimate(set.curves[0], source: set.source)
+            try set.locating { () throws(CurveError) in try TransitionMethod.broken.estimate(set.curves[0]) }
         }
+        #expect(error?.file == set.source, "the path is added where the file was read")
         #expect(error?.message == "model \"m\" has 3 points; the broken method needs at least 5")
         let fitError = #expect(throws: CurveError.self) {
-            try LawKind.lensllm.fit(set.curves[0], source: set.source)
+            try LawKind.lensllm.fit(set.curves[0])
         }
         #expect(fitError?.message == "model \"m\" has 3 points in all; the lensllm law needs at least 4")
+        #expect(fitError?.file == nil && fitError?.description == fitError?.message, "the numerics name no file")
     }
 
     @Test func unknownModelListsTheFilesModels() throws {

@@ -38,7 +38,7 @@ struct PredictiveIntervalTests {
             // k = every visible point: the fits see whole curves, so the test is of the intervals, not of
             // where Algorithm 1 cuts a curve that bends everywhere.
             let result = try LensLLMSelection(test: SequentialResidualTest(k: visible[0].count))
-                .predict(visible, target: target, design: design, source: "family")
+                .predict(visible, target: target, design: design)
             for (curve, interval) in zip(curves, result.intervals(level: 0.9)) {
                 if try #require(interval).contains(curve.loss(at: target)!) { covered += 1 }
                 total += 1
@@ -68,7 +68,7 @@ struct PredictiveIntervalTests {
 
     @Test func probabilitiesOfBeingBestSumToOneAndFollowThePredictions() throws {
         let curves = Self.sharedExponentFamily(seed: 3).map { $0.truncated(toBudget: Self.budget) }
-        let result = try LensLLMSelection().predict(curves, target: Self.target, design: .average, source: "family")
+        let result = try LensLLMSelection().predict(curves, target: Self.target, design: .average)
         let p = result.probabilityBest
         #expect(abs(p.reduce(0, +) - 1) < 1e-12)
         let predicted = result.predictions

@@ -24,7 +24,7 @@ struct SelectionTests {
     @Test func identicalFlatCurvesSelectAsATieWithoutTrapping() throws {
         let sizes = (0..<7).map { 200 * pow(2, Double($0)) }
         let curves = ["a", "b", "c"].map { LossCurve(model: $0, sizes: sizes, losses: sizes.map { _ in 2 }) }
-        let result = try LensLLMSelection().predict(curves, target: 12_800, design: .average, source: "flat")
+        let result = try LensLLMSelection().predict(curves, target: 12_800, design: .average)
         #expect(result.predictions.allSatisfy { abs($0 - 2) < 1e-9 })
         #expect(result.probabilityBest.allSatisfy { abs($0 - 1.0 / 3) < 1e-12 }, "\(result.probabilityBest)")
         let weights = try #require(result.validation).likelihoodWeights
@@ -57,9 +57,9 @@ struct SelectionTests {
     @Test func subtuningNeedsTheBudgetColumn() throws {
         let curve = LossCurve(model: "m", sizes: [200, 400], losses: [3, 2.5])
         let error = #expect(throws: CurveError.self) {
-            try SelectionMethod.subtuning.select([curve, curve], settings: SelectionSettings(budget: 800, target: 1600), source: "f.csv")
+            try SelectionMethod.subtuning.select([curve, curve], settings: SelectionSettings(budget: 800, target: 1600))
         }
-        #expect(error?.description == "f.csv: model \"m\" has no loss at the budget 800; subtuning needs it")
+        #expect(error?.description == "model \"m\" has no loss at the budget 800; subtuning needs it")
     }
 
     // Only the points up to the budget may inform a prediction: perturbing every loss beyond it
@@ -74,8 +74,8 @@ struct SelectionTests {
             return c
         }
         let settings = SelectionSettings(budget: budget, target: 1_638_400)
-        let a = try method.select(curves, settings: settings, source: "s")
-        let b = try method.select(perturbed, settings: settings, source: "s")
+        let a = try method.select(curves, settings: settings)
+        let b = try method.select(perturbed, settings: settings)
         #expect(a.scores == b.scores)
     }
 
@@ -85,7 +85,7 @@ struct SelectionTests {
     func selectionReportsProgressToItsEnd(method: SelectionMethod) throws {
         let curves = SyntheticCurves.candidates(count: 8, seed: 3)
         var reports: [(done: Int, total: Int)] = []
-        _ = try method.select(curves, settings: SelectionSettings(budget: 12_800, target: 1_638_400), source: "s") { reports.append(($0, $1)) }
+        _ = try method.select(curves, settings: SelectionSettings(budget: 12_800, target: 1_638_400)) { reports.append(($0, $1)) }
         let total = method == .lensllm ? 24 : 8
         #expect(reports.allSatisfy { $0.total == total } && reports.last?.done == total, "\(reports)")
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done <= $1.done })

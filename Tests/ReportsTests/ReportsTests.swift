@@ -47,7 +47,7 @@ struct ReportsTests {
     @Test func curveReportWritesAnIndexAndAPageAndPlotPerModel() throws {
         let dir = try temporaryDirectory()
         let curves = SyntheticCurves.candidates(count: 3, seed: 11)
-        let analyses = curves.map { CurveAnalysis($0, source: "synthetic") }
+        let analyses = curves.map { CurveAnalysis($0) }
         try CurveReport.write(analyses, source: "synthetic", provenance: "Produced by a test.", to: dir)
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
         #expect(files == Set(["index.md", Ownership.marker] + curves.flatMap { ["\($0.model).md", "\($0.model).svg"] }))

@@ -56,7 +56,7 @@ extension BenchmarkProtocol {
         for budget in budgets {
             let settings = SelectionSettings(budget: budget, target: target, test: test)
             for method in methods {
-                let selection = try method.select(set.curves, settings: settings, source: set.source)
+                let selection = try set.locating { () throws(CurveError) in try method.select(set.curves, settings: settings) }
                 let metrics = SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: truth)
                 entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
                                               selection: selection, metrics: metrics, truth: truth,
@@ -123,8 +123,9 @@ extension BenchmarkProtocol {
             let set = try CurveFile.read(path: path)
             let design = entries.first { $0.dataset == dataset && $0.method == .lensllm }?.selection.lensllm?.design ?? .standard
             for budget in budgets {
-                results.append(try PredictionAccuracy.measure(set.curves, dataset: dataset, budget: budget, design: design,
-                                                              test: test, source: set.source))
+                results.append(try set.locating { () throws(CurveError) in
+                    try PredictionAccuracy.measure(set.curves, dataset: dataset, budget: budget, design: design, test: test)
+                })
                 progress?(results.count, files.count * budgets.count)
             }
         }

@@ -68,7 +68,7 @@ extension Selection {
         guard var result = lensllm else { return self }
         result.design = design
         let ranks = averageRanks(result.predictions, ascending: true)
-        return Selection(method: method, scores: result.predictions, ranks: ranks, selected: bestIndex(ranks),
+        return Selection(method: method, models: candidates.map(\.model), scores: result.predictions, ranks: ranks, selected: bestIndex(ranks),
                          transitions: transitions, lensllm: result)
     }
 }

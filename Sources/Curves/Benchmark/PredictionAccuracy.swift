@@ -35,14 +35,14 @@ public struct PredictionAccuracy: Sendable {
     /// Measures every predictor on `curves` (each measured at every held-back size) at `budget`.
     /// - Throws: `CurveError` when a curve lacks a held-back size or the joint fit fails.
     public static func measure(_ curves: [LossCurve], dataset: String, budget: Double, design: LensLLMSelection.Design,
-                               test: SequentialResidualTest = .init(), source: String) throws(CurveError) -> PredictionAccuracy {
+                               test: SequentialResidualTest = .init()) throws(CurveError) -> PredictionAccuracy {
         let heldBack = curves.first.map { $0.sizes.filter { $0 > budget } } ?? []
-        guard !heldBack.isEmpty else { throw CurveError(source, "no sizes above the budget \(format(budget)) to predict") }
+        guard !heldBack.isEmpty else { throw CurveError("no sizes above the budget \(format(budget)) to predict") }
         var truth: [[Double]] = []
         for curve in curves {
             let losses = heldBack.compactMap { curve.loss(at: $0) }
             guard losses.count == heldBack.count else {
-                throw CurveError(source, "model \"\(curve.model)\" lacks a loss at one of the held-back sizes \(heldBack.map(format))")
+                throw CurveError("model \"\(curve.model)\" lacks a loss at one of the held-back sizes \(heldBack.map(format))")
             }
             truth.append(losses)
         }
@@ -53,13 +53,13 @@ public struct PredictionAccuracy: Sendable {
         var table: [Predictor: [Double?]] = [:]
         for (predictor, kind) in [(Predictor.lensllmCurve, LawKind.lensllm), (.rectified, .rectified)] {
             table[predictor] = visible.indices.map { i in
-                (try? kind.fit(visible[i], test: test, source: source)).map { fit in rmse(heldBack.map { fit.fit.law($0) }, truth[i]) }
+                (try? kind.fit(visible[i], test: test)).map { fit in rmse(heldBack.map { fit.fit.law($0) }, truth[i]) }
             }
         }
         let selection = LensLLMSelection(test: test)
         var joint = [[Double]](repeating: [], count: curves.count)
         for size in heldBack {
-            let result = try selection.predict(visible, target: size, design: design, source: source)
+            let result = try selection.predict(visible, target: size, design: design)
             for (i, loss) in result.predictions.enumerated() { joint[i].append(loss) }
         }
         table[.lensllmJoint] = joint.indices.map { rmse(joint[$0], truth[$0]) }

@@ -3,20 +3,32 @@
 ///
 /// `curves.csv:14:3: expected a positive loss, found "nan" (model facebook/opt-350m, size 3200)`
 public struct CurveError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var file: String
+    /// The file, where the error is about one (the numerics throw without one; whoever read the
+    /// curves from a file names it, `located(in:)`).
+    public var file: String?
     public var line: Int?
     public var column: Int?
     public var message: String
 
-    public init(_ file: String, line: Int? = nil, column: Int? = nil, _ message: String) {
+    public init(_ file: String?, line: Int? = nil, column: Int? = nil, _ message: String) {
         self.file = file
         self.line = line
         self.column = column
         self.message = message
     }
 
+    /// An error about curves, not about a place in a file.
+    public init(_ message: String) { self.init(nil, message) }
+
+    /// The error with `file` named, unless it names one already.
+    public func located(in file: String) -> CurveError {
+        var located = self
+        located.file = self.file ?? file
+        return located
+    }
+
     public var description: String {
-        var place = file
+        guard var place = file else { return message }
         if let line { place += ":\(line)" }
         if let column { place += ":\(column)" }
         return "\(place): \(message)"

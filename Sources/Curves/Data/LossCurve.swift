@@ -72,6 +72,11 @@ public struct CurveSet: Sendable {
         self.curves = curves
     }
 
+    /// `body`'s result, with this set's file named in any `CurveError` it throws.
+    public func locating<T>(_ body: () throws(CurveError) -> T) throws(CurveError) -> T {
+        do { return try body() } catch { throw error.located(in: source) }
+    }
+
     /// The curve of `model`, or an error naming the models the file has.
     public func curve(named model: String) throws(CurveError) -> LossCurve {
         guard let curve = curves.first(where: { $0.model == model }) else {

@@ -49,7 +49,7 @@ extension LawKind {
     ///   as a free parameter.
     /// - Throws: `CurveError` naming the model, when it has too few points or the fit fails.
     public func fit(_ curve: LossCurve, afterTransition: Bool = false, offset: Offset? = nil,
-                    test: SequentialResidualTest = .init(), source: String) throws(CurveError) -> LawFit {
+                    test: SequentialResidualTest = .init()) throws(CurveError) -> LawFit {
         let first = afterTransition ? test.transitionIndex(curve) + 1 : 0
         let points = curve.suffix(from: first)
         let useZeroShot = self == .rectified && first == 0 && curve.zeroShot != nil
@@ -57,7 +57,7 @@ extension LawKind {
         guard points.count >= needed else {
             let which = first > 0 ? "after its transition at n = \(format(curve.sizes[first - 1]))"
                 : afterTransition ? "in its power phase (the residual test finds no earlier phase)" : "in all"
-            throw CurveError(source, "model \"\(curve.model)\" has \(points.count) points \(which); the \(rawValue) law needs at least \(needed)")
+            throw CurveError("model \"\(curve.model)\" has \(points.count) points \(which); the \(rawValue) law needs at least \(needed)")
         }
         var sizes = points.sizes, losses = points.losses
         if useZeroShot, let z = curve.zeroShot { sizes.insert(0, at: 0); losses.insert(z, at: 0) }
@@ -71,7 +71,7 @@ extension LawKind {
             let fit = try PowerLaw.fit(sizes: sizes, losses: losses, offset: lawOffset)
             return LawFit(kind: self, fit: fit, firstPoint: first, usedZeroShot: useZeroShot)
         } catch {
-            throw CurveError(source, "model \"\(curve.model)\": the \(rawValue) fit failed: \(error)")
+            throw CurveError("model \"\(curve.model)\": the \(rawValue) fit failed: \(error)")
         }
     }
 }

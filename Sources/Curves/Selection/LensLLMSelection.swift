@@ -147,13 +147,13 @@ public struct LensLLMSelection: Sendable {
     /// `progress` gets (done, total) in curves fitted: three rounds of M, the two held-back folds
     /// and the fits to every point.
     /// - Throws: `CurveError` for a curve with fewer than two points or a fit that fails.
-    public func predict(_ curves: [LossCurve], target: Double, design: Design, source: String,
+    public func predict(_ curves: [LossCurve], target: Double, design: Design,
                         progress: ((Int, Int) -> Void)? = nil) throws(CurveError) -> Result {
         var transitions: [Int] = []
         var powerPhases: [LossCurve] = []
         for curve in curves {
             guard curve.count >= 2 else {
-                throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points up to the budget; lensllm needs at least 2")
+                throw CurveError("model \"\(curve.model)\" has \(curve.count) points up to the budget; lensllm needs at least 2")
             }
             let t = test.transitionIndex(curve)
             transitions.append(t)
@@ -169,7 +169,7 @@ public struct LensLLMSelection: Sendable {
             progress?(3 * m, 3 * m)
             return Result(transitions: transitions, design: design, validation: validation, fitPredictions: predictions)
         } catch {
-            throw CurveError(source, "lensllm: \(error)")
+            throw CurveError("lensllm: \(error)")
         }
     }
 

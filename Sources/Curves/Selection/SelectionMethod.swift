@@ -29,32 +29,49 @@ public enum SelectionMethod: String, CaseIterable, Sendable {
 
 /// One method's verdict on a set of models.
 public struct Selection: Sendable {
+    /// One candidate as the method saw it.
+    public struct Candidate: Sendable {
+        public var model: String
+        /// What the method ranks by: a predicted or measured loss, or log size for ModelSize.
+        public var score: Double
+        /// 1 = best, ties averaged.
+        public var rank: Double
+        /// The transition index the candidate's curve was cut at, where the method finds one.
+        public var transition: Int?
+        /// For lensllm: the central predictive interval of the target loss at `Selection.intervalLevel`
+        /// (nil without residual degrees of freedom), and the probability that the candidate is the best
+        /// (`LogPrediction.probabilityBest`).
+        public var interval: ClosedRange<Double>?
+        public var probabilityBest: Double?
+    }
+
     public var method: SelectionMethod
-    /// What the method ranks by: a predicted or measured loss, or log size for ModelSize.
-    public var scores: [Double]
-    /// 1 = best, ties averaged.
-    public var ranks: [Double]
-    /// The chosen model: the best rank, first in file order among equals.
+    /// The candidates, in the curves' order.
+    public var candidates: [Candidate]
+    /// The chosen candidate's index: the best rank, first in file order among equals.
     public var selected: Int
-    /// The transition index each model's curve was cut at, where the method finds one.
-    public var transitions: [Int?]
     /// For lensllm: the design it chose, why, and what each design predicts.
     public var lensllm: LensLLMSelection.Result?
-    /// For lensllm: each candidate's central predictive interval of its target loss at
-    /// `Selection.intervalLevel` (nil without residual degrees of freedom), and the probability that it
-    /// is the best candidate (`LogPrediction.probabilityBest`).
-    public var predictiveIntervals: [ClosedRange<Double>?]?
-    public var probabilityBest: [Double]?
 
-    /// The level of `predictiveIntervals`.
+    /// The level of the candidates' intervals.
     public static let intervalLevel = 0.9
 
-    init(method: SelectionMethod, scores: [Double], ranks: [Double], selected: Int, transitions: [Int?],
+    /// Whether the method gives intervals and P(best) (lensllm).
+    public var hasIntervals: Bool { lensllm != nil }
+    public var scores: [Double] { candidates.map(\.score) }
+    public var ranks: [Double] { candidates.map(\.rank) }
+    public var transitions: [Int?] { candidates.map(\.transition) }
+    /// The candidates' intervals where the method gives them (lensllm).
+    public var predictiveIntervals: [ClosedRange<Double>?]? { hasIntervals ? candidates.map(\.interval) : nil }
+
+    init(method: SelectionMethod, models: [String], scores: [Double], ranks: [Double], selected: Int, transitions: [Int?],
          lensllm: LensLLMSelection.Result?) {
-        (self.method, self.scores, self.ranks, self.selected, self.transitions, self.lensllm) =
-            (method, scores, ranks, selected, transitions, lensllm)
-        predictiveIntervals = lensllm?.intervals(level: Self.intervalLevel)
-        probabilityBest = lensllm?.probabilityBest
+        let intervals = lensllm?.intervals(level: Self.intervalLevel), best = lensllm?.probabilityBest
+        candidates = models.indices.map { i in
+            Candidate(model: models[i], score: scores[i], rank: ranks[i], transition: transitions[i], interval: intervals?[i],
+                      probabilityBest: best?[i])
+        }
+        (self.method, self.selected, self.lensllm) = (method, selected, lensllm)
     }
 }
 
@@ -77,12 +94,12 @@ extension SelectionMethod {
     /// Scores and ranks `curves` seeing only the points up to the budget. `progress` gets (done, total)
     /// in curves scored (lensllm: curves fitted, `LensLLMSelection.predict`).
     /// - Throws: `CurveError` naming the model and what it lacks, or why its fit failed.
-    public func select(_ curves: [LossCurve], settings: SelectionSettings, source: String,
+    public func select(_ curves: [LossCurve], settings: SelectionSettings,
                        progress: ((Int, Int) -> Void)? = nil) throws(CurveError) -> Selection {
         let visible = curves.map { $0.truncated(toBudget: settings.budget) }
-        let scored = try score(visible, settings: settings, source: source, progress: progress)
+        let scored = try score(visible, settings: settings, progress: progress)
         let ranks = averageRanks(scored.scores, ascending: scoresAreLosses)
-        return Selection(method: self, scores: scored.scores, ranks: ranks, selected: bestIndex(ranks),
+        return Selection(method: self, models: curves.map(\.model), scores: scored.scores, ranks: ranks, selected: bestIndex(ranks),
                          transitions: scored.transitions, lensllm: scored.lensllm)
     }
 
@@ -95,7 +112,7 @@ extension SelectionMethod {
 
     /// Every candidate's score from its visible curve. lensllm fits all candidates at once; the other
     /// methods score each curve on its own.
-    private func score(_ curves: [LossCurve], settings: SelectionSettings, source: String,
+    private func score(_ curves: [LossCurve], settings: SelectionSettings,
                        progress: ((Int, Int) -> Void)?) throws(CurveError) -> Scored {
         /// A per-curve method: `score` for each curve in turn.
         func eachCurve(_ score: (LossCurve) throws(CurveError) -> (Double, Int?)) throws(CurveError) -> Scored {
@@ -110,14 +127,13 @@ extension SelectionMethod {
         }
         func need(_ points: Int, _ curve: LossCurve) throws(CurveError) {
             guard curve.count >= points else {
-                throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points up to the budget " +
+                throw CurveError("model \"\(curve.model)\" has \(curve.count) points up to the budget " +
                                  "\(format(settings.budget)); \(rawValue) needs at least \(points)")
             }
         }
         switch self {
         case .lensllm:
-            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design,
-                                                                           source: source, progress: progress)
+            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design, progress: progress)
             return Scored(scores: result.predictions, transitions: result.transitions, lensllm: result)
         case .ats:
             return try eachCurve { curve throws(CurveError) in
@@ -128,25 +144,25 @@ extension SelectionMethod {
             }
         case .rectified, .vanilla:
             let law: LawKind = self == .rectified ? .rectified : .vanilla
-            return try eachCurve { curve throws(CurveError) in (try law.fit(curve, source: source).fit.law(settings.target), nil) }
+            return try eachCurve { curve throws(CurveError) in (try law.fit(curve).fit.law(settings.target), nil) }
         case .zeroshot:
             return try eachCurve { curve throws(CurveError) in
                 guard let z = curve.zeroShot else {
-                    throw CurveError(source, "model \"\(curve.model)\" has no zero-shot loss (column 0); zeroshot needs it")
+                    throw CurveError("model \"\(curve.model)\" has no zero-shot loss (column 0); zeroshot needs it")
                 }
                 return (z, nil)
             }
         case .subtuning:
             return try eachCurve { curve throws(CurveError) in
                 guard let l = curve.loss(at: settings.budget) else {
-                    throw CurveError(source, "model \"\(curve.model)\" has no loss at the budget \(format(settings.budget)); subtuning needs it")
+                    throw CurveError("model \"\(curve.model)\" has no loss at the budget \(format(settings.budget)); subtuning needs it")
                 }
                 return (l, nil)
             }
         case .modelsize:
             return try eachCurve { curve throws(CurveError) in
                 guard let size = curve.parameterCount else {
-                    throw CurveError(source, "model \"\(curve.model)\" has no parameter count (column size); modelsize needs it")
+                    throw CurveError("model \"\(curve.model)\" has no parameter count (column size); modelsize needs it")
                 }
                 return (log(size), nil)
             }

@@ -68,16 +68,16 @@ public enum TransitionFinding: Sendable, Equatable {
 extension TransitionMethod {
     /// Estimates the transition of `curve`.
     /// - Throws: `CurveError` when the curve has too few points or the fit fails.
-    public func estimate(_ curve: LossCurve, test: SequentialResidualTest = .init(), source: String)
+    public func estimate(_ curve: LossCurve, test: SequentialResidualTest = .init())
         throws(CurveError) -> TransitionEstimate
     {
         guard curve.count >= minimumPoints else {
-            throw CurveError(source, "model \"\(curve.model)\" has \(curve.count) points; the \(rawValue) method needs at least \(minimumPoints)")
+            throw CurveError("model \"\(curve.model)\" has \(curve.count) points; the \(rawValue) method needs at least \(minimumPoints)")
         }
         do {
             return try estimateUnchecked(curve, test: test)
         } catch {
-            throw CurveError(source, "model \"\(curve.model)\": \(rawValue) transition: \(error)")
+            throw CurveError("model \"\(curve.model)\": \(rawValue) transition: \(error)")
         }
     }
 

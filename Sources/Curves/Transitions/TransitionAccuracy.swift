@@ -23,7 +23,7 @@ public struct TransitionAccuracy: Sendable {
         TransitionMethod.allCases.map { method in
             var errors: [Double] = [], covered = 0, failures = 0
             for (truth, curve) in curves {
-                guard let estimate = try? method.estimate(curve, test: test, source: "synthetic") else {
+                guard let estimate = try? method.estimate(curve, test: test) else {
                     failures += 1
                     continue
                 }

@@ -9,16 +9,16 @@ public struct CandidateAnalysis: Sendable {
     public var curve: CurveAnalysis
     public var kernelFits: [(label: String, fit: Result<LawFit, CurveError>)]
 
-    public init(_ result: CandidateStudy.Result, source: String) {
+    public init(_ result: CandidateStudy.Result) {
         self.result = result
         let curve = result.curve
-        self.curve = CurveAnalysis(curve, source: source)
+        self.curve = CurveAnalysis(curve)
         let kernel = result.kernel
         kernelFits = [
             ("lensllm, F = F(Theta, t = \(Int(kernel.steps)))", .fixed(kernel.offset)),
             ("lensllm, F = F(Theta, t fitted)", .kernel(kernel.spectral)),
         ].map { label, offset in
-            (label, Result { () throws(CurveError) in try LawKind.lensllm.fit(curve, offset: offset, source: source) })
+            (label, Result { () throws(CurveError) in try LawKind.lensllm.fit(curve, offset: offset) })
         }
     }
 }

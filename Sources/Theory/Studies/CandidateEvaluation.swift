@@ -9,10 +9,9 @@ public struct CandidateEvaluation: Sendable {
     public var analyses: [CandidateAnalysis]
     public var selections: [CandidateSelection]
 
-    /// `source`: the curves file the analyses cite (the curves CSV the report writes).
-    public init(_ results: [CandidateStudy.Result], budgets: [Int], source: String) {
+    public init(_ results: [CandidateStudy.Result], budgets: [Int]) {
         self.results = results
-        analyses = results.map { CandidateAnalysis($0, source: source) }
+        analyses = results.map { CandidateAnalysis($0) }
         selections = budgets.map { CandidateSelection(results, budget: Double($0)) }
     }
 }

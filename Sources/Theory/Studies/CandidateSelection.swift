@@ -42,7 +42,7 @@ public struct CandidateSelection: Sendable {
     public init(_ results: [CandidateStudy.Result], budget: Double) {
         let curves = results.map(\.curve), sizes = curves[0].sizes
         precondition(results.count >= 2 && curves.allSatisfy { $0.sizes == sizes } && sizes.contains(budget) && budget < sizes.last!)
-        let target = sizes.last!, source = "demo candidates"
+        let target = sizes.last!
         (candidates, self.budget, self.target) = (results.map(\.name), budget, target)
         let truth = curves.map { $0.losses.last! }
         self.truth = truth
@@ -65,18 +65,18 @@ public struct CandidateSelection: Sendable {
             default: visibleFlops
             }
             return row(method.rawValue, flops: flops, ascending: method.scoresAreLosses) { () throws(CurveError) in
-                try method.select(curves, settings: settings, source: source).scores
+                try method.select(curves, settings: settings).scores
             }
         }
         rows.append(row("lensllm, F from the NTK (t fitted)", flops: visibleFlops, ascending: true) { () throws(CurveError) in
             try zip(results, curves).map { r, curve throws(CurveError) in
-                try LawKind.lensllm.fit(curve.truncated(toBudget: budget), offset: .kernel(r.kernel.spectral), source: source).fit.law(target)
+                try LawKind.lensllm.fit(curve.truncated(toBudget: budget), offset: .kernel(r.kernel.spectral)).fit.law(target)
             }
         })
         rows.append(row("nlpmetrics (mean alpha)", flops: 0, ascending: true) { () throws(CurveError) in
             try results.map { r throws(CurveError) in
                 guard let alpha = r.spectra.meanAlpha else {
-                    throw CurveError(source, "model \"\(r.name)\": no weight matrix has enough eigenvalues for a tail fit")
+                    throw CurveError("model \"\(r.name)\": no weight matrix has enough eigenvalues for a tail fit")
                 }
                 return alpha
             }
