@@ -192,7 +192,7 @@ public enum BenchmarkReport {
     }
 
     public static func json(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) -> String {
-        JSONText.render(entries.map { e -> [String: Any] in
+        JSON.render(entries.map { e -> [String: Any] in
             var row: [String: Any] = [
                 "dataset": e.dataset, "budget": e.budget, "ratio": p.ratioLabel(e.budget), "method": e.method.rawValue,
                 "pearson": e.metrics.pearson, "relative_accuracy": e.metrics.relativeAccuracy,

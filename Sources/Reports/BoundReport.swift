@@ -155,7 +155,7 @@ public enum BoundReport {
         if let training = b.trainingTerms, let comparison = b.trainingComparison {
             object["training"] = ["samples": training.samples, "certified": evaluation(comparison), "blocks": blocks(training)] as [String: Any]
         }
-        return JSONText.render(object)
+        return JSON.render(object)
     }
 
     /// sqrt(h_i) per block: the estimate and the certified interval of the maximum.

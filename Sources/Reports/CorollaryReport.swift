@@ -147,7 +147,7 @@ public enum CorollaryReport {
             },
             "fits": fits(c.all, c), "fits_beyond_peak": c.beyondPeak.map { fits($0, c) } ?? NSNull(),
         ]
-        return JSONText.render(object)
+        return JSON.render(object)
     }
 
     /// One range's fits, beta3, C3 and the derivation's check, as JSON.

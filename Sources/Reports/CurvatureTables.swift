@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Hessian
 import Models
@@ -26,7 +27,7 @@ public enum CurvatureTables {
     }
 
     public static func json(_ a: PairCurvature, batch: String) -> String {
-        JSONText.render([
+        JSON.render([
             "loss": a.loss, "split": batch, "batch": a.sequences, "sequence_length": a.sequenceLength,
             "gradient_norm": Dictionary(uniqueKeysWithValues: a.gradientNorms.map { ($0.name, $0.norm) }),
             "blocks": a.blocks.map { b -> [String: Any] in

@@ -1,3 +1,4 @@
+import _Files
 import Curves
 import Foundation
 
@@ -43,7 +44,7 @@ public enum CurveTables {
     }
 
     public static func transitionsJSON(_ estimates: [TransitionEstimate]) -> String {
-        JSONText.render(estimates.map { e in
+        JSON.render(estimates.map { e in
             var o: [String: Any] = ["model": e.model, "method": e.method.rawValue, "log_rmse": e.logRMSE, "note": note(e.finding)]
             o["transition"] = e.size ?? NSNull()
             o["interval"] = e.interval.map { [$0.lowerBound, $0.upperBound] } ?? NSNull()
@@ -71,7 +72,7 @@ public enum CurveTables {
     }
 
     public static func fitsJSON(_ fits: [(model: String, fit: LawFit)]) -> String {
-        JSONText.render(fits.map { (model, lawFit) in
+        JSON.render(fits.map { (model, lawFit) in
             let f = lawFit.fit
             var parameters: [String: Any] = [:], errors: [String: Any] = [:]
             for (i, name) in PowerLaw.names.enumerated() {
@@ -129,7 +130,7 @@ public enum CurveTables {
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
         if s.hasIntervals { o["interval_level"] = Selection.intervalLevel }
         if let result = s.lensllm { o.merge(lensllmFields(result)) { $1 } }
-        return JSONText.render(o)
+        return JSON.render(o)
     }
 
     /// lensllm's design, the held-back errors behind it and the weight each fit got, in a sentence.

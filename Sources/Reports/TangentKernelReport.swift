@@ -5,9 +5,7 @@ import Theory
 /// `lens ntk`: the tangent kernel of a checkpoint and the offset F(Θ, t) of the LensLLM law.
 public enum TangentKernelReport {
     public static func json(_ s: TangentKernelSummary) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(s)) ?? Data(), as: UTF8.self) + "\n"
+        JSON.encode(s)
     }
 
     public static func markdown(_ s: TangentKernelSummary, provenance: String) -> String {

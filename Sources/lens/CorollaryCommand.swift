@@ -91,7 +91,7 @@ struct Corollary: ParsableCommand {
         let entries = list?.entries
         let sizes = try entries?.map(\.n) ?? parsedSizes()
         if let largest = sizes.last, largest > pool.batch {
-            throw ModelFileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
+            throw FileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
         }
         let largest = sizes.last!
         let memory = HessianTerms.memoryBytes(start.config, samples: largest, length: pool.length, steps: steps)

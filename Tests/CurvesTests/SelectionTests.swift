@@ -90,10 +90,4 @@ struct SelectionTests {
         #expect(reports.allSatisfy { $0.total == total } && reports.last?.done == total, "\(reports)")
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done <= $1.done })
     }
-
-    @Test func benchmarkIsDeterministic() throws {
-        let set = CurveSet(source: "s", curves: SyntheticCurves.candidates(count: 8, seed: 9))
-        let run = { try BenchmarkProtocol().run(set, dataset: "s", methods: SelectionMethod.allCases).map(\.selection.scores) }
-        #expect(try run() == run())
-    }
 }

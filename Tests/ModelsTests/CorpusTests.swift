@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Models
 import Testing
@@ -19,9 +20,9 @@ struct CorpusTests {
         let path = NSTemporaryDirectory() + "lens-tokens-\(UUID().uuidString).bin"
         try TokenFile.writeBinary(batch, path: path)
         #expect(try TokenFile.readBinary(path: path, context: 8, vocabulary: 300) == batch)
-        let error = #expect(throws: ModelFileError.self) { try TokenFile.readBinary(path: path, context: 5, vocabulary: 300) }
+        let error = #expect(throws: FileError.self) { try TokenFile.readBinary(path: path, context: 5, vocabulary: 300) }
         #expect(error?.message == "24 tokens do not split into sequences of 5")
-        let vocab = #expect(throws: ModelFileError.self) { try TokenFile.readBinary(path: path, context: 8, vocabulary: 10) }
+        let vocab = #expect(throws: FileError.self) { try TokenFile.readBinary(path: path, context: 8, vocabulary: 10) }
         #expect(vocab?.message.contains("not below the vocabulary size 10") == true)
     }
 }

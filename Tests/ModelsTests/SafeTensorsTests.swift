@@ -1,3 +1,4 @@
+import _Files
 import TestSupport
 import Foundation
 import Models
@@ -86,7 +87,7 @@ struct SafeTensorsTests {
     @Test func headersListingMoreTensorsThanExpectedAreRefusedUnparsed() {
         let entries = (0..<1_000).map { "\"t\($0)\":{\"dtype\":\"F64\",\"shape\":[0],\"data_offsets\":[0,0]}" }
         let file = withHeader("{" + entries.joined(separator: ",") + "}", data: Data())
-        let error = #expect(throws: ModelFileError.self) { try SafeTensorsFile(file, path: "m.safetensors", maximumEntries: 33) }
+        let error = #expect(throws: FileError.self) { try SafeTensorsFile(file, path: "m.safetensors", maximumEntries: 33) }
         #expect(error?.description == "m.safetensors: the header lists 1000 tensors; at most 33 are expected here", "\(String(describing: error))")
         #expect(throws: Never.self) { try SafeTensorsFile(file, path: "m.safetensors", maximumEntries: 1_000) }
     }
@@ -119,7 +120,7 @@ struct SafeTensorsTests {
     @Test(arguments: malformed.map(\.name))
     func malformedFileGetsAClearError(name: String) {
         let expected = Self.malformed.first { $0.name == name }!.expected
-        let error = #expect(throws: ModelFileError.self) { try SafeTensorsFile(corrupted(name), path: "m.safetensors") }
+        let error = #expect(throws: FileError.self) { try SafeTensorsFile(corrupted(name), path: "m.safetensors") }
         #expect(error?.description.hasPrefix("m.safetensors: " + expected) == true, "\(String(describing: error))")
     }
 
@@ -135,13 +136,13 @@ struct SafeTensorsTests {
             return dir
         }
         let missing = try checkpoint { $0.removeAll { $0.name == "transformer.h.1.ln_2.bias" } }
-        let e1 = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: missing) }
+        let e1 = #expect(throws: FileError.self) { try GPT2Parameters.load(directory: missing) }
         #expect(e1?.description == "\(missing)/model.safetensors: tensor h.1.ln_2.bias: missing (expected shape [32])")
         let reshaped = try checkpoint { t in
             let i = t.firstIndex { $0.name == "transformer.ln_f.bias" }!
             t[i] = SafeTensorsTensor(name: t[i].name, shape: [4, 8], dtype: .f32, values: t[i].values)
         }
-        let e2 = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: reshaped) }
+        let e2 = #expect(throws: FileError.self) { try GPT2Parameters.load(directory: reshaped) }
         #expect(e2?.description == "\(reshaped)/model.safetensors: tensor transformer.ln_f.bias: shape [4, 8] does not match the config's [32]")
     }
 
@@ -186,17 +187,17 @@ struct SafeTensorsTests {
                                 ({ (j: inout [String: Any]) in j["n_layer"] = 1e300 }, "n_layer must be a positive integer of at most 2^31"),
                                 ({ (j: inout [String: Any]) in j["n_embd"] = 1 << 30; j["n_head"] = 1 }, "the parameter count of this architecture overflows"),
                                 ({ (j: inout [String: Any]) in j["n_layer"] = 1 << 28 }, "more than this machine's")] as [((inout [String: Any]) -> Void, String)] {
-            let error = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: try write(edit)) }
+            let error = #expect(throws: FileError.self) { try GPT2Parameters.load(directory: try write(edit)) }
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
         }
         // Within memory but larger than the file: refused at the first missing tensor, before the parameters are allocated.
-        let bigger = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: try write { $0["n_layer"] = 1000 }) }
+        let bigger = #expect(throws: FileError.self) { try GPT2Parameters.load(directory: try write { $0["n_layer"] = 1000 }) }
         #expect(bigger?.description.contains("tensor h.1.ln_1.weight: missing (expected shape [8])") == true, "\(String(describing: bigger))")
 
         var poisoned = GPT2Parameters.randomInitialization(config: config, seed: 1)
         poisoned.values[poisoned.layout.ranges.lnfw.lowerBound] = .nan
         try poisoned.save(directory: dir, dtype: .f64)
-        let nan = #expect(throws: ModelFileError.self) { try GPT2Parameters.load(directory: dir) }
+        let nan = #expect(throws: FileError.self) { try GPT2Parameters.load(directory: dir) }
         #expect(nan?.description.contains("tensor transformer.ln_f.weight: holds a non-finite value") == true, "\(String(describing: nan))")
     }
 }

@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import LinearAlgebra
 import Models
@@ -5,8 +6,8 @@ import Testing
 
 /// The one-pass JSON token reader against Foundation's JSON parser, which the toolkit used before it.
 struct TokenJSONTests {
-    func decode(_ text: String, split: String = "train", vocabulary: Int = 50) -> Result<TokenBatch, ModelFileError> {
-        Result { () throws(ModelFileError) in try TokenFile.decodeJSON(Data(text.utf8), path: "t.json", split: split, vocabulary: vocabulary) }
+    func decode(_ text: String, split: String = "train", vocabulary: Int = 50) -> Result<TokenBatch, FileError> {
+        Result { () throws(FileError) in try TokenFile.decodeJSON(Data(text.utf8), path: "t.json", split: split, vocabulary: vocabulary) }
     }
 
     /// What Foundation's tree gives for the split, as sequences, when it is a valid token batch.

@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Models
 import Testing
@@ -11,7 +12,7 @@ struct CheckpointPairTests {
         other.maxPositions = 5
         try SmallModels.parameters(seed: 1).save(directory: directory + "/pretrained")
         try SmallModels.parameters(seed: 2, config: other).save(directory: directory + "/short")
-        let error = #expect(throws: ModelFileError.self) {
+        let error = #expect(throws: FileError.self) {
             try CheckpointPair.load(pretrained: directory + "/pretrained", finetuned: directory + "/short")
         }
         #expect(error?.description.hasPrefix("\(directory)/short/config.json: the architecture differs from") == true,

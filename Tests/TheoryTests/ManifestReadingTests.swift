@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Models
 import Testing
@@ -30,7 +31,7 @@ struct ManifestReadingTests {
             ("[1, 2]", "not a candidate manifest: expected a JSON object at the top level"),
         ]
         for (text, message) in cases {
-            let error = #expect(throws: ModelFileError.self) { try CandidateManifest.decode(Data(text.utf8), path: "m.json") }
+            let error = #expect(throws: FileError.self) { try CandidateManifest.decode(Data(text.utf8), path: "m.json") }
             #expect(error?.message.contains(message) == true, "\(String(describing: error))")
         }
     }

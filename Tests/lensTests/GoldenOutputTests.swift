@@ -1,3 +1,4 @@
+import Curves
 import Foundation
 import TestSupport
 import Testing
@@ -29,5 +30,20 @@ extension CommandLineTests {
         #expect(run.status == 0, "\(run.stderr)")
         let mismatch = Golden.mismatch(run.stdout, "cli/" + golden)
         #expect(mismatch == nil, "lens \(arguments.joined(separator: " ")): \(mismatch ?? "")")
+    }
+}
+
+extension CommandLineTests {
+    /// The selection benchmark run twice, as two processes, on two synthetic data sets: the same bytes.
+    @Test func benchmarkIsByteIdenticalAcrossProcesses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lens-benchmark-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, seed) in [("first", 9), ("second", 10)] as [(String, UInt64)] {
+            try SyntheticCurves.wideCSV(SyntheticCurves.candidates(count: 6, seed: seed)).write(toFile: "\(dir)/\(name).csv", atomically: true, encoding: .utf8)
+        }
+        let (one, two) = (try lens(["benchmark", dir, "--json"]), try lens(["benchmark", dir, "--json"]))
+        #expect(one.status == 0 && two.status == 0, "\(one.stderr)\(two.stderr)")
+        #expect(!one.stdout.isEmpty && one.stdout == two.stdout)
     }
 }

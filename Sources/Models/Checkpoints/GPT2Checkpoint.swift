@@ -28,10 +28,10 @@ extension GPT2Parameters {
     /// Loads a Hugging Face checkpoint directory (`config.json` + `model.safetensors`). Tensor names
     /// may carry the `transformer.` prefix or not; `attn.bias` / `attn.masked_bias` buffers of older
     /// checkpoints are ignored; `lm_head.weight`, if stored, must equal `wte.weight` (tied).
-    public static func load(directory: String) throws(ModelFileError) -> GPT2Parameters {
+    public static func load(directory: String) throws(FileError) -> GPT2Parameters {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ModelFileError(directory, "is a file; give the checkpoint's directory (config.json + model.safetensors)")
+            throw FileError(directory, "is a file; give the checkpoint's directory (config.json + model.safetensors)")
         }
         let config = try GPT2Config.read(path: "\(directory)/config.json")
         let path = "\(directory)/model.safetensors"
@@ -41,7 +41,7 @@ extension GPT2Parameters {
         for entry in file.entries {
             let name = entry.name.hasPrefix("transformer.") ? String(entry.name.dropFirst("transformer.".count)) : entry.name
             if name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") { continue }
-            if byName[name] != nil { throw ModelFileError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
+            if byName[name] != nil { throw FileError(path, tensor: entry.name, "appears with and without the transformer. prefix") }
             byName[name] = entry
         }
         // Validate every tensor's presence and shape before allocating the parameters, layer by layer
@@ -49,10 +49,10 @@ extension GPT2Parameters {
         var single = config
         single.layers = 1
         let shapes = single.shapes, names = GPT2Tensors.huggingFaceNames(layers: 1)
-        func expect(_ name: String, _ shape: [Int]) throws(ModelFileError) {
-            guard let entry = byName[name] else { throw ModelFileError(path, tensor: name, "missing (expected shape \(shape))") }
+        func expect(_ name: String, _ shape: [Int]) throws(FileError) {
+            guard let entry = byName[name] else { throw FileError(path, tensor: name, "missing (expected shape \(shape))") }
             guard entry.shape == shape else {
-                throw ModelFileError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
+                throw FileError(path, tensor: entry.name, "shape \(entry.shape) does not match the config's \(shape)")
             }
         }
         for (name, shape) in [(names.wte, shapes.wte), (names.wpe, shapes.wpe), (names.lnfw, shapes.lnfw), (names.lnfb, shapes.lnfb)] {
@@ -68,17 +68,17 @@ extension GPT2Parameters {
             let entry = byName.removeValue(forKey: name)!  // present, of the right shape: checked above
             let values = file.values(entry)
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelFileError(path, tensor: entry.name, "holds a non-finite value (\(values[bad]) at element \(bad)); a checkpoint must be finite")
+                throw FileError(path, tensor: entry.name, "holds a non-finite value (\(values[bad]) at element \(bad)); a checkpoint must be finite")
             }
             parameters.values.replaceSubrange(range, with: values)
         }
         if let head = byName.removeValue(forKey: "lm_head.weight") {
             guard file.values(head) == Array(parameters.values[parameters.layout.ranges.wte]) else {
-                throw ModelFileError(path, tensor: head.name, "differs from wte.weight, but GPT-2 ties them")
+                throw FileError(path, tensor: head.name, "differs from wte.weight, but GPT-2 ties them")
             }
         }
         if let extra = byName.keys.sorted().first {
-            throw ModelFileError(path, tensor: extra, "is not a GPT-2 parameter")
+            throw FileError(path, tensor: extra, "is not a GPT-2 parameter")
         }
         return parameters
     }
@@ -106,7 +106,7 @@ extension GPT2Parameters {
                 "tie_word_embeddings": true, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
                 "scale_attn_weights": true, "dtype": dtype == .f64 ? "float64" : "float32",
             ]
-            try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
+            try AtomicFile.write(JSON.data(json),
                                  to: "\(staging)/config.json")
             for (name, text) in extra(weights).sorted(by: { $0.key < $1.key }) { try AtomicFile.write(text, to: "\(staging)/\(name)") }
         }

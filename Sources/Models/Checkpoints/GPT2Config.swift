@@ -19,83 +19,82 @@ public struct GPT2Config: Sendable, Equatable {
     }
 
     /// Reads `config.json`; errors name the file and the key.
-    public static func read(path: String) throws(ModelFileError) -> GPT2Config {
+    public static func read(path: String) throws(FileError) -> GPT2Config {
         try decode(fileContents(path), path: path)
     }
 
     /// The bytes of a `config.json` (`read(path:)`); `path` names it in errors.
-    public static func decode(_ data: Data, path: String) throws(ModelFileError) -> GPT2Config {
+    public static func decode(_ data: Data, path: String) throws(FileError) -> GPT2Config {
         let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ModelFileError(path, "not valid JSON (\(jsonReason(error)))")
+        switch JSON.parse(data) {
+        case .success(let tree): object = tree
+        case .failure(let failure): throw FileError(path, "not valid JSON (\(failure.reason))")
         }
-        guard let json = object as? [String: Any] else { throw ModelFileError(path, "expected a JSON object") }
-        if let duplicate = JSONDuplicateKey.first(in: data) { throw ModelFileError(path, "\(duplicate); give each key once") }
+        guard let json = object as? [String: Any] else { throw FileError(path, "expected a JSON object") }
+        if let duplicate = JSONDuplicateKey.first(in: data) { throw FileError(path, "\(duplicate); give each key once") }
         /// A JSON value as the file spells it (true, not 1).
         func shown(_ key: String) -> String {
             guard let value = json[key] else { return "nothing" }
-            if isJSONBoolean(value) { return (value as? Bool) == true ? "true" : "false" }
+            if JSON.isBoolean(value) { return (value as? Bool) == true ? "true" : "false" }
             if value is String { return "\"\(value)\"" }
             return value is NSNull ? "null" : "\(value)"
         }
         /// A positive integer no larger than 2^31 (a JSON true is not 1; 1e300 is not a size).
-        func int(_ key: String) throws(ModelFileError) -> Int {
-            guard let value = json[key], !isJSONBoolean(value), let v = value as? Double, v == v.rounded(), v > 0, v <= Double(1 << 31) else {
-                throw ModelFileError(path, "\(key) must be a positive integer of at most 2^31 (found \(shown(key)))")
+        func int(_ key: String) throws(FileError) -> Int {
+            guard let value = json[key], !JSON.isBoolean(value), let v = value as? Double, v == v.rounded(), v > 0, v <= Double(1 << 31) else {
+                throw FileError(path, "\(key) must be a positive integer of at most 2^31 (found \(shown(key)))")
             }
             return Int(v)
         }
         /// A JSON true or false, `standard` when absent.
-        func bool(_ key: String, standard: Bool) throws(ModelFileError) -> Bool {
+        func bool(_ key: String, standard: Bool) throws(FileError) -> Bool {
             guard let value = json[key] else { return standard }
-            guard isJSONBoolean(value), let b = value as? Bool else { throw ModelFileError(path, "\(key) must be true or false (found \(shown(key)))") }
+            guard JSON.isBoolean(value), let b = value as? Bool else { throw FileError(path, "\(key) must be true or false (found \(shown(key)))") }
             return b
         }
         // The keys of Hugging Face's GPT2Config that change the model's function: honoured, or refused by name.
         if let type = json["model_type"] {
             guard (type as? String) == "gpt2" else {
-                throw ModelFileError(path, "model_type is \(shown("model_type")); lens's engine runs GPT-2 (\"gpt2\") checkpoints")
+                throw FileError(path, "model_type is \(shown("model_type")); lens's engine runs GPT-2 (\"gpt2\") checkpoints")
             }
         }
         let activation = json["activation_function"] as? String ?? "gelu_new"
         // gelu_pytorch_tanh is PyTorch's name for the same tanh approximation.
         guard activation == "gelu_new" || activation == "gelu_pytorch_tanh" else {
-            throw ModelFileError(path, "activation_function is \(shown("activation_function")); supported: \"gelu_new\" (or \"gelu_pytorch_tanh\", the same function)")
+            throw FileError(path, "activation_function is \(shown("activation_function")); supported: \"gelu_new\" (or \"gelu_pytorch_tanh\", the same function)")
         }
         guard try bool("scale_attn_weights", standard: true) else {
-            throw ModelFileError(path, "scale_attn_weights is false (attention without the 1/sqrt(head size) scale) is not supported; GPT-2 scales")
+            throw FileError(path, "scale_attn_weights is false (attention without the 1/sqrt(head size) scale) is not supported; GPT-2 scales")
         }
         for key in ["scale_attn_by_inverse_layer_idx", "add_cross_attention"] where try bool(key, standard: false) {
-            throw ModelFileError(path, "\(key) is true, which lens's GPT-2 engine does not implement")
+            throw FileError(path, "\(key) is true, which lens's GPT-2 engine does not implement")
         }
         var epsilon = 1e-5
         if let value = json["layer_norm_epsilon"] {
-            guard !isJSONBoolean(value), let e = value as? Double, e > 0, e.isFinite else {
-                throw ModelFileError(path, "layer_norm_epsilon must be a finite number > 0 (found \(shown("layer_norm_epsilon")))")
+            guard !JSON.isBoolean(value), let e = value as? Double, e > 0, e.isFinite else {
+                throw FileError(path, "layer_norm_epsilon must be a finite number > 0 (found \(shown("layer_norm_epsilon")))")
             }
             epsilon = e
         }
         if let inner = json["n_inner"], !(inner is NSNull) {
-            throw ModelFileError(path, "n_inner must be null (4 x n_embd)")
+            throw FileError(path, "n_inner must be null (4 x n_embd)")
         }
         let config = GPT2Config(layers: try int("n_layer"), channels: try int("n_embd"), heads: try int("n_head"),
                                 maxPositions: try int("n_positions"), vocabulary: try int("vocab_size"),
                                 layerNormEpsilon: epsilon, tiedEmbeddings: try bool("tie_word_embeddings", standard: true))
         guard config.channels % config.heads == 0 else {
-            throw ModelFileError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
+            throw FileError(path, "n_embd \(config.channels) is not a multiple of n_head \(config.heads)")
         }
         guard config.tiedEmbeddings else {
-            throw ModelFileError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
+            throw FileError(path, "tie_word_embeddings must be true (GPT-2 ties lm_head to wte)")
         }
         guard let count = config.checkedParameterCount else {
-            throw ModelFileError(path, "the parameter count of this architecture overflows a 64-bit integer")
+            throw FileError(path, "the parameter count of this architecture overflows a 64-bit integer")
         }
         let bytes = Double(count) * Double(MemoryLayout<Double>.size), memory = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < memory else {
             func gibibytes(_ b: Double) -> Double { (b / 1_073_741_824 * 10).rounded() / 10 }
-            throw ModelFileError(path, "the model's \(count) parameters need \(gibibytes(bytes)) GiB as Float64, more than this machine's \(gibibytes(memory)) GiB")
+            throw FileError(path, "the model's \(count) parameters need \(gibibytes(bytes)) GiB as Float64, more than this machine's \(gibibytes(memory)) GiB")
         }
         return config
     }
@@ -116,9 +115,9 @@ public struct GPT2Config: Sendable, Equatable {
 extension GPT2Config {
     /// Checks that a batch read from `source` fits the model: its sequences are no longer than
     /// n_positions. (Token ids are checked against the vocabulary as they are read.)
-    public func check(_ batch: TokenBatch, source: String) throws(ModelFileError) {
+    public func check(_ batch: TokenBatch, source: String) throws(FileError) {
         guard batch.length <= maxPositions else {
-            throw ModelFileError(source, "sequences of \(batch.length) tokens are longer than the model's n_positions \(maxPositions)")
+            throw FileError(source, "sequences of \(batch.length) tokens are longer than the model's n_positions \(maxPositions)")
         }
     }
 }

@@ -15,24 +15,6 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
     }
 }
 
-/// A malformed or unreadable safetensors file, naming the file and, where there is one, the tensor.
-///
-/// `finetuned/model.safetensors: tensor transformer.h.1.mlp.c_fc.weight: data offsets [81920, 90112)
-/// run past the end of the data (86016 bytes)`
-public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var file: String
-    public var tensor: String?
-    public var message: String
-
-    public init(_ file: String, tensor: String? = nil, _ message: String) {
-        (self.file, self.tensor, self.message) = (file, tensor, message)
-    }
-
-    public var description: String {
-        "\(file): " + (tensor.map { "tensor \($0): " } ?? "") + message
-    }
-}
-
 /// One tensor's entry in a safetensors header.
 public struct SafeTensorsEntry: Sendable, Equatable {
     public var name: String
@@ -72,18 +54,18 @@ public struct SafeTensorsFile: Sendable {
 
     /// - Parameter maximumEntries: the most tensors the reader expects (a GPT-2's, for a checkpoint), counted
     ///   in the header's bytes before it is parsed: a header listing more is refused without building them.
-    public init(path: String, maximumEntries: Int? = nil) throws(ModelFileError) {
+    public init(path: String, maximumEntries: Int? = nil) throws(FileError) {
         try self.init(fileContents(path, mapped: true), path: path, maximumEntries: maximumEntries)
     }
 
-    public init(_ bytes: Data, path: String, maximumEntries: Int? = nil) throws(ModelFileError) {
+    public init(_ bytes: Data, path: String, maximumEntries: Int? = nil) throws(FileError) {
         self.path = path
         guard bytes.count >= 8 else {
-            throw ModelFileError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
+            throw FileError(path, "truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
         }
         let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw ModelFileError(path, "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
+            throw FileError(path, "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
         }
         let start = bytes.startIndex
         let headerData = bytes.subdata(in: (start + 8)..<(start + 8 + Int(headerLength)))
@@ -93,57 +75,59 @@ public struct SafeTensorsFile: Sendable {
             var count = 0, i = headerData.startIndex
             while let found = headerData[i...].firstRange(of: key) { count += 1; i = found.upperBound }
             guard count <= maximumEntries else {
-                throw ModelFileError(path, "the header lists \(count) tensors; at most \(maximumEntries) are expected here")
+                throw FileError(path, "the header lists \(count) tensors; at most \(maximumEntries) are expected here")
             }
         }
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: headerData) } catch {
+        switch JSON.parse(headerData) {
+        case .success(let tree): parsed = tree
+        case .failure(let failure):
             if let duplicate = JSONDuplicateKey.first(in: headerData) {
-                throw ModelFileError(path, "the header names a tensor twice: \(duplicate)")
+                throw FileError(path, "the header names a tensor twice: \(duplicate)")
             }
-            throw ModelFileError(path, "the header is not valid JSON (\(jsonReason(error)))")
+            throw FileError(path, "the header is not valid JSON (\(failure.reason))")
         }
-        guard let header = parsed as? [String: Any] else { throw ModelFileError(path, "the header is not a JSON object") }
-        if let duplicate = JSONDuplicateKey.first(in: headerData) { throw ModelFileError(path, "the header names a tensor twice: \(duplicate)") }
+        guard let header = parsed as? [String: Any] else { throw FileError(path, "the header is not a JSON object") }
+        if let duplicate = JSONDuplicateKey.first(in: headerData) { throw FileError(path, "the header names a tensor twice: \(duplicate)") }
         let dataSize = bytes.count - 8 - Int(headerLength)
         var entries: [SafeTensorsEntry] = []
         var metadata: [String: String] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let m = value as? [String: String] else {
-                    throw ModelFileError(path, "__metadata__ must map strings to strings")
+                    throw FileError(path, "__metadata__ must map strings to strings")
                 }
                 metadata = m
                 continue
             }
             guard let info = value as? [String: Any] else {
-                throw ModelFileError(path, tensor: name, "expected {dtype, shape, data_offsets}")
+                throw FileError(path, tensor: name, "expected {dtype, shape, data_offsets}")
             }
             guard let code = info["dtype"] as? String, let dtype = SafeTensorsDType(rawValue: code) else {
-                throw ModelFileError(path, tensor: name, "dtype \(info["dtype"].map { "\($0)" } ?? "missing") is not one of F64, F32, F16, BF16")
+                throw FileError(path, tensor: name, "dtype \(info["dtype"].map { "\($0)" } ?? "missing") is not one of F64, F32, F16, BF16")
             }
             guard let shapeValues = info["shape"] as? [Any], let shape = Self.integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
-                throw ModelFileError(path, tensor: name, "shape must be a list of non-negative integers")
+                throw FileError(path, tensor: name, "shape must be a list of non-negative integers")
             }
             guard let offsetValues = info["data_offsets"] as? [Any], let o = Self.integers(offsetValues), o.count == 2,
                   o[0] >= 0, o[0] <= o[1] else {
-                throw ModelFileError(path, tensor: name, "data_offsets must be [begin, end] with 0 <= begin <= end")
+                throw FileError(path, tensor: name, "data_offsets must be [begin, end] with 0 <= begin <= end")
             }
             guard o[1] <= dataSize else {
-                throw ModelFileError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
+                throw FileError(path, tensor: name, "data offsets [\(o[0]), \(o[1])) run past the end of the data (\(dataSize) bytes)")
             }
             let entry = SafeTensorsEntry(name: name, dtype: dtype, shape: shape, offsets: o[0]..<o[1])
             guard let needed = entry.checkedByteCount(width: dtype.width) else {
-                throw ModelFileError(path, tensor: name, "shape \(shape) has more elements than a 64-bit count holds")
+                throw FileError(path, tensor: name, "shape \(shape) has more elements than a 64-bit count holds")
             }
             guard entry.offsets.count == needed else {
-                throw ModelFileError(path, tensor: name, "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(needed)")
+                throw FileError(path, tensor: name, "holds \(entry.offsets.count) bytes, but shape \(shape) of \(code) needs \(needed)")
             }
             entries.append(entry)
         }
         entries.sort { ($0.offsets.lowerBound, $0.name) < ($1.offsets.lowerBound, $1.name) }
         for (a, b) in zip(entries, entries.dropFirst()) where b.offsets.lowerBound < a.offsets.upperBound && !b.offsets.isEmpty {
-            throw ModelFileError(path, tensor: b.name, "data offsets [\(b.offsets.lowerBound), \(b.offsets.upperBound)) overlap tensor \(a.name)")
+            throw FileError(path, tensor: b.name, "data offsets [\(b.offsets.lowerBound), \(b.offsets.upperBound)) overlap tensor \(a.name)")
         }
         self.entries = entries
         self.metadata = metadata
@@ -158,7 +142,7 @@ public struct SafeTensorsFile: Sendable {
     private static func integers(_ values: [Any]) -> [Int]? {
         var out: [Int] = []
         for v in values {
-            guard !isJSONBoolean(v), let d = v as? Double, d == d.rounded(), abs(d) < largestExactInteger else { return nil }
+            guard !JSON.isBoolean(v), let d = v as? Double, d == d.rounded(), abs(d) < largestExactInteger else { return nil }
             out.append(Int(d))
         }
         return out
@@ -225,7 +209,7 @@ extension SafeTensorsFile {
             }
             header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [begin, body.count]] as [String: Any]
         }
-        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var json = JSON.data(header, pretty: false)
         while json.count % 8 != 0 { json.append(0x20) }
         var out = Data()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
@@ -235,14 +219,7 @@ extension SafeTensorsFile {
     }
 }
 
-/// Whether a value from `JSONSerialization` was a JSON true or false. Foundation hands numbers and booleans
-/// back as NSNumber, and `is Bool` holds for any number that is 0 or 1; a boolean's type encoding is "c".
-public func isJSONBoolean(_ value: Any) -> Bool {
-    guard let number = value as? NSNumber else { return false }
-    return String(cString: number.objCType) == "c"
-}
-
 /// A file's bytes (memory-mapped when asked), or an error naming the file and the reason (`RegularFile`).
-public func fileContents(_ path: String, mapped: Bool = false) throws(ModelFileError) -> Data {
-    do { return try RegularFile.contents(path, mapped: mapped) } catch { throw ModelFileError(path, error.reason) }
+public func fileContents(_ path: String, mapped: Bool = false) throws(FileError) -> Data {
+    do { return try RegularFile.contents(path, mapped: mapped) } catch { throw FileError(path, error.reason) }
 }

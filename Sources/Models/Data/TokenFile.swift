@@ -9,17 +9,17 @@ import Foundation
 public enum TokenFile {
     /// Reads a flat little-endian uint16 file as sequences of `context` tokens; a trailing remainder
     /// shorter than `context` is an error, so no token is dropped silently.
-    public static func readBinary(path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+    public static func readBinary(path: String, context: Int, vocabulary: Int) throws(FileError) -> TokenBatch {
         try decodeBinary(fileContents(path, mapped: true), path: path, context: context, vocabulary: vocabulary)
     }
 
     /// The bytes of a flat uint16 token file (`readBinary`); `path` names it in errors.
-    public static func decodeBinary(_ data: Data, path: String, context: Int, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
-        guard context >= 2 else { throw ModelFileError(path, "the context length must be at least 2") }
-        guard data.count % 2 == 0 else { throw ModelFileError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
+    public static func decodeBinary(_ data: Data, path: String, context: Int, vocabulary: Int) throws(FileError) -> TokenBatch {
+        guard context >= 2 else { throw FileError(path, "the context length must be at least 2") }
+        guard data.count % 2 == 0 else { throw FileError(path, "\(data.count) bytes: not a whole number of uint16 tokens") }
         let count = data.count / 2
         guard count >= context, count % context == 0 else {
-            throw ModelFileError(path, "\(count) tokens do not split into sequences of \(context)")
+            throw FileError(path, "\(count) tokens do not split into sequences of \(context)")
         }
         // Straight into the batch's Int32 tokens: 4 bytes per token beside the file's 2.
         let ids = data.withUnsafeBytes { raw in
@@ -29,7 +29,7 @@ public enum TokenFile {
             }
         }
         if let i = ids.firstIndex(where: { Int($0) >= vocabulary }) {
-            throw ModelFileError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
+            throw FileError(path, "token \(i) is \(ids[i]), not below the vocabulary size \(vocabulary)")
         }
         return TokenBatch(flat: ids, length: context)
     }
@@ -43,14 +43,14 @@ public enum TokenFile {
 
     /// Reads either layout: the flat uint16 file cut into sequences of `context` tokens when a context
     /// is given, else the `split` batch of a JSON file.
-    public static func read(path: String, split: String, context: Int?, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+    public static func read(path: String, split: String, context: Int?, vocabulary: Int) throws(FileError) -> TokenBatch {
         if let context { return try readBinary(path: path, context: context, vocabulary: vocabulary) }
         return try read(path: path, split: split, vocabulary: vocabulary)
     }
 
     /// Reads a batch for a model (`read(path:split:context:vocabulary:)`), checked against it: ids below
     /// its vocabulary, sequences no longer than its context (`GPT2Config.check`).
-    public static func read(path: String, split: String, context: Int? = nil, for config: GPT2Config) throws(ModelFileError) -> TokenBatch {
+    public static func read(path: String, split: String, context: Int? = nil, for config: GPT2Config) throws(FileError) -> TokenBatch {
         let batch = try read(path: path, split: split, context: context, vocabulary: config.vocabulary)
         try config.check(batch, source: path)
         return batch
@@ -61,7 +61,7 @@ public enum TokenFile {
     public static func writeJSON(_ splits: [String: TokenBatch], path: String) throws {
         var json: [String: Any] = splits.mapValues { $0.sequences }
         json[signatureKey] = "tokens"
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), to: path)
+        try AtomicFile.write(JSON.data(json, pretty: false), to: path)
     }
 
     static let signatureKey = "lens"
@@ -72,20 +72,20 @@ public enum TokenFile {
     }
 
     /// Reads the `split` batch of a JSON tokens file.
-    public static func read(path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+    public static func read(path: String, split: String, vocabulary: Int) throws(FileError) -> TokenBatch {
         try decodeJSON(fileContents(path, mapped: true), path: path, split: split, vocabulary: vocabulary)
     }
 
     /// The bytes of a JSON tokens file (`read(path:split:vocabulary:)`); `path` names it in errors.
-    public static func decodeJSON(_ data: Data, path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+    public static func decodeJSON(_ data: Data, path: String, split: String, vocabulary: Int) throws(FileError) -> TokenBatch {
         do {
-            return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws(ModelFileError) -> TokenBatch in
+            return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws(FileError) -> TokenBatch in
                 try TokenJSONReader.read(bytes, path: path, split: split, vocabulary: vocabulary)
             }
-        } catch let error as ModelFileError {
+        } catch let error as FileError {
             throw error
         } catch {
-            throw ModelFileError(path, "\(error)")
+            throw FileError(path, "\(error)")
         }
     }
 }

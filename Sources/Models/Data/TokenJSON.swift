@@ -1,3 +1,4 @@
+import _Files
 /// The JSON token layout ({"train": [[id, …], …], "test": …}) read in one pass over the bytes, keeping
 /// only the requested split's ids, as Int32: about 4 bytes per token of that split, where a general JSON
 /// tree (Foundation's) took about 120 per token of the whole file. Every other value is still checked
@@ -26,29 +27,29 @@ struct TokenJSONReader {
         (self.bytes, self.path, self.split, self.vocabulary) = (bytes, path, split, vocabulary)
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer, path: String, split: String, vocabulary: Int) throws(ModelFileError) -> TokenBatch {
+    static func read(_ bytes: UnsafeRawBufferPointer, path: String, split: String, vocabulary: Int) throws(FileError) -> TokenBatch {
         var reader = TokenJSONReader(bytes: bytes, path: path, split: split, vocabulary: vocabulary)
         return try reader.document()
     }
 
     // MARK: the document
 
-    private mutating func document() throws(ModelFileError) -> TokenBatch {
+    private mutating func document() throws(FileError) -> TokenBatch {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
         skipWhitespace()
         if peek() == UInt8(ascii: "{") { try object() } else { try skipValue(depth: 0) }
         skipWhitespace()
         guard position == bytes.count else { throw syntax("unexpected text after the JSON value") }
-        guard found else { throw ModelFileError(path, "no split \"\(split)\"") }
-        if let contentError { throw ModelFileError(path, contentError) }
+        guard found else { throw FileError(path, "no split \"\(split)\"") }
+        if let contentError { throw FileError(path, contentError) }
         guard rows > 0 else { throw notTokenArrays() }
         return TokenBatch(flat: ids, length: length)
     }
 
     /// The top-level object: the split's value is read as token arrays, every other value skipped.
-    private mutating func object() throws(ModelFileError) {
+    private mutating func object() throws(FileError) {
         var keys: Set<String> = []
-        try members { reader, key throws(ModelFileError) in
+        try members { reader, key throws(FileError) in
             // A repeated key is ambiguous (Foundation's reader kept the last value without a word).
             guard keys.insert(key).inserted else {
                 throw reader.located("the key \"\(key)\" appears twice in the top-level object; give each split once")
@@ -62,8 +63,8 @@ struct TokenJSONReader {
         }
     }
 
-    private func notTokenArrays() -> ModelFileError {
-        ModelFileError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
+    private func notTokenArrays() -> FileError {
+        FileError(path, "split \"\(split)\" must be a non-empty array of token-id arrays")
     }
 
     /// Notes that the split's contents are not token arrays, unless an earlier defect is noted.
@@ -73,13 +74,13 @@ struct TokenJSONReader {
 
     /// The split: an array of arrays of numbers, all of one length of at least 2, each an id below the
     /// vocabulary. A value of another shape is skipped (checking its syntax) and noted.
-    private mutating func splitValue() throws(ModelFileError) {
+    private mutating func splitValue() throws(FileError) {
         guard peek() == UInt8(ascii: "[") else {
             try skipValue(depth: 1)
             return noteNotTokenArrays()
         }
         var sequences = 0
-        try elements(close: "]") { reader throws(ModelFileError) in
+        try elements(close: "]") { reader throws(FileError) in
             if reader.peek() == UInt8(ascii: "[") { try reader.row() } else {
                 try reader.skipValue(depth: 2)
                 reader.noteNotTokenArrays()
@@ -90,10 +91,10 @@ struct TokenJSONReader {
     }
 
     /// One sequence of token ids.
-    private mutating func row() throws(ModelFileError) {
+    private mutating func row() throws(FileError) {
         let start = ids.count
         var count = 0
-        try elements(close: "]") { reader throws(ModelFileError) in
+        try elements(close: "]") { reader throws(FileError) in
             count += 1
             guard let byte = reader.peek(), byte == UInt8(ascii: "-") || reader.isDigit(byte) else {
                 try reader.skipValue(depth: 3)
@@ -123,12 +124,12 @@ struct TokenJSONReader {
     // MARK: JSON's grammar
 
     /// Skips any JSON value, checking its syntax.
-    private mutating func skipValue(depth: Int) throws(ModelFileError) {
+    private mutating func skipValue(depth: Int) throws(FileError) {
         guard depth < Self.maximumDepth else { throw syntax("nested more than \(Self.maximumDepth) levels deep") }
         guard let byte = peek() else { throw syntax("expected a value, found the end of the file") }
         switch byte {
-        case UInt8(ascii: "{"): try members { reader, _ throws(ModelFileError) in try reader.skipValue(depth: depth + 1) }
-        case UInt8(ascii: "["): try elements(close: "]") { reader throws(ModelFileError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "{"): try members { reader, _ throws(FileError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["): try elements(close: "]") { reader throws(FileError) in try reader.skipValue(depth: depth + 1) }
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
@@ -141,7 +142,7 @@ struct TokenJSONReader {
     /// The elements of an array or the members of an object, from its opening bracket to `close`:
     /// `element` reads each one, the commas and whitespace between them are read here.
     private mutating func elements(close: Unicode.Scalar,
-                                   _ element: (inout TokenJSONReader) throws(ModelFileError) -> Void) throws(ModelFileError) {
+                                   _ element: (inout TokenJSONReader) throws(FileError) -> Void) throws(FileError) {
         position += 1
         skipWhitespace()
         if peek() == UInt8(ascii: close) { position += 1; return }
@@ -155,8 +156,8 @@ struct TokenJSONReader {
     }
 
     /// An object's members: `value` reads each member's value, given its key.
-    private mutating func members(_ value: (inout TokenJSONReader, String) throws(ModelFileError) -> Void) throws(ModelFileError) {
-        try elements(close: "}") { reader throws(ModelFileError) in
+    private mutating func members(_ value: (inout TokenJSONReader, String) throws(FileError) -> Void) throws(FileError) {
+        try elements(close: "}") { reader throws(FileError) in
             let key = try reader.string()
             reader.skipWhitespace()
             try reader.expect(":")
@@ -166,7 +167,7 @@ struct TokenJSONReader {
     }
 
     /// A number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, its value as a Double.
-    private mutating func number() throws(ModelFileError) -> Double {
+    private mutating func number() throws(FileError) -> Double {
         let start = position
         var integer: Int64 = 0, plain = true
         if peek() == UInt8(ascii: "-") { position += 1; plain = false }
@@ -198,7 +199,7 @@ struct TokenJSONReader {
     }
 
     /// A string, its escapes decoded; control characters must be escaped.
-    private mutating func string() throws(ModelFileError) -> String {
+    private mutating func string() throws(FileError) -> String {
         try expect("\"")
         var units: [UInt16] = []
         var raw: [UInt8] = []
@@ -239,7 +240,7 @@ struct TokenJSONReader {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws(ModelFileError) {
+    private mutating func literal(_ word: StaticString) throws(FileError) {
         let text = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         guard bytes.count - position >= text.count, bytes[position..<(position + text.count)].elementsEqual(text) else {
             throw syntax("expected a value")
@@ -247,7 +248,7 @@ struct TokenJSONReader {
         position += text.count
     }
 
-    private mutating func expect(_ character: Unicode.Scalar) throws(ModelFileError) {
+    private mutating func expect(_ character: Unicode.Scalar) throws(FileError) {
         guard peek() == UInt8(ascii: character) else {
             throw syntax(peek() == nil ? "expected '\(character)', found the end of the file" : "expected '\(character)'")
         }
@@ -270,13 +271,13 @@ struct TokenJSONReader {
     }
 
     /// "not valid JSON (line L, column C: what)", the column counted in bytes from 1.
-    private func syntax(_ what: String) -> ModelFileError {
-        ModelFileError(path, "not valid JSON (\(location): \(what))")
+    private func syntax(_ what: String) -> FileError {
+        FileError(path, "not valid JSON (\(location): \(what))")
     }
 
     /// A defect that is not one of JSON's grammar, at the current position.
-    private func located(_ what: String) -> ModelFileError {
-        ModelFileError(path, "\(location): \(what)")
+    private func located(_ what: String) -> FileError {
+        FileError(path, "\(location): \(what)")
     }
 
     /// "line L, column C" of the current position.

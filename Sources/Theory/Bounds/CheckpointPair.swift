@@ -1,3 +1,4 @@
+import _Files
 import Hessian
 import Models
 
@@ -17,7 +18,7 @@ public struct CheckpointPair: Sendable {
     }
 
     /// Loads both directories; errors name the file and the first tensor that differs in shape.
-    public static func load(pretrained: String, finetuned: String) throws(ModelFileError) -> CheckpointPair {
+    public static func load(pretrained: String, finetuned: String) throws(FileError) -> CheckpointPair {
         let p = try GPT2Parameters.load(directory: pretrained)
         let f = try GPT2Parameters.load(directory: finetuned)
         guard p.config == f.config else { throw architectureMismatch(finetuned: finetuned, f.config, pretrained: pretrained, p.config) }
@@ -26,13 +27,13 @@ public struct CheckpointPair: Sendable {
 
     /// Reads `finetuned/config.json` (not the weights) and checks it is `config`, the architecture of
     /// `pretrained`: for lists of pairs checked before a long run, so a bad entry fails first.
-    public static func checkArchitecture(of finetuned: String, is config: GPT2Config, pretrained: String) throws(ModelFileError) {
+    public static func checkArchitecture(of finetuned: String, is config: GPT2Config, pretrained: String) throws(FileError) {
         let listed = try GPT2Config.read(path: "\(finetuned)/config.json")
         guard listed == config else { throw architectureMismatch(finetuned: finetuned, listed, pretrained: pretrained, config) }
     }
 
-    static func architectureMismatch(finetuned: String, _ f: GPT2Config, pretrained: String, _ p: GPT2Config) -> ModelFileError {
-        ModelFileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f) vs \(p)")
+    static func architectureMismatch(finetuned: String, _ f: GPT2Config, pretrained: String, _ p: GPT2Config) -> FileError {
+        FileError("\(finetuned)/config.json", "the architecture differs from \(pretrained)/config.json: \(f) vs \(p)")
     }
 }
 

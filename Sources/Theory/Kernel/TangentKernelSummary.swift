@@ -44,30 +44,25 @@ public struct TangentKernelSummary: Codable, Sendable, Equatable {
     /// F(Θ, t') for another number of steps t'.
     public func offset(steps t: Double) -> Double { spectral(steps: t) }
 
-    /// Whether `data` is a summary `lens ntk --out` wrote (so that `lens ntk` may replace it).
-    public static func isWrittenByLens(_ data: Data) -> Bool {
-        (try? JSONDecoder().decode(TangentKernelSummary.self, from: data)) != nil
-    }
-
     /// Reads a summary written by `lens ntk --out DIR` (`DIR/ntk.json`).
-    /// - Throws: `ModelFileError` naming the file and what is wrong with it.
-    public static func read(path: String) throws(ModelFileError) -> TangentKernelSummary {
-        let summary = try JSONFile.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk` summary (ntk.json)",
+    /// - Throws: `FileError` naming the file and what is wrong with it.
+    public static func read(path: String) throws(FileError) -> TangentKernelSummary {
+        let summary = try JSON.decode(TangentKernelSummary.self, path: path, kind: "a `lens ntk` summary (ntk.json)",
                                           realKeys: ["rate", "steps", "outputs", "eigenvalues", "projections", "offset", "elementwiseOffset"])
         guard summary.offset.isFinite, summary.offset >= 0, summary.eigenvalues.count == summary.sequences,
               summary.projections.count == summary.sequences else {
-            throw ModelFileError(path, "expected a finite offset >= 0 and one eigenvalue and projection per sequence")
+            throw FileError(path, "expected a finite offset >= 0 and one eigenvalue and projection per sequence")
         }
         // A tangent kernel is a Gram matrix: positive semi-definite, so F(t) <= ||f0 - y||^2 at every t.
         if let k = summary.eigenvalues.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
-            throw ModelFileError(path, "eigenvalues[\(k)] is \(summary.eigenvalues[k]); a tangent kernel's eigenvalues are finite and >= 0")
+            throw FileError(path, "eigenvalues[\(k)] is \(summary.eigenvalues[k]); a tangent kernel's eigenvalues are finite and >= 0")
         }
         if let k = summary.projections.firstIndex(where: { !$0.isFinite }) {
-            throw ModelFileError(path, "projections[\(k)] is not finite")
+            throw FileError(path, "projections[\(k)] is not finite")
         }
         let recomputed = summary.offset(steps: summary.steps)
         guard abs(recomputed - summary.offset) <= 1e-9 * max(recomputed, summary.offset) + Double.leastNormalMagnitude else {
-            throw ModelFileError(path, "offset \(summary.offset) is not F(Theta, t) of the file's eigenvalues and projections at t = \(summary.steps) (\(recomputed))")
+            throw FileError(path, "offset \(summary.offset) is not F(Theta, t) of the file's eigenvalues and projections at t = \(summary.steps) (\(recomputed))")
         }
         return summary
     }

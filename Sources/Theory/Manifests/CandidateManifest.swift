@@ -1,3 +1,4 @@
+import _Files
 import Foundation
 import Models
 
@@ -76,18 +77,18 @@ public struct CandidateManifest: Codable, Sendable {
     }
 
     /// Reads and checks a manifest; relative paths become relative to its folder.
-    /// - Throws: `ModelFileError` naming the file and the field: not JSON, a missing or mistyped field,
+    /// - Throws: `FileError` naming the file and the field: not JSON, a missing or mistyped field,
     ///   fewer than two candidates, sizes not increasing or not the same for all, a budget that is not
     ///   a listed size below the largest, a measurement setting out of range.
-    public static func read(path: String) throws(ModelFileError) -> CandidateManifest {
+    public static func read(path: String) throws(FileError) -> CandidateManifest {
         try decode(fileContents(path), path: path)
     }
 
     /// The bytes of a manifest (`read(path:)`); `path` names it in errors and anchors relative paths.
-    public static func decode(_ data: Data, path: String) throws(ModelFileError) -> CandidateManifest {
-        var manifest = try JSONFile.decode(CandidateManifest.self, from: data, path: path, kind: "a candidate manifest", snakeCase: true,
+    public static func decode(_ data: Data, path: String) throws(FileError) -> CandidateManifest {
+        var manifest = try JSON.decode(CandidateManifest.self, from: data, path: path, kind: "a candidate manifest", snakeCase: true,
                                            realKeys: ["epsilon", "learning_rate", "first_loss", "last_loss"])
-        func fail(_ message: String) -> ModelFileError { ModelFileError(path, message) }
+        func fail(_ message: String) -> FileError { FileError(path, message) }
         guard manifest.candidates.count >= 2 else { throw fail("\"candidates\" lists \(manifest.candidates.count); selection needs at least two") }
         let sizes = manifest.sizes
         guard !sizes.isEmpty, sizes[0] >= 1, zip(sizes, sizes.dropFirst()).allSatisfy({ $0 < $1 }) else {
@@ -135,7 +136,7 @@ public struct CandidateManifest: Codable, Sendable {
     /// Each candidate's architecture, from its pretrained `config.json`, with every listed fine-tuned
     /// checkpoint's `config.json` checked against it (not the weights): a bad entry fails before any
     /// long work.
-    public func architectures() throws(ModelFileError) -> [GPT2Config] {
+    public func architectures() throws(FileError) -> [GPT2Config] {
         var configs: [GPT2Config] = []
         for candidate in candidates {
             let config = try GPT2Config.read(path: "\(candidate.pretrained)/config.json")
@@ -147,7 +148,7 @@ public struct CandidateManifest: Codable, Sendable {
 
     /// The token file's train and test splits for each architecture (read once per vocabulary and context),
     /// checked against it and against the manifest: the train split must hold the largest n and the probes.
-    public func splits(for configs: [GPT2Config]) throws(ModelFileError) -> [(pool: TokenBatch, test: TokenBatch)] {
+    public func splits(for configs: [GPT2Config]) throws(FileError) -> [(pool: TokenBatch, test: TokenBatch)] {
         var read: [[Int]: (pool: TokenBatch, test: TokenBatch)] = [:]
         let needed = max(sizes.last!, measurement.probes)
         var splits: [(pool: TokenBatch, test: TokenBatch)] = []
@@ -159,7 +160,7 @@ public struct CandidateManifest: Codable, Sendable {
             }
             let (pool, test) = read[key]!
             guard pool.batch >= needed else {
-                throw ModelFileError(tokens, "the train split has \(pool.batch) sequences; the manifest needs \(needed) (its largest n and its probes)")
+                throw FileError(tokens, "the train split has \(pool.batch) sequences; the manifest needs \(needed) (its largest n and its probes)")
             }
             splits.append((pool, test))
         }
@@ -168,9 +169,6 @@ public struct CandidateManifest: Codable, Sendable {
 
     /// The manifest as JSON (paths as they are held), for `lens demo` to write.
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+        JSON.encode(self, snakeCase: true)
     }
 }

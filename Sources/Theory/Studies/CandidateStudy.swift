@@ -1,3 +1,4 @@
+import _Files
 import Curves
 import Foundation
 import Hessian
@@ -68,7 +69,7 @@ public struct CandidateStudy: Sendable {
     /// target task's `pool` (which holds at least the largest size and `probes`) and measures it, with
     /// the `test` sequences. `keep` is given each fine-tuned checkpoint; `progress` is told the work done
     /// and in all, in single-sequence HVP-equivalents.
-    /// - Throws: `CorollaryStudy.DivergedFineTuning` when a fine-tuning run diverges; `ModelFileError`
+    /// - Throws: `CorollaryStudy.DivergedFineTuning` when a fine-tuning run diverges; `FileError`
     ///   when the pretrained checkpoint's tangent kernel is not finite.
     /// - Complexity: `CorollaryStudy.run`'s work, then `tailCost`.
     public func run(name: String, pretrained: GPT2Parameters, pool: TokenBatch, test: TokenBatch,
@@ -91,7 +92,7 @@ public struct CandidateStudy: Sendable {
     /// Measures checkpoints fine-tuned elsewhere: `pairs` in increasing n, each with its fine-tuning
     /// summary (the steps of the largest are the kernel's t), fine-tuned at learning rate `rate` (η).
     /// `sizes` and `fineTuning` of this study are not used.
-    /// - Throws: what loading a pair throws; `ModelFileError` when the tangent kernel is not finite.
+    /// - Throws: what loading a pair throws; `FileError` when the tangent kernel is not finite.
     public func run(name: String, pretrained: GPT2Parameters, pairs: [CorollaryStudy.ExistingPair], rate: Double, pool: TokenBatch, test: TokenBatch,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> Result {
         let largest = pairs.last!.n
@@ -108,14 +109,14 @@ public struct CandidateStudy: Sendable {
     /// The kernel, the density and NLPmetrics once the checkpoints are measured; `progress` is told the
     /// work done of `tailCost`.
     private func finish(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
-                        pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(ModelFileError) -> Result {
+                        pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(FileError) -> Result {
         let largest = corollary.checkpoints.last!.n
         let kernel = NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(probes))
         progress(probes / 3)
         // t: the steps of the run on the most data (a pair without a summary has none: t = 0, F = ‖f₀ − y‖²).
         let steps = corollary.checkpoints.last!.fineTuning?.steps ?? 0
         guard let offset = TangentKernelOffset(kernel: kernel) else {
-            throw ModelFileError(name, "the tangent kernel of the pretrained checkpoint is not a finite positive semi-definite matrix (weights so large that the gradients overflow?)")
+            throw FileError(name, "the tangent kernel of the pretrained checkpoint is not a finite positive semi-definite matrix (weights so large that the gradients overflow?)")
         }
         let summary = TangentKernelSummary(checkpoint: name, parameters: pretrained.count, kernel: kernel, offset: offset,
                                            rate: rate, steps: Double(steps))

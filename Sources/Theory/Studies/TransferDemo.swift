@@ -81,7 +81,7 @@ public struct TransferDemo: Sendable {
         let run = SyntheticTransfer(config: candidate.config, corpus: corpus, batchSize: pretrainingBatch, pretrainingSteps: pretrainingSteps,
                                     fineTuningSteps: 0, pretrainingRate: pretrainingRate, fineTuningRate: pretrainingRate, seed: seed).run(progress: progress)
         guard run.pretrainingLosses.allSatisfy(\.isFinite) else {
-            throw ModelFileError(directory, "pretraining \(candidate.name) diverged (a non-finite loss); nothing was cached")
+            throw FileError(directory, "pretraining \(candidate.name) diverged (a non-finite loss); nothing was cached")
         }
         try run.pretrained.save(directory: directory) { ["pretraining.json": pretrainingStamp(candidate, weights: $0)] }
         // Read back what was written, so that a run from the cache and a fresh run see the same bytes.

@@ -1,30 +1,28 @@
-import _Files
 import Foundation
-import Models
 
 /// A JSON file the toolkit reads into a `Decodable` type, with errors a person can act on: the file,
 /// and the field that is missing or of the wrong type, in the document's own key names.
-enum JSONFile {
+extension JSON {
     /// - Parameter kind: what the file should be, for the message ("a `lens ntk --out` file").
     /// - Parameter snakeCase: the document's keys are the snake case of the type's property names.
     /// - Parameter realKeys: the keys whose numbers may be negative or fractional; every other number
     ///   of the type is a count or a seed (a non-negative integer).
-    static func decode<T: Decodable>(_ type: T.Type, path: String, kind: String, snakeCase: Bool = false,
-                                     realKeys: Set<String>) throws(ModelFileError) -> T {
-        try decode(type, from: fileContents(path), path: path, kind: kind, snakeCase: snakeCase, realKeys: realKeys)
+    public static func decode<T: Decodable>(_ type: T.Type, path: String, kind: String, snakeCase: Bool = false,
+                                     realKeys: Set<String>) throws(FileError) -> T {
+        try decode(type, from: contents(path), path: path, kind: kind, snakeCase: snakeCase, realKeys: realKeys)
     }
 
     /// The same for the bytes of a file; `path` names it in errors.
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String, kind: String, snakeCase: Bool = false,
-                                     realKeys: Set<String>) throws(ModelFileError) -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String, kind: String, snakeCase: Bool = false,
+                                     realKeys: Set<String>) throws(FileError) -> T {
         let decoder = JSONDecoder()
         if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         func field(_ path: [String]) -> String { Self.field(path, snakeCase: snakeCase) }
         do {
             let value = try decoder.decode(type, from: data)
-            if let duplicate = JSONDuplicateKey.first(in: data) { throw ModelFileError(path, "not \(kind): \(duplicate); give each key once") }
+            if let duplicate = JSONDuplicateKey.first(in: data) { throw FileError(path, "not \(kind): \(duplicate); give each key once") }
             return value
-        } catch let error as ModelFileError {
+        } catch let error as FileError {
             throw error
         } catch let error as DecodingError {
             let reason: String
@@ -43,9 +41,9 @@ enum JSONFile {
             case .dataCorrupted(let c): reason = "field \"\(field(c.codingPath.map(\.stringValue)))\": \(c.debugDescription)"
             @unknown default: reason = "\(error)"
             }
-            throw ModelFileError(path, "not \(kind): \(reason)")
+            throw FileError(path, "not \(kind): \(reason)")
         } catch {
-            throw ModelFileError(path, "not \(kind): \(error)")
+            throw FileError(path, "not \(kind): \(error)")
         }
     }
 
@@ -61,7 +59,7 @@ enum JSONFile {
             for (i, element) in array.enumerated() {
                 if let found = misfit(element, path: "\(path)[\(i)]", key: key, realKeys: realKeys) { return found }
             }
-        case let number as NSNumber where !isJSONBoolean(number):
+        case let number as NSNumber where !isBoolean(number):
             let x = number.doubleValue
             if let key, !realKeys.contains(key), x < 0 || x != x.rounded() { return (path, "\(number)") }
         default: break
@@ -77,5 +75,12 @@ enum JSONFile {
             let name = snakeCase ? key.reduce("") { $0 + ($1.isUppercase ? "_" + $1.lowercased() : String($1)) } : key
             return text.isEmpty ? name : text + "." + name
         }
+    }
+}
+
+extension JSON {
+    /// A file's bytes, or an error naming the file and the reason (`RegularFile`).
+    static func contents(_ path: String) throws(FileError) -> Data {
+        do { return try RegularFile.contents(path, mapped: false) } catch { throw FileError(path, error.reason) }
     }
 }
