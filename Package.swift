@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The numerical modules are compiled with `-O` in debug builds too: the tests then run the code that ships
+/// (a debug and a release `lens demo --quick` write the same bytes, checkpoints included), and the GPT-2
+/// engine, Lanczos and the curve fits run about eight times faster than unoptimised (the suite: 132 s
+/// instead of 300 s on a 2-core machine).
+let numerics: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "LensLLM",
     products: [
@@ -26,15 +32,15 @@ let package = Package(
         .target(name: "_Files", dependencies: ["_CFiles"]),
 
         // Thin, safe Swift over BLAS, LAPACK and GSL.
-        .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"]),
+        .target(name: "LinearAlgebra", dependencies: ["_CBLAS", "_CLAPACKE", "_CGSL"], swiftSettings: numerics),
         // Symmetric operators, Lanczos, quadrature, traces and spectral densities.
-        .target(name: "Hessian", dependencies: ["LinearAlgebra"]),
+        .target(name: "Hessian", dependencies: ["LinearAlgebra"], swiftSettings: numerics),
         // safetensors checkpoints and the GPT-2 engine: forward, backward and tangent passes.
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Hessian", "_Files"], swiftSettings: numerics),
         // Loss curves in; transitions, laws, fits, selection and metrics out.
-        .target(name: "Curves", dependencies: ["LinearAlgebra", "_Files"]),
+        .target(name: "Curves", dependencies: ["LinearAlgebra", "_Files"], swiftSettings: numerics),
         // Analyses of checkpoints: pairs and their block curvature, Theorem 1/2's Hessian terms and bound, Corollary 1 across data sizes.
-        .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "_Files"]),
+        .target(name: "Theory", dependencies: ["Curves", "Hessian", "LinearAlgebra", "Models", "_Files"], swiftSettings: numerics),
         // Markdown and SVG writers of the values the other modules compute; no numerics of their own.
         .target(name: "Reports", dependencies: ["Curves", "Hessian", "Models", "Theory", "Timings", "_Files"]),
         // Speed measurements for `lens bench`, each against a baseline timed in the same run.
@@ -53,10 +59,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "proofs-checks"),
 
-        // What the test targets share: fixture paths and golden files.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: fixture paths, golden files, seeded small models.
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Models"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "HessianTests", dependencies: ["Hessian", "LinearAlgebra"]),
+        .testTarget(name: "HessianTests", dependencies: ["TestSupport", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Hessian", "LinearAlgebra"]),
         .testTarget(name: "CurvesTests", dependencies: ["TestSupport", "Curves", "LinearAlgebra"]),
         .testTarget(name: "TheoryTests", dependencies: ["TestSupport", "Theory", "Curves", "Models", "Hessian", "LinearAlgebra"]),

@@ -1,5 +1,5 @@
-import Foundation
 import _CBLAS
+import Foundation
 
 /// The BLAS kernels the Hessian engine and the tangent kernel need, over unsafe buffers (OpenBLAS).
 public enum BLAS {

@@ -1,5 +1,5 @@
-import Curves
 import _Files
+import Curves
 import Foundation
 
 /// `lens benchmark`: PearCorr and RelAcc of every method per budget and averaged, beside the

@@ -1,5 +1,5 @@
-import ArgumentParser
 import _Files
+import ArgumentParser
 import Models
 import Reports
 import Theory

@@ -1,6 +1,6 @@
+import _Files
 import ArgumentParser
 import Curves
-import _Files
 import Foundation
 import Models
 import Reports

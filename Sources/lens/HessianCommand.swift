@@ -1,7 +1,7 @@
 import ArgumentParser
 import Models
-import Theory
 import Reports
+import Theory
 
 struct HessianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
+import _Files
 import ArgumentParser
 import Models
 import Reports
-import _Files
 import Theory
 
 struct NTK: ParsableCommand {

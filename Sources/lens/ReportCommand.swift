@@ -1,5 +1,5 @@
-import ArgumentParser
 import _Files
+import ArgumentParser
 import Curves
 import Models
 import Reports

@@ -1,5 +1,5 @@
-import TestSupport
 import Curves
+import TestSupport
 import Testing
 
 /// Reading curves: both layouts, quoting, and a located, actionable error for each bad input.

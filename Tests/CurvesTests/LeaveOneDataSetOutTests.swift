@@ -1,6 +1,6 @@
-import TestSupport
 import Curves
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 10, acceptance 1 and 2: lensllm's design for a data set is chosen on the other data sets of

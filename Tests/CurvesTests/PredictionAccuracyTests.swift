@@ -1,6 +1,6 @@
-import TestSupport
 import Curves
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 10: predictive accuracy as the paper's Table 2 reports it (RMSE of held-back larger sizes).

@@ -1,5 +1,5 @@
-import TestSupport
 import Curves
+import TestSupport
 import Testing
 
 /// Acceptance 1 of the curves issue: the four deterministic methods reproduce every published

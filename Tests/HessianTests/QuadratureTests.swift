@@ -1,6 +1,7 @@
 import Foundation
 import Hessian
 import LinearAlgebra
+import TestSupport
 import Testing
 
 /// Truncated quadratic forms by Gauss–Lanczos quadrature, and their certified interval.
@@ -101,7 +102,7 @@ struct QuadratureTests {
     // The interval from the moments (`MomentBounds`) is a certificate, so it must hold whatever the step
     // count: 210 seeded cases, k from 1 to n. (A stress run of 1,200 such cases with n up to 250 found no
     // miss.) The slack is the dense reference's own round-off.
-    @Test func momentIntervalContainsDenseValueForEveryStepCount() {
+    @Test(.slow) func momentIntervalContainsDenseValueForEveryStepCount() {
         var misses: [String] = []
         for seed in 1...210 as ClosedRange<UInt64> {
             let (op, v, k, kind) = momentCase(seed)

@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// AdamW fine-tuning reproduces the fixture's: 20 PyTorch AdamW steps (lr 3e-3, weight decay 0.01) on

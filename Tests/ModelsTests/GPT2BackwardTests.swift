@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// Gradients against PyTorch (finite differences, which need no reference, are in `GPT2DerivativeTests`).

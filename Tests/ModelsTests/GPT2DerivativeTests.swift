@@ -2,13 +2,14 @@ import Foundation
 import Hessian
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 
 /// The model's derivatives against finite differences and against their own symmetry, on a seeded
 /// random model: these need no reference data (the PyTorch comparisons are in the fixture suites).
 struct GPT2DerivativeTests {
-    let parameters = TestModels.parameters(seed: 11)
-    let batch = TestModels.batch(seed: 11)
+    let parameters = SmallModels.parameters(seed: 11)
+    let batch = SmallModels.batch(seed: 11)
     var model: GPT2<Double> { GPT2<Double>(parameters) }
 
     // Every coordinate. Central differences with step 1e-5 have truncation error O(h²) ≈ 1e-10 and
@@ -31,24 +32,24 @@ struct GPT2DerivativeTests {
 
     // uᵀ H w = wᵀ H u for random u, w: the HVP is a symmetric operator to round-off.
     @Test func hvpIsSymmetric() {
-        let u = TestModels.normals(parameters.count, seed: 1), w = TestModels.normals(parameters.count, seed: 2)
-        let uHw = TestModels.dot(u, model.hessianVectorProduct(batch, direction: w).hvp)
-        let wHu = TestModels.dot(w, model.hessianVectorProduct(batch, direction: u).hvp)
+        let u = SmallModels.normals(parameters.count, seed: 1), w = SmallModels.normals(parameters.count, seed: 2)
+        let uHw = SmallModels.dot(u, model.hessianVectorProduct(batch, direction: w).hvp)
+        let wHu = SmallModels.dot(w, model.hessianVectorProduct(batch, direction: u).hvp)
         #expect(abs(uHw - wHu) <= 1e-12 * max(abs(uHw), abs(wHu)), "\(uHw) vs \(wHu)")
     }
 
     // (g(θ + h v) − g(θ − h v)) / 2h = H v + O(h²): at h = 1e-4 along a unit direction the truncation
     // is ~1e-8 and the round-off ~1e-12 / h: agreement to 1e-6 relative.
     @Test func hvpAgreesWithCentralDifferencesOfGradients() {
-        let v = TestModels.normals(parameters.count, seed: 3)
-        let unit = v.map { $0 / TestModels.norm(v) }
+        let v = SmallModels.normals(parameters.count, seed: 3)
+        let unit = v.map { $0 / SmallModels.norm(v) }
         let hv = model.hessianVectorProduct(batch, direction: unit).hvp
         let h = 1e-4
         var plus = model, minus = model
         for i in unit.indices { plus.weights[i] += h * unit[i]; minus.weights[i] -= h * unit[i] }
         let fd = zip(plus.gradient(batch).gradient, minus.gradient(batch).gradient).map { ($0 - $1) / (2 * h) }
-        let diff = TestModels.norm(zip(fd, hv).map { $0 - $1 })
-        #expect(diff <= 1e-6 * TestModels.norm(hv), "relative difference \(diff / TestModels.norm(hv))")
+        let diff = SmallModels.norm(zip(fd, hv).map { $0 - $1 })
+        #expect(diff <= 1e-6 * SmallModels.norm(hv), "relative difference \(diff / SmallModels.norm(hv))")
     }
 
     // One workspace serves many products: each product overwrites every buffer it reads, so products
@@ -63,7 +64,7 @@ struct GPT2DerivativeTests {
             }
             return out
         }
-        let u = TestModels.normals(parameters.count, seed: 4), w = TestModels.normals(parameters.count, seed: 5)
+        let u = SmallModels.normals(parameters.count, seed: 4), w = SmallModels.normals(parameters.count, seed: 5)
         let first = product(u), other = product(w)
         for (got, want, what) in [(product(u), first, "u after w"), (first, model.hessianVectorProduct(batch, direction: u).hvp, "u fresh"),
                                   (other, model.hessianVectorProduct(batch, direction: w).hvp, "w fresh")] {
@@ -103,7 +104,7 @@ struct GPT2DerivativeTests {
     // matches it to 1e-9 relative when run to the invariant space; Lanczos's top eigenvalue lies within
     // its reported residual of LAPACK's.
     @Test func truncatedFormAndTopEigenvalueMatchDenseLAPACKOnEveryBlock() throws {
-        let pretrained = TestModels.parameters(seed: 12)
+        let pretrained = SmallModels.parameters(seed: 12)
         let v = zip(parameters.values, pretrained.values).map { $0 - $1 }
         let op = GPT2HessianOperator(parameters: parameters, batch: batch)
         for block in op.blocks {
@@ -138,10 +139,10 @@ struct GPT2DerivativeTests {
         for block in op.blocks {
             let restricted = BlockRestriction(op, block: block), reference = BlockRestriction(Padded(base: op), block: block)
             for seed in [1, 2] as [UInt64] {
-                let x = TestModels.normals(restricted.dimension, seed: seed &+ UInt64(block.range.lowerBound))
+                let x = SmallModels.normals(restricted.dimension, seed: seed &+ UInt64(block.range.lowerBound))
                 let (fast, whole) = (restricted.apply(x), reference.apply(x))
-                let difference = TestModels.norm(zip(fast, whole).map { $0 - $1 })
-                #expect(difference <= 1e-13 * TestModels.norm(whole), "\(block.name): relative difference \(difference / TestModels.norm(whole))")
+                let difference = SmallModels.norm(zip(fast, whole).map { $0 - $1 })
+                #expect(difference <= 1e-13 * SmallModels.norm(whole), "\(block.name): relative difference \(difference / SmallModels.norm(whole))")
             }
         }
     }

@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// Acceptance 1 of the GPT-2 issue: the native forward pass reproduces PyTorch's losses.

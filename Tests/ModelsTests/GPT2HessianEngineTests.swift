@@ -1,8 +1,8 @@
-import TestSupport
 import Foundation
 import Hessian
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 
 /// Acceptance 5: the model's Hessian through the Hessian engine reproduces PyTorch's dense groups.

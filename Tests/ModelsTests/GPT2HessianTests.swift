@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// Exact Hessian-vector products against PyTorch, whole, by block and per sample (symmetry and finite

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Models
 import Testing
 
@@ -23,9 +24,9 @@ struct GPT2LayerTests {
     /// Central differences at h = 1e-6 on O(1) values: truncation ~1e-12, round-off ~1e-10; compared
     /// to 1e-7 of the derivative's scale. The adjoint identity holds to round-off, 1e-12 relative.
     func check(_ trio: Trio, seed: UInt64, _ name: String) {
-        let x = TestModels.normals(trio.inputs, seed: seed), xDot = TestModels.normals(trio.inputs, seed: seed + 1)
+        let x = SmallModels.normals(trio.inputs, seed: seed), xDot = SmallModels.normals(trio.inputs, seed: seed + 1)
         let y = trio.forward(x)
-        let dout = TestModels.normals(y.count, seed: seed + 2), doutDot = TestModels.normals(y.count, seed: seed + 3)
+        let dout = SmallModels.normals(y.count, seed: seed + 2), doutDot = SmallModels.normals(y.count, seed: seed + 3)
         let h = 1e-6
         func shifted(_ v: [Double], _ d: [Double], _ s: Double) -> [Double] { zip(v, d).map { $0 + s * $1 } }
         func close(_ got: [Double], _ want: [Double], _ what: String) {
@@ -37,7 +38,7 @@ struct GPT2LayerTests {
         close(tangent, zip(trio.forward(shifted(x, xDot, h)), trio.forward(shifted(x, xDot, -h))).map { ($0 - $1) / (2 * h) },
               "tangent vs central differences of the forward")
         let backward = trio.backward(x, dout)
-        let (left, right) = (TestModels.dot(dout, tangent), TestModels.dot(backward, xDot))
+        let (left, right) = (SmallModels.dot(dout, tangent), SmallModels.dot(backward, xDot))
         #expect(abs(left - right) <= 1e-12 * max(abs(left), abs(right), 1), "\(name): ⟨ȳ, J ẋ⟩ = \(left) but ⟨Jᵀ ȳ, ẋ⟩ = \(right)")
         close(trio.backwardTangent(x, xDot, dout, doutDot),
               zip(trio.backward(shifted(x, xDot, h), shifted(dout, doutDot, h)),
@@ -239,7 +240,7 @@ struct GPT2LayerTests {
             },
             // The head's backward takes its scalar cotangent as dloss; ȳ scales it.
             backward: { logits, dout in dlogits(logits).map { $0 * dout[0] } },
-            tangent: { logits, logitsDot in [TestModels.dot(dlogits(logits), logitsDot)] },
+            tangent: { logits, logitsDot in [SmallModels.dot(dlogits(logits), logitsDot)] },
             backwardTangent: { logits, logitsDot, dout, doutDot in
                 var d = logitsDot
                 let g = dlogits(logits)

@@ -1,12 +1,13 @@
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// The typed parameter layout: the one wiring every pass reads.
 struct GPT2LayoutTests {
     // Tensors follow each other without gaps in Hugging Face's order; the blocks partition the buffer.
     @Test func tensorsAreContiguousInFlatOrderAndBlocksPartitionThem() {
-        for config in [TestModels.config, GPT2Config(layers: 3, channels: 12, heads: 3, maxPositions: 5, vocabulary: 7)] {
+        for config in [SmallModels.config, GPT2Config(layers: 3, channels: 12, heads: 3, maxPositions: 5, vocabulary: 7)] {
             let layout = GPT2Layout(config)
             let ranges = layout.ranges.flat, shapes = config.shapes.flat
             #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == layout.count)
@@ -23,7 +24,7 @@ struct GPT2LayoutTests {
 
     // The checkpoint names are Hugging Face's, one per tensor, in the layout's order.
     @Test func checkpointNamesAreHuggingFacesInLayoutOrder() {
-        let parameters = GPT2Parameters(config: TestModels.config)
+        let parameters = GPT2Parameters(config: SmallModels.config)
         let names = parameters.tensors.map(\.name)
         #expect(Set(names).count == names.count)
         #expect(names.prefix(4) == ["wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.ln_1.bias"])

@@ -1,7 +1,7 @@
 import _Files
-import TestSupport
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// safetensors: a byte-exact round trip, the fixture's checkpoints, and a clear error per malformation.

@@ -1,5 +1,5 @@
-import Curves
 import _Files
+import Curves
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

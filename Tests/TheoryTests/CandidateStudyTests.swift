@@ -2,6 +2,7 @@ import Curves
 import Foundation
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 import Theory
 

@@ -1,6 +1,7 @@
 import _Files
 import Foundation
 import Models
+import TestSupport
 import Testing
 import Theory
 

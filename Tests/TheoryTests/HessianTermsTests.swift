@@ -2,6 +2,7 @@ import Foundation
 import Hessian
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 import Theory
 

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 @testable import Theory
 

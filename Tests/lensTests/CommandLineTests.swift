@@ -2,6 +2,7 @@ import Curves
 import Foundation
 import LinearAlgebra
 import Models
+import TestSupport
 import Testing
 import Theory
 
@@ -18,9 +19,16 @@ struct CommandLineTests {
 
     /// Runs `lens` in `directory` (default: the package root) with `environment` added to this process's.
     func lens(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Run {
-        let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        try run(Self.executables.appendingPathComponent("lens"), arguments, in: directory, environment: environment)
+    }
+
+    /// Where the built executables are: beside this test bundle.
+    static let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+
+    /// Runs `executable` in `directory` (default: the package root) with `environment` added to this process's.
+    func run(_ executable: URL, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = executables.appendingPathComponent("lens")
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) } ?? Self.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -107,7 +115,7 @@ struct CommandLineTests {
     // candidate, fine-tuned checkpoints that load against their pretrained one, a curves CSV that
     // `lens select` reads and whose ats verdict is the index's, and a manifest from which
     // `lens report --manifest` remakes the per-candidate pages.
-    @Test func quickDemoIsByteIdenticalWhateverTheBLASThreadsAndItsFilesHoldTogether() throws {
+    @Test(.slow) func quickDemoIsByteIdenticalWhateverTheBLASThreadsAndItsFilesHoldTogether() throws {
         let base = NSTemporaryDirectory() + "lens-demo-\(UUID().uuidString)"
         let first = base + "/a", second = base + "/b"
         for folder in [first, second] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

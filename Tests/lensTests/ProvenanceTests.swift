@@ -33,19 +33,8 @@ extension CommandLineTests {
 
     /// Runs `command` (which starts with `lens`) through /bin/sh, with the `lens` beside this test bundle first on PATH.
     func shell(_ command: String) throws -> Run {
-        let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
-        let path = executables + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = Self.root
-        process.environment = ProcessInfo.processInfo.environment.merging(["PATH": path]) { $1 }
-        let out = Pipe(), err = Pipe()
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let (stdout, stderr) = (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let path = Self.executables.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], environment: ["PATH": path])
     }
 
     @Test func boundReportsProvenanceLineRunAgainWritesTheSameReport() throws {
