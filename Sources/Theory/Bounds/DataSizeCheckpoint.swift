@@ -1,4 +1,5 @@
 import Hessian
+import LinearAlgebra
 import Models
 
 /// One point of a Corollary 1 study: a checkpoint pair fine-tuned on n training samples, its
@@ -42,11 +43,13 @@ public struct DataSizeCheckpoint: Sendable {
         let total = cost(n: n, probes: m, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
         // The bound's forms come per probe (m × blocks of one sequence each), then on the whole probe batch.
         let perSampleForms = m * blocks.count
-        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps) { forms, _ in
+        let model = GPT2<Double>(pair.finetuned)  // one model for the bound and the traces
+        let bound = GeneralizationBound.evaluate(pair, model: model, train: train, test: test, epsilon: epsilon, lossBound: lossBound,
+                                                 steps: steps) { forms, _ in
             let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * m
             progress?(done, total)
         }
-        let op = GPT2HessianOperator(parameters: pair.finetuned, batch: train)
+        let op = GPT2HessianOperator(model: model, batch: train)
         var done = 2 * perSampleForms * steps
         let traces = blocks.map { block in
             let trace = TraceEstimation.trace(BlockRestriction(op, block: block), budget: traceBudget, seed: seed)

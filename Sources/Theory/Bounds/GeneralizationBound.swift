@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Models
 
 /// The generalization bound of a fine-tuned checkpoint pair: LensLLM's Theorem 2 (Zeng et al. 2025),
@@ -174,13 +175,16 @@ public struct GeneralizationBound: Sendable {
     ///   - lossBound: C, the losses are clipped at (default: `defaultLossBound`, 2 log V).
     ///   - steps: Lanczos steps per Hessian form; with a `tolerance` R > 0 a cap, each form stopping once
     ///     its certified interval is within R (`HessianTerms.measure`).
+    ///   - model: the fine-tuned model, `GPT2(pair.finetuned)`, when the caller has made it already (one model
+    ///     per analysis); made here otherwise.
     ///   - progress: told (done, total) forms over both measurements.
     /// - Complexity: two forward passes, and `HessianTerms.measure` over the probes (and the training samples).
-    public static func evaluate(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, probes: TokenBatch? = nil,
+    public static func evaluate(_ pair: CheckpointPair, model: GPT2<Double>? = nil, train: TokenBatch, test: TokenBatch, probes: TokenBatch? = nil,
                                 probeSource: String = "the test split", compareTraining: Bool = false, n: Int? = nil, epsilon: Double,
                                 lossBound: Double? = nil, steps: Int, tolerance: Double = HessianTerms.defaultTolerance, screening: Bool = false,
                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> GeneralizationBound {
-        let model = GPT2<Double>(pair.finetuned)
+        let model = model ?? GPT2<Double>(pair.finetuned)
+        precondition(model.weights.count == pair.direction.count, "a model of another shape than the pair")
         let (trainLoss, testLoss) = (model.loss(train), model.loss(test))  // before clipping
         let blocks = pair.finetuned.layout.blocks.count
         let trainingForms = compareTraining ? (train.batch + 1) * blocks : 0

@@ -111,7 +111,8 @@ public struct CandidateStudy: Sendable {
     private func finish(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
                         pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(FileError) -> Result {
         let largest = corollary.checkpoints.last!.n
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(probes))
+        let pretrainedModel = GPT2<Double>(pretrained)  // one model for the kernel and the zero-shot loss
+        let kernel = NeuralTangentKernel(model: pretrainedModel, probes: pool.prefix(probes))
         progress(probes / 3)
         // t: the steps of the run on the most data (a pair without a summary has none: t = 0, F = ‖f₀ − y‖²).
         let steps = corollary.checkpoints.last!.fineTuning?.steps ?? 0
@@ -128,7 +129,7 @@ public struct CandidateStudy: Sendable {
         if let low = density.nodes.min(), let high = density.nodes.max(), high > low { density.width = Self.densityWidth * (high - low) }
         progress(tail)
         return Result(name: name, config: pretrained.config, parameterCount: pretrained.count,
-                      zeroShot: Double(GPT2<Double>(pretrained).loss(test).mean), corollary: corollary, kernel: summary,
+                      zeroShot: Double(pretrainedModel.loss(test).mean), corollary: corollary, kernel: summary,
                       spectra: WeightSpectra(pretrained), density: density, densitySequences: sequences)
     }
 
