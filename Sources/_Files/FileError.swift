@@ -18,3 +18,8 @@ public struct FileError: Error, CustomStringConvertible, Sendable, Equatable {
         "\(file): " + (tensor.map { "tensor \($0): " } ?? "") + message
     }
 }
+
+/// A file's bytes (memory-mapped when asked), or an error naming the file and the reason (`RegularFile`).
+public func fileContents(_ path: String, mapped: Bool = false) throws(FileError) -> Data {
+    do { return try RegularFile.contents(path, mapped: mapped) } catch { throw FileError(path, error.reason) }
+}

@@ -9,7 +9,7 @@ extension JSON {
     ///   of the type is a count or a seed (a non-negative integer).
     public static func decode<T: Decodable>(_ type: T.Type, path: String, kind: String, snakeCase: Bool = false,
                                      realKeys: Set<String>) throws(FileError) -> T {
-        try decode(type, from: contents(path), path: path, kind: kind, snakeCase: snakeCase, realKeys: realKeys)
+        try decode(type, from: fileContents(path), path: path, kind: kind, snakeCase: snakeCase, realKeys: realKeys)
     }
 
     /// The same for the bytes of a file; `path` names it in errors.
@@ -75,12 +75,5 @@ extension JSON {
             let name = snakeCase ? key.reduce("") { $0 + ($1.isUppercase ? "_" + $1.lowercased() : String($1)) } : key
             return text.isEmpty ? name : text + "." + name
         }
-    }
-}
-
-extension JSON {
-    /// A file's bytes, or an error naming the file and the reason (`RegularFile`).
-    static func contents(_ path: String) throws(FileError) -> Data {
-        do { return try RegularFile.contents(path, mapped: false) } catch { throw FileError(path, error.reason) }
     }
 }

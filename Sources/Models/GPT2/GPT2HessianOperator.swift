@@ -23,6 +23,7 @@ public struct GPT2HessianOperator: SymmetricOperator {
     /// (operators on batches of one shape, used one after another, can share one).
     public init(model: GPT2<Double>, batch: TokenBatch, workspace: GPT2HVPWorkspace<Double>? = nil) {
         point = GPT2Linearisation(model, batch: batch)
+        blocks = model.layout.blocks
         self.workspace = workspace ?? GPT2HVPWorkspace(model.config, batch)
         precondition(self.workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
     }
@@ -30,7 +31,7 @@ public struct GPT2HessianOperator: SymmetricOperator {
     public var model: GPT2<Double> { point.model }
     public var batch: TokenBatch { point.batch }
     public var dimension: Int { point.model.weights.count }
-    public var blocks: [ParameterBlock] { point.model.layout.blocks }
+    public let blocks: [ParameterBlock]
 
     /// - Complexity: one HVP on the kept linearisation: the two tangent passes, about six forward
     ///   passes' worth of matrix products; x is read and y written in place.
@@ -45,7 +46,6 @@ public struct GPT2HessianOperator: SymmetricOperator {
     ///   products (`GPT2Linearisation.hessianVectorProduct(_:_:into:workspace:)`).
     public func apply(_ block: ParameterBlock, _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         precondition(x.count == block.range.count && y.count == block.range.count, "vectors of the wrong dimension")
-        guard blocks.contains(where: { $0.range == block.range }) else { return applyPadded(block, x, into: y) }
-        point.hessianVectorProduct(block, x.baseAddress!, into: y.baseAddress!, workspace: workspace)
+        if !point.hessianVectorProduct(block, x.baseAddress!, into: y.baseAddress!, workspace: workspace) { applyPadded(block, x, into: y) }
     }
 }

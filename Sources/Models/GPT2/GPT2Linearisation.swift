@@ -56,7 +56,8 @@ public struct GPT2Linearisation<S: GEMMScalar> {
                               hvp: layout.tensors(in: hvp))
     }
 
-    /// The diagonal block H_bb v_b of the Hessian on one of the model's blocks (`GPT2Layout.blocks`),
+    /// The diagonal block H_bb v_b of the Hessian on one of the model's blocks (`GPT2Layout.blocks`; nil,
+    /// with nothing written, for any other range),
     /// for v_b and the result each the block's |b| numbers (in layout order within the block): the
     /// direction is read where it lies and the result written where the caller wants it, with no
     /// padding to the full length. The tangents below the block and the products that only reach
@@ -65,27 +66,20 @@ public struct GPT2Linearisation<S: GEMMScalar> {
     ///   pairs of vocabulary-sized products; for the embeddings, the full product's. No allocation.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
+    @discardableResult
     public func hessianVectorProduct(_ block: ParameterBlock, _ v: UnsafePointer<S>, into hvp: UnsafeMutablePointer<S>,
-                                     workspace: GPT2HVPWorkspace<S>) {
+                                     workspace: GPT2HVPWorkspace<S>) -> Bool {
         precondition(workspace.fits(model.config, batch), "a workspace made for another batch shape or model")
-        let layout = model.layout, modelBlock = layout.modelBlock(block)
+        let layout = model.layout
+        guard let modelBlock = layout.modelBlock(block) else { return false }
         hvp.update(repeating: 0, count: block.range.count)
         model.tangentForward(batch, activations, direction: layout.tensors(in: v, block: block.range), into: workspace.tangents,
                              block: modelBlock)
         model.tangentBackward(batch, activations, cotangents, direction: layout.tensors(in: v, block: block.range), workspace: workspace,
                               hvp: layout.tensors(in: hvp, block: block.range), block: modelBlock)
+        return true
     }
 
-    /// H v as a new array, with a workspace of its own (for a single product; keep a workspace for many).
-    public func hessianVectorProduct(_ v: [S]) -> [S] {
-        precondition(v.count == model.weights.count, "direction of the wrong size")
-        var hvp = [S](repeating: 0, count: v.count)
-        let workspace = GPT2HVPWorkspace<S>(model.config, batch)
-        v.withUnsafeBufferPointer { v in
-            hvp.withUnsafeMutableBufferPointer { hessianVectorProduct(v.baseAddress!, into: $0.baseAddress!, workspace: workspace) }
-        }
-        return hvp
-    }
 }
 
 /// The buffers of a Hessian-vector product on one batch shape, allocated once and reused by every
@@ -138,8 +132,12 @@ extension GPT2 {
     /// once. For several products on one batch, keep the linearisation and a workspace instead.
     /// - Complexity: eight forward passes' worth of matrix products against the gradient's three.
     public func hessianVectorProduct(_ batch: TokenBatch, direction v: [S]) -> (loss: GPT2Loss<S>, hvp: [S]) {
-        let point = GPT2Linearisation(self, batch: batch)
-        return (point.loss, point.hessianVectorProduct(v))
+        precondition(v.count == weights.count, "direction of the wrong size")
+        var hvp = [S](repeating: 0, count: v.count)
+        let loss = v.withUnsafeBufferPointer { v in
+            hvp.withUnsafeMutableBufferPointer { hessianVectorProduct(batch, direction: v.baseAddress!, into: $0.baseAddress!) }
+        }
+        return (loss, hvp)
     }
 
     /// The same into a caller's buffer of `layout.count` numbers (not overlapping v): the linearisation

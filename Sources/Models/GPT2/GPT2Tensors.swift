@@ -127,12 +127,9 @@ public struct GPT2Layout: Sendable, Equatable {
     /// The model's blocks, in the order of `blocks`.
     var modelBlocks: [GPT2Block] { [.embeddings] + ranges.layers.indices.map { .layer($0) } + [.finalNorm] }
 
-    /// The model's block that `block` (one of `blocks`) is.
-    func modelBlock(_ block: ParameterBlock) -> GPT2Block {
-        guard let found = modelBlocks.first(where: { range(of: $0) == block.range }) else {
-            preconditionFailure("\(block.name) \(block.range) is not a block of this layout")
-        }
-        return found
+    /// The model's block whose range `block` spans, or nil when it spans another range (a single tensor, say).
+    func modelBlock(_ block: ParameterBlock) -> GPT2Block? {
+        modelBlocks.first { range(of: $0) == block.range }
     }
 
     /// The block's range: the span of its tensors, contiguous by the flat order.
