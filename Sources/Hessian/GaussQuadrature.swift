@@ -20,7 +20,7 @@ public enum SpectralFunction: Sendable {
 }
 
 /// The Gauss–Lanczos estimate of a quadratic form and, for the kinked functions, a certified interval.
-public struct QuadraticForm: Sendable {
+public struct QuadraticForm: Sendable, Equatable {
     /// ‖v‖² e₁ᵀ f(T_k) e₁.
     public var estimate: Double
     /// An interval that contains vᵀ f(H) v (see `GaussQuadrature.quadraticForm` for the proof).

@@ -35,6 +35,10 @@ extension BoundTiming.Result {
                      + terms.blocks.map { "\($0.block.name) \($0.fullRuns.count)" }.joined(separator: ", "))
         lines.append("  certified h_i: " + terms.blocks.map { String(format: "%@ %.4g (estimate %.4g)", $0.block.name, $0.certified, $0.estimate) }
             .joined(separator: ", "))
+        if let parallel {
+            lines.append(String(format: "on %ld threads (samples in parallel, each thread its own workspace): %.0f s, %.2f of the one-thread run above; Hessian terms %@",
+                                b.lanes, parallel.seconds, parallel.seconds / seconds, parallel.identical ? "identical to the bit" : "DIFFERENT from the one-thread run"))
+        }
         lines.append(String(format: "peak resident memory %.2f GB (estimated before the run, for the Hessian terms: %.2f GB)",
                             Double(peakMemory) / 1e9, Double(estimatedMemory) / 1e9))
         return lines.joined(separator: "\n") + "\n"

@@ -19,10 +19,12 @@ public struct BoundTiming: Sendable {
     public var fineTuningSteps: Int
     public var screening: Bool
     public var seed: UInt64
+    /// Threads making products at once; above 1, the run is repeated on one thread, the baseline.
+    public var lanes: Int
 
-    public init(config: GPT2Config, samples: Int, steps: Int, tolerance: Double, fineTuningSteps: Int, screening: Bool, seed: UInt64) {
+    public init(config: GPT2Config, samples: Int, steps: Int, tolerance: Double, fineTuningSteps: Int, screening: Bool, seed: UInt64, lanes: Int = 1) {
         (self.config, self.samples, self.steps, self.tolerance, self.fineTuningSteps) = (config, samples, steps, tolerance, fineTuningSteps)
-        (self.screening, self.seed) = (screening, seed)
+        (self.screening, self.seed, self.lanes) = (screening, seed, lanes)
     }
 
     public struct Result: Sendable {
@@ -33,8 +35,11 @@ public struct BoundTiming: Sendable {
         public var restrictedProducts: [(block: String, seconds: Double)]
         /// Seconds of one sequence's linearisation.
         public var linearisation: Double
-        /// The measured run: wall seconds, products, and the Hessian terms.
+        /// The measured run on one thread: wall seconds, products, and the Hessian terms.
         public var seconds: Double
+        /// The same run on `timing.lanes` threads, when above 1: its wall seconds, and whether its terms
+        /// equal the one-thread run's in every bit.
+        public var parallel: (seconds: Double, identical: Bool)?
         public var applications: Int
         public var terms: HessianTerms
         /// Peak resident memory of the process, in bytes.
@@ -86,13 +91,22 @@ public struct BoundTiming: Sendable {
             return (block.name, watch.best)
         }
 
-        var run = Stopwatch()
-        let terms = run.time { HessianTerms.measure(pair, samples: train, steps: steps, tolerance: tolerance, screening: screening, batchMean: false,
-                                                       progress: progress) }
+        // The parallel run first, so that the peak memory is the parallel run's.
+        func measure(lanes: Int, progress: ((Int, Int) -> Void)?) -> (HessianTerms, Double) {
+            var run = Stopwatch()
+            let terms = run.time {
+                HessianTerms.measure(direction: pair.direction, engine: GPT2Engine(model, concurrency: lanes), samples: train, steps: steps,
+                                     tolerance: tolerance, screening: screening, batchMean: false, progress: progress)
+            }
+            return (terms, run.best)
+        }
+        let parallel = lanes > 1 ? measure(lanes: lanes) { progress?($0, 2 * $1) } : nil
+        let (terms, seconds) = measure(lanes: 1) { done, total in progress?(done + (parallel == nil ? 0 : total), total * (parallel == nil ? 1 : 2)) }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Result(timing: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
-                      seconds: run.best, applications: terms.applications, terms: terms, peakMemory: Int(usage.ru_maxrss) * 1024,
-                      estimatedMemory: HessianTerms.memoryBytes(config, samples: samples, length: length, steps: steps, batchMean: false))
+                      seconds: seconds, parallel: parallel.map { ($0.1, $0.0 == terms) }, applications: terms.applications, terms: terms,
+                      peakMemory: Int(usage.ru_maxrss) * 1024,
+                      estimatedMemory: HessianTerms.memoryBytes(config, samples: samples, length: length, steps: steps, lanes: lanes, batchMean: false))
     }
 }

@@ -19,4 +19,15 @@ public enum MachineMemory {
                                                what, needed / 1_073_741_824, bytes / 1_073_741_824, remedy))
         }
     }
+
+    /// How many threads to run, each needing `bytes(threads)` in all: `requested` if the machine holds it
+    /// (`require` otherwise), else the most, up to the machine's active cores, that it holds.
+    public static func threads(requested: Int?, bytes needed: (Int) -> Double, for what: String, remedy: String) throws(Exceeded) -> Int {
+        if let requested {
+            try require(needed(requested), for: "\(what) on \(requested) threads", remedy: remedy)
+            return requested
+        }
+        try require(needed(1), for: what, remedy: remedy)
+        return (1...max(1, ProcessInfo.processInfo.activeProcessorCount)).last { needed($0) <= bytes } ?? 1
+    }
 }

@@ -167,6 +167,7 @@ struct Bench: ParsableCommand {
         @Option(parsing: .unconditional, help: "AdamW steps that make the fine-tuned checkpoint.") var fineTuningSteps = 4
         @Flag(help: "Refine only the largest upper ends after a short run of every sample.") var screening = false
         @Option(parsing: .unconditional) var seed: UInt64 = 1
+        @OptionGroup var threading: ThreadOptions
 
         func validate() throws {
             guard samples >= 1, steps >= 1, fineTuningSteps >= 1 else {
@@ -178,9 +179,12 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let config = shape.config
-            let progress = ProgressLine("Hessian terms (forms)")
+            let threads = try threading.resolve(bytes: {
+                HessianTerms.memoryBytes(config, samples: samples, length: config.maxPositions, steps: steps, lanes: $0, batchMean: false)
+            }, for: "the Hessian terms of \(samples) sequences", remedy: "choose smaller sizes or fewer --threads")
+            let progress = ProgressLine("Hessian terms (forms)" + (threads > 1 ? ", on \(threads) threads and then on one" : ""))
             let result = BoundTiming(config: config, samples: samples, steps: steps, tolerance: rtol, fineTuningSteps: fineTuningSteps, screening: screening,
-                                        seed: seed).run {
+                                        seed: seed, lanes: threads).run {
                 progress.update($0, of: $1)
             }
             progress.finish()

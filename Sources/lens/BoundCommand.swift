@@ -6,57 +6,132 @@ import Theory
 
 struct Bound: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i as the maximum over probe samples of the data distribution (default: the test split; the training samples' maximum beside it), the bound, and its tightness against the test loss.")
+        abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i as the maximum over probe samples of the data distribution (default: the test split; the training samples' maximum beside it), the bound, and its tightness against the test loss.",
+        discussion: "Sharded over a scheduler: `lens bound ... --shard K/N --share FILE` measures one share of the forms (run K = 1..N, as a Slurm array or a Kubernetes indexed Job); `lens bound merge FILE...` gives exactly the unsharded result.",
+        subcommands: [Measure.self, Merge.self], defaultSubcommand: Measure.self)
+}
 
-    @OptionGroup var checkpoints: CheckpointPairOptions
+extension Bound {
+    struct Measure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the bound (the default subcommand), or one share of it with --shard.")
 
-    @OptionGroup var data: TrainTestTokens
+        @OptionGroup var checkpoints: CheckpointPairOptions
 
-    @OptionGroup var probeData: ProbeTokens
+        @OptionGroup var data: TrainTestTokens
 
-    @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
-    var n: Int?
+        @OptionGroup var probeData: ProbeTokens
 
-    @OptionGroup var theorem: TheoremTwoOptions
+        @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
+        var n: Int?
 
-    @Option(parsing: .unconditional, help: "The most Lanczos steps a Hessian form may take (with --rtol 0, the steps every form takes).")
-    var steps = HessianTerms.defaultSteps
+        @OptionGroup var theorem: TheoremTwoOptions
 
-    @Option(parsing: .unconditional, help: "Stop each form once its certified interval's width is at most this fraction of its lower end, so that its upper end lies within it of the form; 0: run every form to --steps.")
-    var rtol = HessianTerms.defaultTolerance
+        @Option(parsing: .unconditional, help: "The most Lanczos steps a Hessian form may take (with --rtol 0, the steps every form takes).")
+        var steps = HessianTerms.defaultSteps
 
-    @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")
-    var screening = false
+        @Option(parsing: .unconditional, help: "Stop each form once its certified interval's width is at most this fraction of its lower end, so that its upper end lies within it of the form; 0: run every form to --steps.")
+        var rtol = HessianTerms.defaultTolerance
 
-    @OptionGroup var output: ReportOutput
+        @Flag(help: "Run every sample briefly first and refine only the largest upper ends (it pays only where samples' forms differ by more than their certificates' width).")
+        var screening = false
 
-    func validate() throws {
-        if let n, n < 1 { throw ValidationError("--n must be at least 1") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        guard rtol >= 0 && rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
+        @OptionGroup var threading: ThreadOptions
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Measure share K of N only (K = 1..N): every N-th sample's forms; needs --share. `lens bound merge` joins the shares.", valueName: "K/N"))
+        var shard: String?
+
+        @Option(help: "With --shard: write the share to this JSON file.")
+        var share: String?
+
+        @OptionGroup var output: ReportOutput
+
+        func validate() throws {
+            if let n, n < 1 { throw ValidationError("--n must be at least 1") }
+            guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+            guard rtol >= 0 && rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
+            if shard != nil || share != nil {
+                _ = try shardNumbers()
+                guard let share else { throw ValidationError("--shard needs --share FILE, the file its share goes to") }
+                guard !screening else { throw ValidationError("--screening refines across samples, so its shares are not independent: leave it out with --shard") }
+                guard output.out == nil, !output.json else { throw ValidationError("--shard writes a share, not a report: leave out --out and --json (`lens bound merge` writes the report)") }
+                try OutputPath.checkFile(share, option: "--share", kind: "share of a sharded `lens bound`") {
+                    String(decoding: $0.prefix(4096), as: UTF8.self).contains("\"\(BoundShare.format)\"")
+                }
+            }
+        }
+
+        /// --shard K/N as (K, N), 1 <= K <= N.
+        func shardNumbers() throws -> (Int, Int)? {
+            guard let shard else { return nil }
+            let parts = shard.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, (1...n).contains(k) else {
+                throw ValidationError("--shard \(shard): expected K/N with 1 <= K <= N, such as 2/8")
+            }
+            return (k, n)
+        }
+
+        func run() throws {
+            let pair = try checkpoints.load()
+            let config = pair.finetuned.config
+            let (train, test) = try data.load(for: config)
+            let probes = try probeData.load(data, for: config)
+            let probeBatch = probes?.batch ?? test
+            func memory(_ threads: Int) -> Int {
+                HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps, lanes: threads)
+            }
+            let threads = try threading.resolve(bytes: memory, for: "the Hessian terms of \(max(train.batch, probeBatch.batch)) sequences",
+                                                remedy: "give fewer training or probe sequences, or fewer --threads")
+            ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length); "
+                + "h_i over \(probeBatch.batch) probe sequences (\(probes?.source ?? "the test split")), the training samples' maximum beside it; "
+                + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; \(threads) thread\(threads == 1 ? "" : "s"), needs about \(Markdown.bytes(memory(threads)))")
+            let engine = pair.engine(concurrency: threads)
+            if let (k, shards) = try shardNumbers(), let share {
+                let progress = ProgressLine("Hessian terms, share \(k) of \(shards) (forms)")
+                let measured = BoundShare.measure(shard: k, of: shards, direction: pair.direction, engine: engine, train: train, test: test,
+                                                  probes: probes?.batch, probeSource: probes?.source ?? "the test split", n: n, epsilon: theorem.eps,
+                                                  lossBound: theorem.lossBound, steps: steps, tolerance: rtol, command: Invocation.command("lens")) {
+                    progress.update($0, of: $1)
+                }
+                progress.finish()
+                try AtomicFile.write(JSON.encode(measured), to: share)
+                ProgressLine.note("lens bound: share \(k) of \(shards) written to \(share); `lens bound merge` joins the \(shards) shares")
+                return
+            }
+            let progress = ProgressLine("Hessian terms (forms)")
+            let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: engine, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
+                                                     compareTraining: true, n: n, epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, tolerance: rtol,
+                                                     screening: screening) {
+                progress.update($0, of: $1)
+            }
+            progress.finish()
+            let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
+            if let out = output.out { try BoundReport.write(bound, provenance: provenance, to: out) }
+            print(output.json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
+        }
     }
 
-    func run() throws {
-        let pair = try checkpoints.load()
-        let config = pair.finetuned.config
-        let (train, test) = try data.load(for: config)
-        let probes = try probeData.load(data, for: config)
-        let probeBatch = probes?.batch ?? test
-        let memory = HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps)
-        try MachineMemory.require(Double(memory), for: "the Hessian terms of \(max(train.batch, probeBatch.batch)) sequences",
-                                  remedy: "give fewer training or probe sequences")
-        ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length); "
-            + "h_i over \(probeBatch.batch) probe sequences (\(probes?.source ?? "the test split")), the training samples' maximum beside it; "
-            + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; needs about \(Markdown.bytes(memory))")
-        let progress = ProgressLine("Hessian terms (forms)")
-        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
-                                                 compareTraining: true, n: n, epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, tolerance: rtol,
-                                                 screening: screening) {
-            progress.update($0, of: $1)
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join the shares of a sharded `lens bound` (--shard K/N --share FILE) into its bound: exactly the unsharded run's numbers.")
+
+        @Argument(help: "The N share files, in any order.")
+        var shares: [String]
+
+        @OptionGroup var output: ReportOutput
+
+        func validate() throws {
+            guard !shares.isEmpty else { throw ValidationError("give the share files to merge") }
         }
-        progress.finish()
-        let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
-        if let out = output.out { try BoundReport.write(bound, provenance: provenance, to: out) }
-        print(output.json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
+
+        func run() throws {
+            let read = try shares.map { path throws(FileError) in try BoundShare.read(path: path) }
+            let bound = try BoundShare.merge(read, paths: shares)
+            let first = read.min { $0.shard < $1.shard }!
+            let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit) from \(first.shards) shares made by `\(first.command)` "
+                + "and its siblings (--shard 1/\(first.shards) ... \(first.shards)/\(first.shards)); every number comes from those runs."
+            if let out = output.out { try BoundReport.write(bound, provenance: provenance, to: out) }
+            print(output.json ? BoundReport.json(bound) : BoundReport.markdown(bound, provenance: provenance), terminator: "")
+        }
     }
 }

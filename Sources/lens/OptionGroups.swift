@@ -51,3 +51,19 @@ struct GPT2ShapeOptions: ParsableArguments {
                                   remedy: "choose smaller sizes")
     }
 }
+
+/// --threads: samples' products run at once, each thread with its own workspace (`lens bound`, `lens corollary`,
+/// `lens report --manifest`, `lens bench bound`).
+struct ThreadOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Threads measuring samples at once, each with its own workspace and memory; every number is the same whatever the count (default: every core, as far as memory allows).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The thread count to run, given the bytes that many threads need.
+    func resolve(bytes: (Int) -> Int, for what: String, remedy: String) throws -> Int {
+        try MachineMemory.threads(requested: threads, bytes: { Double(bytes($0)) }, for: what, remedy: remedy)
+    }
+}

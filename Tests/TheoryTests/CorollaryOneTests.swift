@@ -114,7 +114,7 @@ struct CorollaryOneTests {
         let n = 4, k = 1
         let tuned = FineTuning(steps: 6, batchSize: 2, learningRate: 3e-3, weightDecay: 0.01, seed: 4, float64: true).run(from: pretrained, data: pool.prefix(n))
         let pair = CheckpointPair(pretrained: pretrained, finetuned: tuned.parameters)
-        let bound = GeneralizationBound.evaluate(pair, train: pool.prefix(n), test: test, epsilon: 0.1, steps: 10)
+        let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: pair.engine(), train: pool.prefix(n), test: test, epsilon: 0.1, steps: 10)
         let got = result.checkpoints[k]
         #expect(got.bound.certified.bound == bound.certified.bound && got.bound.trainLoss == bound.trainLoss)
         #expect(got.bound.terms.blocks.map(\.certified) == bound.terms.blocks.map(\.certified))

@@ -41,8 +41,8 @@ struct HessianTermsTests {
     @Test func perSampleFormsMatchDenseBlockHessians() throws {
         let pair = CheckpointPair(pretrained: SmallModels.parameters(seed: 3), finetuned: SmallModels.parameters(seed: 4))
         let samples = SmallModels.batch(3, seed: 5)
-        let full = HessianTerms.measure(pair, samples: samples, steps: 1000, tolerance: 0, screening: false)
-        let short = HessianTerms.measure(pair, samples: samples, steps: 40)  // screened: 3, 10, 40 steps
+        let full = HessianTerms.measure(direction: pair.direction, engine: pair.engine(), samples: samples, steps: 1000, tolerance: 0, screening: false)
+        let short = HessianTerms.measure(direction: pair.direction, engine: pair.engine(), samples: samples, steps: 40)  // screened: 3, 10, 40 steps
         let model = GPT2<Double>(pair.finetuned)
         for b in full.blocks.indices {
             let block = full.blocks[b].block
@@ -77,7 +77,7 @@ struct HessianTermsTests {
     @Test func hIsTheMaximumOverTheProbesWithTheTrainingMaximumBeside() throws {
         let pair = CheckpointPair(pretrained: SmallModels.parameters(seed: 3), finetuned: SmallModels.parameters(seed: 4))
         let (train, probes, test) = (SmallModels.batch(2, seed: 5), SmallModels.batch(3, seed: 8), SmallModels.batch(2, seed: 9))
-        let bound = GeneralizationBound.evaluate(pair, train: train, test: test, probes: probes, probeSource: "probes", compareTraining: true,
+        let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: pair.engine(), train: train, test: test, probes: probes, probeSource: "probes", compareTraining: true,
                                                  epsilon: 0.1, steps: 1000, tolerance: 0)
         let training = try #require(bound.trainingTerms)
         #expect(bound.terms.samples == 3 && training.samples == 2 && bound.probeSource == "probes" && bound.n == 2)
@@ -124,7 +124,7 @@ struct HessianTermsTests {
             .run(from: start, data: SmallModels.batch(8, seed: 5)).parameters
         let pair = CheckpointPair(pretrained: start, finetuned: tuned)
         let probes = SmallModels.batch(3, seed: 9)
-        let terms = HessianTerms.measure(pair, samples: probes, steps: HessianTerms.defaultSteps, batchMean: false)
+        let terms = HessianTerms.measure(direction: pair.direction, engine: pair.engine(), samples: probes, steps: HessianTerms.defaultSteps, batchMean: false)
         #expect(terms.tolerance == 0.05 && terms.stops[.stepCap] == nil, "\(terms.stops)")
         let model = GPT2<Double>(pair.finetuned)
         for term in terms.blocks {
@@ -144,7 +144,7 @@ struct HessianTermsTests {
     // Identical checkpoints: v = 0, so every h_i is 0 and the bound is (1 + eps) L_hat exactly.
     @Test func identicalCheckpointsGiveZeroTermsAndTheTrainLossBound() {
         let p = SmallModels.parameters(seed: 6)
-        let bound = GeneralizationBound.evaluate(CheckpointPair(pretrained: p, finetuned: p), train: SmallModels.batch(2, seed: 7),
+        let bound = GeneralizationBound.evaluate(direction: CheckpointPair(pretrained: p, finetuned: p).direction, engine: CheckpointPair(pretrained: p, finetuned: p).engine(), train: SmallModels.batch(2, seed: 7),
                                                  test: SmallModels.batch(2, seed: 8), epsilon: 0.1, steps: 20)
         #expect(bound.terms.blocks.allSatisfy { $0.estimate == 0 && $0.interval == 0...0 && $0.rawMax == 0 })
         #expect(bound.terms.applications == 0)
@@ -155,7 +155,7 @@ struct HessianTermsTests {
     func perSampleRawFormsAndTheFinalNormMatchPyTorch() throws {
         let pair = try CheckpointPair.load(pretrained: Fixture.root + "/pretrained", finetuned: Fixture.root + "/finetuned")
         let train = try TokenFile.read(path: Fixture.root + "/tokens.json", split: "train", vocabulary: 256)
-        let terms = HessianTerms.measure(pair, samples: train, steps: 30)
+        let terms = HessianTerms.measure(direction: pair.direction, engine: pair.engine(), samples: train, steps: 30)
         let golden = try #require(Fixture.golden["vHv_block_per_sample"] as? [[String: Double]])
         for (s, blocks) in golden.enumerated() {
             for (name, want) in blocks {

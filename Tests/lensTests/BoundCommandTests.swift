@@ -69,3 +69,33 @@ extension CommandLineTests {
         }
     }
 }
+
+/// `lens bound` over a scheduler and on every core (issue 22): N = 3 shares run as separate processes,
+/// merged, print the unsharded run's JSON byte for byte; so do 1 and 3 threads.
+extension CommandLineTests {
+    @Test func threeSharesMergeToTheUnshardedJSONAndThreadsChangeNoByte() throws {
+        let dir = try tunedPair()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = ["bound", "--pretrained", dir + "/pretrained", "--finetuned", dir + "/tuned", "--tokens", dir + "/target.json", "--steps", "8"]
+        let whole = try lens(base + ["--json", "--threads", "1"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let threaded = try lens(base + ["--json", "--threads", "3"])
+        #expect(threaded.status == 0 && threaded.stdout == whole.stdout)
+        let shares = (1...3).map { "\(dir)/share-\($0).json" }
+        for (k, path) in shares.enumerated() {
+            let run = try lens(base + ["--shard", "\(k + 1)/3", "--share", path])
+            #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stderr)")
+        }
+        let merged = try lens(["bound", "merge", "--json"] + shares.reversed())
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(merged.stdout == whole.stdout)
+        expectOneLineError(try lens(["bound", "merge"] + shares.prefix(2)), containing: "share 3 of 3 is missing")
+        expectOneLineError(try lens(["bound", "merge"] + shares + [shares[1]]), containing: "share 2 of 3 is given twice")
+        // Refused before any work, with the usage lines argument parsing adds.
+        for (extra, message) in [(["--shard", "4/3", "--share", shares[0]], "expected K/N with 1 <= K <= N"), (["--shard", "1/3"], "--shard needs --share FILE"),
+                                 (["--shard", "1/3", "--share", dir + "/target.json"], "lens does not overwrite it")] {
+            let run = try lens(base + extra)
+            #expect(run.status != 0 && run.stderr.hasPrefix("Error: ") && run.stderr.contains(message), "\(run.stderr)")
+        }
+    }
+}

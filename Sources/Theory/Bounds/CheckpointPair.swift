@@ -17,6 +17,10 @@ public struct CheckpointPair: Sendable {
         direction = zip(finetuned.values, pretrained.values).map { $0 - $1 }
     }
 
+    /// The native engine on the fine-tuned weights (made anew: one per analysis).
+    /// - Complexity: a Float64 copy of the weights.
+    public func engine(concurrency: Int = 1) -> GPT2Engine { GPT2Engine(GPT2<Double>(finetuned), concurrency: concurrency) }
+
     /// Loads both directories; errors name the file and the first tensor that differs in shape.
     public static func load(pretrained: String, finetuned: String) throws(FileError) -> CheckpointPair {
         let p = try GPT2Parameters.load(directory: pretrained)

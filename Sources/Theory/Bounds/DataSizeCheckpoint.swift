@@ -37,15 +37,16 @@ public struct DataSizeCheckpoint: Sendable {
     /// (seeded). `progress` is told the work done and in all, in single-sequence HVPs (`cost`).
     /// - Complexity: `cost(n:probes:blocks:steps:traceBudget:)` single-sequence HVPs.
     public static func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, epsilon: Double, lossBound: Double?,
-                               steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil,
+                               steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil, lanes: Int = 1,
                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> DataSizeCheckpoint {
         let n = train.batch, m = test.batch, blocks = pair.finetuned.layout.blocks
         let total = cost(n: n, probes: m, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
         // The bound's forms come per probe (m × blocks of one sequence each), then on the whole probe batch.
         let perSampleForms = m * blocks.count
         let model = GPT2<Double>(pair.finetuned)  // one model for the bound and the traces
-        let bound = GeneralizationBound.evaluate(pair, model: model, train: train, test: test, epsilon: epsilon, lossBound: lossBound,
-                                                 steps: steps) { forms, _ in
+        let engine = GPT2Engine(model, concurrency: lanes)
+        let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: engine, train: train, test: test, epsilon: epsilon,
+                                                 lossBound: lossBound, steps: steps) { forms, _ in
             let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * m
             progress?(done, total)
         }

@@ -166,41 +166,46 @@ public struct GeneralizationBound: Sendable {
         return evaluate(hessianSum: training.blocks.reduce(0) { $0 + max($1.certified, 0).squareRoot() })
     }
 
-    /// Measures the losses of `pair` on its training and test samples, its Hessian terms over `probes`
-    /// (default: the test samples) and, with `compareTraining`, over the training samples too, and
+    /// Measures the fine-tuned model's losses on its training and test samples, its Hessian terms over
+    /// `probes` (default: the test samples) and, with `compareTraining`, over the training samples too, and
     /// evaluates the bound.
     /// - Parameters:
+    ///   - direction: v = fine-tuned − pretrained, in the engine's parameter order.
+    ///   - engine: the fine-tuned model.
     ///   - probeSource: where the probes came from, for reports.
     ///   - n: the training-set size the bound counts (default: the training samples given).
     ///   - lossBound: C, the losses are clipped at (default: `defaultLossBound`, 2 log V).
     ///   - steps: Lanczos steps per Hessian form; with a `tolerance` R > 0 a cap, each form stopping once
     ///     its certified interval is within R (`HessianTerms.measure`).
-    ///   - model: the fine-tuned model, `GPT2(pair.finetuned)`, when the caller has made it already (one model
-    ///     per analysis); made here otherwise.
     ///   - progress: told (done, total) forms over both measurements.
     /// - Complexity: two forward passes, and `HessianTerms.measure` over the probes (and the training samples).
-    public static func evaluate(_ pair: CheckpointPair, model: GPT2<Double>? = nil, train: TokenBatch, test: TokenBatch, probes: TokenBatch? = nil,
-                                probeSource: String = "the test split", compareTraining: Bool = false, n: Int? = nil, epsilon: Double,
-                                lossBound: Double? = nil, steps: Int, tolerance: Double = HessianTerms.defaultTolerance, screening: Bool = false,
-                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> GeneralizationBound {
-        let model = model ?? GPT2<Double>(pair.finetuned)
-        precondition(model.weights.count == pair.direction.count, "a model of another shape than the pair")
-        let (trainLoss, testLoss) = (model.loss(train), model.loss(test))  // before clipping
-        let blocks = pair.finetuned.layout.blocks.count
+    public static func evaluate<Engine: ModelEngine>(direction: [Double], engine: Engine, train: TokenBatch, test: TokenBatch, probes: TokenBatch? = nil,
+                                                     probeSource: String = "the test split", compareTraining: Bool = false, n: Int? = nil, epsilon: Double,
+                                                     lossBound: Double? = nil, steps: Int, tolerance: Double = HessianTerms.defaultTolerance, screening: Bool = false,
+                                                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Engine.Failure) -> GeneralizationBound {
+        let (trainLosses, testLosses) = (try engine.losses(train), try engine.losses(test))  // before clipping
+        let blocks = engine.blocks.count
         let trainingForms = compareTraining ? (train.batch + 1) * blocks : 0
         var probeTotal = 0
-        let terms = HessianTerms.measure(pair, model: model, samples: probes ?? test, steps: steps, tolerance: tolerance, screening: screening) { done, total in
+        let terms = try HessianTerms.measure(direction: direction, engine: engine, samples: probes ?? test, steps: steps, tolerance: tolerance,
+                                             screening: screening) { done, total in
             probeTotal = total
             progress?(done, total + trainingForms)
         }
-        let trainingTerms = compareTraining ? HessianTerms.measure(pair, model: model, samples: train, steps: steps, tolerance: tolerance,
-                                                                screening: screening) { done, total in
+        let trainingTerms = compareTraining ? try HessianTerms.measure(direction: direction, engine: engine, samples: train, steps: steps,
+                                                                       tolerance: tolerance, screening: screening) { done, total in
             progress?(probeTotal + done, probeTotal + total)
         } : nil
-        let c = lossBound ?? defaultLossBound(vocabulary: pair.finetuned.config.vocabulary)
-        return GeneralizationBound(trainLoss: clippedMean(trainLoss.perSequence, at: c), testLoss: clippedMean(testLoss.perSequence, at: c),
-                                   n: n ?? train.batch, epsilon: epsilon, lossBound: c, lossBoundSource: lossBound == nil ? .uniformGuess : .given,
-                                   terms: terms, probeSource: probeSource, trainingTerms: trainingTerms,
-                                   trainLosses: trainLoss.perSequence, testLosses: testLoss.perSequence)
+        return GeneralizationBound(losses: (trainLosses, testLosses), vocabulary: engine.vocabulary, n: n ?? train.batch, epsilon: epsilon,
+                                   lossBound: lossBound, terms: terms, probeSource: probeSource, trainingTerms: trainingTerms)
+    }
+
+    /// The bound from measured parts: the unclipped per-sequence losses, clipped here at C (default 2 log V).
+    init(losses: (train: [Double], test: [Double]), vocabulary: Int, n: Int, epsilon: Double, lossBound: Double?, terms: HessianTerms,
+         probeSource: String, trainingTerms: HessianTerms?) {
+        let c = lossBound ?? Self.defaultLossBound(vocabulary: vocabulary)
+        self.init(trainLoss: Self.clippedMean(losses.train, at: c), testLoss: Self.clippedMean(losses.test, at: c), n: n, epsilon: epsilon,
+                  lossBound: c, lossBoundSource: lossBound == nil ? .uniformGuess : .given, terms: terms, probeSource: probeSource,
+                  trainingTerms: trainingTerms, trainLosses: losses.train, testLosses: losses.test)
     }
 }

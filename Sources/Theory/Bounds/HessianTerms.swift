@@ -1,3 +1,4 @@
+import Foundation
 import Hessian
 import LinearAlgebra
 import Models
@@ -16,9 +17,9 @@ import Models
 /// is a valid h_i for those samples. Beside it: the raw max of v_iᵀ H_i v_i (what Ju et al.'s released
 /// code measures, over batches and without the truncation), and the same forms for the mean loss over
 /// the whole batch.
-public struct HessianTerms: Sendable {
+public struct HessianTerms: Sendable, Equatable {
     /// One block's term.
-    public struct Block: Sendable {
+    public struct Block: Sendable, Equatable {
         public var block: ParameterBlock
         /// ‖v_i‖.
         public var directionNorm: Double
@@ -86,112 +87,213 @@ public struct HessianTerms: Sendable {
     /// HVPs spent in all.
     public var applications: Int
 
-    /// The bytes `measure` holds at its peak, before running it: the model's Float64 weights and v, the
-    /// restricted operator's two full-length vectors; a linearisation and a workspace for one sequence,
-    /// and with `batchMean` for the whole batch; and a Lanczos basis over the largest block.
-    public static func memoryBytes(_ config: GPT2Config, samples: Int, length: Int, steps: Int, batchMean: Bool = true) -> Int {
+    /// The bytes `measure` holds at its peak on the native engine, before running it: the model's Float64
+    /// weights, v and its block slices; in each of `lanes` lanes a linearisation and a workspace for one
+    /// sequence and a Lanczos basis over the largest block, and with `batchMean` the same for the whole batch.
+    public static func memoryBytes(_ config: GPT2Config, samples: Int, length: Int, steps: Int, lanes: Int = 1, batchMean: Bool = true) -> Int {
         let layout = GPT2Layout(config)
         let largest = layout.blocks.map(\.range.count).max() ?? 0
         let double = MemoryLayout<Double>.stride
-        let perSample = 4 * layout.count * double + (min(steps, largest) + 2) * largest * double
-            + GPT2Linearisation<Double>.memoryBytes(config, sequences: 1, length: length)
-            + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: 1, length: length)
-        guard batchMean else { return perSample }
-        return perSample + GPT2Linearisation<Double>.memoryBytes(config, sequences: samples, length: length)
-            + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: samples, length: length)
+        let basis = (min(steps, largest) + 2) * largest * double
+        func lane(_ sequences: Int) -> Int {
+            GPT2Linearisation<Double>.memoryBytes(config, sequences: sequences, length: length)
+                + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: sequences, length: length) + basis
+        }
+        return 3 * layout.count * double + lanes * max(lane(1), batchMean ? lane(samples) : 0)
+    }
+
+    /// One Lanczos run's form, with what it was run on: sample `sample`'s Hessian (nil: the mean loss over
+    /// the whole batch) restricted to block `block` (an index into the engine's blocks).
+    public struct MeasuredForm: Sendable {
+        public var sample: Int?
+        public var block: Int
+        public var form: QuadraticForm
+        public init(sample: Int?, block: Int, form: QuadraticForm) { (self.sample, self.block, self.form) = (sample, block, form) }
+    }
+
+    /// A share of the forms: the jobs j of the full measurement with j mod `count` = `index` (0-based).
+    public struct Shard: Sendable, Equatable {
+        public var index: Int, count: Int
+        public init(index: Int, count: Int) {
+            precondition(count >= 1 && (0..<count).contains(index), "a shard index in 0..<count")
+            (self.index, self.count) = (index, count)
+        }
+    }
+
+    /// One linearisation's forms: `sample`'s Hessian (nil: the batch mean's) on each block at its steps.
+    struct Job: Sendable {
+        var sample: Int?
+        var blocks: [(block: Int, steps: Int)]
     }
 
     /// Measures every block's term over the samples of `batch` (each sequence one sample) with `steps`
     /// Lanczos steps per form where they matter, by refining the largest upper end. With a `tolerance`
     /// R > 0, `steps` is a cap: each form stops once its certified interval is within R
-    /// (`GaussQuadrature.quadraticForm`), and a form that stopped short of its level's cap is final. The step counts of
-    /// `schedule(steps)` rise fourfold to `steps` (60: 4, 15, 60). Every sample first gets the shortest
-    /// run per block, which certifies an interval for its form. Then, round by round, each block's sample
-    /// with the largest upper end, unless it has had the full run, gets the next level's run, its interval
+    /// (`GaussQuadrature.quadraticForm`), and a form that stopped short of its level's cap is final. Without
+    /// `screening` (the default), every sample gets `steps` at once: measured on GPT-2s of two sizes, one
+    /// sequence's block Hessian leaves its certified upper end 1.5-3.8 times the estimate at 60 steps (its
+    /// spectral mass sits at the kink), wider than the spread between samples, so every sample was refined to
+    /// the end and shorter runs were spent for nothing. With `screening`, the step counts of
+    /// `schedule(steps)` rise fourfold to `steps` (60: 4, 15, 60): every sample first gets the shortest run
+    /// per block, which certifies an interval for its form; then, round by round, each block's sample with
+    /// the largest upper end, unless it has had the full run, gets the next level's run, its interval
     /// intersected with what it had. When every block's largest upper end belongs to a sample run in full,
     /// that upper end is the certified h_i, and it equals what running every sample in full would certify:
-    /// intersected intervals only shrink, so every other sample's full-run upper end would lie below it
-    /// too. Without `screening` (the default), every sample gets `steps` at once: measured on GPT-2s of two
-    /// sizes, one sequence's block Hessian leaves its certified upper end 1.5-3.8 times the estimate at
-    /// 60 steps (its spectral mass sits at the kink), wider than the spread between samples, so every
-    /// sample was refined to the end and the shorter runs were spent for nothing.
+    /// intersected intervals only shrink, so every other sample's full-run upper end would lie below it too.
     ///
-    /// Every product is block-restricted (`BlockRestriction`, the tangent pass starting at the block), on
-    /// the block's slice of v cut once; the operators share one workspace.
+    /// v is `direction` (fine-tuned − pretrained, in the engine's parameter order), each block's slice cut
+    /// once; every product is the engine's block-restricted one. The samples run in the engine's lanes in
+    /// parallel, each form computed alone, so the result is the same whatever the number of lanes.
     /// `progress` is told (done, total) forms, the total growing with each round.
-    /// - Complexity: samples × blocks × the shortest run, plus the refinements' runs, restricted HVPs;
-    ///   one linearisation per sample and round it is refined in; with `batchMean`, blocks × `steps`
-    ///   more on the whole batch.
-    public static func measure(_ pair: CheckpointPair, samples batch: TokenBatch, steps: Int, tolerance: Double = defaultTolerance,
-                               screening: Bool = false, batchMean: Bool = true,
-                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
-        measure(pair, model: GPT2<Double>(pair.finetuned), samples: batch, steps: steps, tolerance: tolerance, screening: screening,
-                batchMean: batchMean, progress: progress)
-    }
-
-    /// `measure` with the fine-tuned model already made (`GPT2(pair.finetuned)`), to share it with the rest of an analysis.
-    public static func measure(_ pair: CheckpointPair, model: GPT2<Double>, samples batch: TokenBatch, steps: Int,
-                               tolerance: Double = defaultTolerance, screening: Bool = false, batchMean: Bool = true,
-                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> HessianTerms {
-        precondition(model.weights.count == pair.direction.count, "a model of another shape than the pair")
-        let workspace = GPT2HVPWorkspace<Double>(model.config, batch.sequence(0))
-        let blocks = model.layout.blocks
+    /// - Complexity: samples × blocks × the shortest run, plus the refinements' runs, restricted HVPs; one
+    ///   linearisation per sample and round it is refined in; with `batchMean`, blocks × `steps` more on the
+    ///   whole batch. Divided among the lanes.
+    public static func measure<Engine: ModelEngine>(direction: [Double], engine: Engine, samples batch: TokenBatch, steps: Int,
+                                                    tolerance: Double = defaultTolerance, screening: Bool = false, batchMean: Bool = true,
+                                                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Engine.Failure) -> HessianTerms {
         let levels = screening ? schedule(steps) : [steps]
-        var total = batch.batch * blocks.count + (batchMean ? blocks.count : 0), done = 0, applications = 0
-        let slices = blocks.map { Array(pair.direction[$0.range]) }
-        func form(_ op: GPT2HessianOperator, _ b: Int, steps: Int) -> QuadraticForm {
-            let restricted = BlockRestriction(op, block: blocks[b])
-            let form = GaussQuadrature.quadraticForm(restricted, vector: slices[b], function: .positivePart,
-                                                     steps: min(steps, restricted.dimension), tolerance: tolerance)
-            applications += form.applications
-            done += 1
-            progress?(done, total)
-            return form
-        }
-        func sample(_ s: Int) -> GPT2HessianOperator { GPT2HessianOperator(model: model, batch: batch.sequence(s), workspace: workspace) }
-
-        // Every sample, every block, the shortest run.
-        var forms: [[QuadraticForm]] = (0..<batch.batch).map { s in
-            let op = sample(s)
-            return blocks.indices.map { form(op, $0, steps: levels[0]) }
-        }
-        var level = [[Int]](repeating: [Int](repeating: 0, count: blocks.count), count: batch.batch)
+        let blockCount = engine.blocks.count
+        let counter = FormCounter(progress, total: batch.batch * blockCount + (batchMean ? blockCount : 0))
+        var applications = 0
+        var measured = try forms(jobs(samples: batch.batch, blocks: blockCount, steps: levels[0], meanSteps: batchMean ? steps : nil, lanes: engine.concurrency),
+                                 direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+        applications += measured.reduce(0) { $0 + $1.form.applications }
+        var level = [[Int]](repeating: [Int](repeating: 0, count: blockCount), count: batch.batch)
         // Refine each block's largest upper end until it is a full run's.
-        while true {
+        while levels.count > 1 {
+            var forms = table(measured, samples: batch.batch, blocks: blockCount).perSample
             var chosen: [Int: [Int]] = [:]  // sample → the blocks it is refined in this round
-            for b in blocks.indices {
+            for b in 0..<blockCount {
                 let top = forms.indices.max { forms[$0][b].interval.upperBound < forms[$1][b].interval.upperBound }!
                 if level[top][b] + 1 < levels.count && forms[top][b].stop == .stepCap { chosen[top, default: []].append(b) }
             }
             guard !chosen.isEmpty else { break }
-            total += chosen.values.reduce(0) { $0 + $1.count }
-            for s in chosen.keys.sorted() {
-                let op = sample(s)
-                for b in chosen[s]! {
-                    level[s][b] += 1
-                    var next = form(op, b, steps: levels[level[s][b]])
-                    // Both intervals hold the form: keep their intersection.
-                    let previous = forms[s][b].interval
-                    let lower = max(next.interval.lowerBound, previous.lowerBound), upper = min(next.interval.upperBound, previous.upperBound)
-                    if lower <= upper {
-                        next.interval = lower...upper
-                        next.estimate = min(max(next.estimate, lower), upper)
-                    }
-                    forms[s][b] = next
+            counter.grow(by: chosen.values.reduce(0) { $0 + $1.count })
+            let round = chosen.keys.sorted().map { s in
+                Job(sample: s, blocks: chosen[s]!.map { b in level[s][b] += 1; return (b, levels[level[s][b]]) })
+            }
+            let refinements = try Self.forms(round, direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+            applications += refinements.reduce(0) { $0 + $1.form.applications }
+            for refined in refinements {
+                let (s, b) = (refined.sample!, refined.block)
+                var next = refined.form
+                // Both intervals hold the form: keep their intersection.
+                let previous = forms[s][b].interval
+                let lower = max(next.interval.lowerBound, previous.lowerBound), upper = min(next.interval.upperBound, previous.upperBound)
+                if lower <= upper {
+                    next.interval = lower...upper
+                    next.estimate = min(max(next.estimate, lower), upper)
                 }
+                forms[s][b] = next
+            }
+            measured = forms.indices.flatMap { s in forms[s].indices.map { MeasuredForm(sample: s, block: $0, form: forms[s][$0]) } }
+                + measured.filter { $0.sample == nil }
+        }
+        return assemble(measured, blocks: engine.blocks, samples: batch.batch, steps: steps, schedule: levels, tolerance: tolerance,
+                        applications: applications, fullRuns: { s, b in level[s][b] == levels.count - 1 })
+    }
+
+    /// The forms of `shard`'s share of an unscreened `measure` (every sample at `steps`): merged with the
+    /// other shares' by `assemble(_:blocks:samples:steps:tolerance:)`, they give exactly `measure`'s result.
+    public static func measure<Engine: ModelEngine>(direction: [Double], engine: Engine, samples batch: TokenBatch, steps: Int,
+                                                    tolerance: Double = defaultTolerance, batchMean: Bool = true, shard: Shard,
+                                                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Engine.Failure) -> [MeasuredForm] {
+        let all = jobs(samples: batch.batch, blocks: engine.blocks.count, steps: steps, meanSteps: batchMean ? steps : nil, lanes: 1)
+        let share = all.indices.filter { $0 % shard.count == shard.index }.map { all[$0] }
+        let counter = FormCounter(progress, total: share.reduce(0) { $0 + $1.blocks.count })
+        return try forms(share, direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+    }
+
+    /// The terms of an unscreened measurement from all its forms (every sample's on every block, and the
+    /// batch mean's if measured), in any order: what the shards' `measure` gave, merged.
+    public static func assemble(_ measured: [MeasuredForm], blocks: [ParameterBlock], samples: Int, steps: Int, tolerance: Double) throws(MergeError) -> HessianTerms {
+        var seen = Set<[Int]>()
+        for m in measured {
+            guard (0..<blocks.count).contains(m.block), m.sample.map({ (0..<samples).contains($0) }) ?? true,
+                  seen.insert([m.sample ?? -1, m.block]).inserted else {
+                throw MergeError("the forms to merge hold sample \(m.sample.map(String.init) ?? "batch mean") of block \(m.block) twice or out of range")
             }
         }
-        let mean: [QuadraticForm]? = batchMean ? {
-            let op = GPT2HessianOperator(model: model, batch: batch)
-            return blocks.indices.map { form(op, $0, steps: steps) }
-        }() : nil
+        guard measured.filter({ $0.sample != nil }).count == samples * blocks.count else {
+            throw MergeError("the forms to merge miss \(samples * blocks.count - measured.filter { $0.sample != nil }.count) of the \(samples * blocks.count) per-sample forms: a share is missing")
+        }
+        let means = measured.filter { $0.sample == nil }.count
+        guard means == 0 || means == blocks.count else {
+            throw MergeError("the forms to merge hold the batch mean's form for \(means) of \(blocks.count) blocks: a share is missing")
+        }
+        return assemble(measured, blocks: blocks, samples: samples, steps: steps, schedule: [steps], tolerance: tolerance,
+                        applications: measured.reduce(0) { $0 + $1.form.applications }) { _, _ in true }
+    }
+
+    /// Shares that do not make one measurement: a form twice, out of range, or missing.
+    public struct MergeError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The terms from a complete set of forms; `applications` were spent on them (and on the runs they
+    /// superseded); `fullRuns(s, b)` tells whether sample s's form on block b had the full steps.
+    static func assemble(_ measured: [MeasuredForm], blocks: [ParameterBlock], samples: Int, steps: Int, schedule: [Int], tolerance: Double,
+                         applications: Int, fullRuns: (Int, Int) -> Bool) -> HessianTerms {
+        let (forms, mean) = table(measured, samples: samples, blocks: blocks.count)
         return HessianTerms(
             blocks: blocks.indices.map { b in
                 Block(block: blocks[b], directionNorm: forms.first?[b].vectorNorm ?? 0, perSample: forms.map { $0[b] },
-                      fullRuns: forms.indices.filter { level[$0][b] == levels.count - 1 || forms[$0][b].stop != .stepCap },
-                      batchMean: mean?[b])
+                      fullRuns: forms.indices.filter { fullRuns($0, b) || forms[$0][b].stop != .stepCap }, batchMean: mean[b])
             },
-            samples: batch.batch, steps: steps, schedule: levels, tolerance: tolerance, applications: applications)
+            samples: samples, steps: steps, schedule: schedule, tolerance: tolerance, applications: applications)
+    }
+
+    /// forms[s][b] and the batch mean's form per block, from a complete set.
+    static func table(_ measured: [MeasuredForm], samples: Int, blocks: Int) -> (perSample: [[QuadraticForm]], mean: [QuadraticForm?]) {
+        var forms = [[QuadraticForm?]](repeating: [QuadraticForm?](repeating: nil, count: blocks), count: samples)
+        var mean = [QuadraticForm?](repeating: nil, count: blocks)
+        for m in measured {
+            if let s = m.sample { forms[s][m.block] = m.form } else { mean[m.block] = m.form }
+        }
+        return (forms.map { $0.map { $0! } }, mean)
+    }
+
+    /// Every sample on every block at `steps`, then the batch mean's blocks (at `meanSteps`) spread over
+    /// `lanes` jobs so that the lanes share them: job j is the same whatever shard runs it.
+    static func jobs(samples: Int, blocks: Int, steps: Int, meanSteps: Int?, lanes: Int) -> [Job] {
+        let perSample = (0..<samples).map { Job(sample: $0, blocks: (0..<blocks).map { ($0, steps) }) }
+        guard let meanSteps else { return perSample }
+        let spread = max(1, min(lanes, blocks))
+        return perSample + (0..<spread).map { k in Job(sample: nil, blocks: stride(from: k, to: blocks, by: spread).map { ($0, meanSteps) }) }
+    }
+
+    /// Runs `jobs` in the engine's lanes; each job's linearisation, then its blocks' forms.
+    static func forms<Engine: ModelEngine>(_ jobs: [Job], direction: [Double], engine: Engine, batch: TokenBatch, tolerance: Double,
+                                           counter: FormCounter) throws(Engine.Failure) -> [MeasuredForm] {
+        precondition(engine.parameterCount == direction.count, "a direction of another shape than the engine's model")
+        let blocks = engine.blocks
+        let slices = blocks.map { Array(direction[$0.range]) }
+        let results = try Lanes.run(jobs: jobs.count, lanes: engine.concurrency, makeLane: engine.makeLane) { (j, lane) throws(Engine.Failure) -> [MeasuredForm] in
+            let job = jobs[j]
+            let point = try engine.linearise(job.sample.map { batch.sequence($0) } ?? batch, in: lane)
+            var forms: [MeasuredForm] = []
+            for (b, steps) in job.blocks {
+                let restricted = BlockRestriction(point, block: blocks[b])
+                let form = GaussQuadrature.quadraticForm(restricted, vector: slices[b], function: .positivePart,
+                                                         steps: min(steps, restricted.dimension), tolerance: tolerance)
+                try point.check()
+                forms.append(MeasuredForm(sample: job.sample, block: b, form: form))
+                counter.tick()
+            }
+            return forms
+        }
+        return results.flatMap { $0 }
+    }
+
+    /// Forms done out of a total, told to a progress callback from whichever lane finishes one.
+    final class FormCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private let progress: ((Int, Int) -> Void)?
+        private var done = 0, total: Int
+        init(_ progress: ((Int, Int) -> Void)?, total: Int) { (self.progress, self.total) = (progress, total) }
+        func grow(by forms: Int) { lock.withLock { total += forms } }
+        func tick() { lock.withLock { done += 1; progress?(done, total) } }
     }
 
     /// The refinement levels' step counts: `steps`, and before it a quarter as many, and so on while above 8

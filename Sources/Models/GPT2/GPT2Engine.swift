@@ -1,0 +1,44 @@
+import Hessian
+import LinearAlgebra
+
+/// The native GPT-2 engine as a `ModelEngine`: exact forward-over-reverse products in Float64,
+/// deterministic, the reference every other engine is checked against. One `GPT2<Double>` (its weights
+/// read-only) serves every lane; each lane holds its own product workspace, remade only when the batch
+/// shape changes.
+public struct GPT2Engine: ModelEngine {
+    public typealias Failure = Never
+    public let model: GPT2<Double>
+    public let concurrency: Int
+
+    /// - Parameter concurrency: the most threads making products at once (each with its own workspace
+    ///   and linearisation in memory; BLAS stays single-threaded in each, so results do not depend on it).
+    public init(_ model: GPT2<Double>, concurrency: Int = 1) {
+        precondition(concurrency >= 1, "at least one lane")
+        (self.model, self.concurrency) = (model, concurrency)
+    }
+
+    public var blocks: [ParameterBlock] { model.layout.blocks }
+    public var parameterCount: Int { model.weights.count }
+    public var vocabulary: Int { model.config.vocabulary }
+
+    public final class Lane {
+        var workspace: GPT2HVPWorkspace<Double>?
+    }
+
+    public func makeLane() -> Lane { Lane() }
+
+    public func losses(_ batch: TokenBatch) -> [Double] { model.loss(batch).perSequence }
+
+    public func linearise(_ batch: TokenBatch, in lane: Lane) -> GPT2HessianOperator {
+        if lane.workspace?.fits(model.config, batch) != true {
+            lane.workspace = nil  // the old one's memory back before the new one's
+            lane.workspace = GPT2HVPWorkspace(model.config, batch)
+        }
+        return GPT2HessianOperator(model: model, batch: batch, workspace: lane.workspace)
+    }
+}
+
+extension GPT2HessianOperator: LinearisedModel {
+    /// The native products cannot fail.
+    public func check() throws(Never) {}
+}
