@@ -1,0 +1,1 @@
+"""LensLLM's Python side: the PyTorch worker behind `lens --engine torch` (`lensllm.worker`)."""
