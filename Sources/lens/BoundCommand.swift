@@ -38,6 +38,8 @@ extension Bound {
 
         @OptionGroup var threading: ThreadOptions
 
+        @OptionGroup var engine: EngineOptions
+
         @Option(parsing: .unconditional, help: ArgumentHelp("Measure share K of N only (K = 1..N): every N-th sample's forms; needs --share. `lens bound merge` joins the shares.", valueName: "K/N"))
         var shard: String?
 
@@ -72,25 +74,42 @@ extension Bound {
         }
 
         func run() throws {
-            let pair = try checkpoints.load()
-            let config = pair.finetuned.config
-            let (train, test) = try data.load(for: config)
-            let probes = try probeData.load(data, for: config)
-            let probeBatch = probes?.batch ?? test
-            func memory(_ threads: Int) -> Int {
-                HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps, lanes: threads)
+            switch engine.engine {
+            case .native:
+                let pair = try checkpoints.load()
+                let config = pair.finetuned.config
+                let (train, test) = try data.load(for: ModelLimits(config))
+                let probes = try probeData.load(data, for: ModelLimits(config))
+                let probeBatch = probes?.batch ?? test
+                func memory(_ threads: Int) -> Int {
+                    HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps, lanes: threads)
+                }
+                let threads = try threading.resolve(bytes: memory, for: "the Hessian terms of \(max(train.batch, probeBatch.batch)) sequences",
+                                                    remedy: "give fewer training or probe sequences, or fewer --threads")
+                try measure(engine: pair.engine(concurrency: threads), direction: pair.direction, train: train, test: test, probes: probes,
+                            resources: "\(threads) thread\(threads == 1 ? "" : "s"), needs about \(Markdown.bytes(memory(threads)))")
+            case .torch:
+                guard threading.threads == nil else { throw ValidationError("--threads is the native engine's; the torch engine runs one worker (LENS_TORCH_THREADS sets its threads)") }
+                let torch = try engine.torch(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned)
+                let limits = ModelLimits(vocabulary: torch.vocabulary, context: torch.context)
+                let (train, test) = try data.load(for: limits)
+                try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),
+                            resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks)")
             }
-            let threads = try threading.resolve(bytes: memory, for: "the Hessian terms of \(max(train.batch, probeBatch.batch)) sequences",
-                                                remedy: "give fewer training or probe sequences, or fewer --threads")
+        }
+
+        /// The bound, or with --shard one share of it, on `engine`.
+        func measure<Engine: ModelEngine>(engine: Engine, direction: [Double], train: TokenBatch, test: TokenBatch,
+                                          probes: (batch: TokenBatch, source: String)?, resources: String) throws {
+            let probeBatch = probes?.batch ?? test
             ProgressLine.note("lens bound: \(train.batch) training sequences of \(train.length) tokens and \(test.batch) test sequences of \(test.length); "
                 + "h_i over \(probeBatch.batch) probe sequences (\(probes?.source ?? "the test split")), the training samples' maximum beside it; "
-                + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; \(threads) thread\(threads == 1 ? "" : "s"), needs about \(Markdown.bytes(memory(threads)))")
-            let engine = pair.engine(concurrency: threads)
+                + (rtol > 0 ? "each form to a relative width of \(rtol), at most \(steps) Lanczos steps" : "\(steps) Lanczos steps per form") + "; \(resources)")
             if let (k, shards) = try shardNumbers(), let share {
                 let progress = ProgressLine("Hessian terms, share \(k) of \(shards) (forms)")
-                let measured = BoundShare.measure(shard: k, of: shards, direction: pair.direction, engine: engine, train: train, test: test,
-                                                  probes: probes?.batch, probeSource: probes?.source ?? "the test split", n: n, epsilon: theorem.eps,
-                                                  lossBound: theorem.lossBound, steps: steps, tolerance: rtol, command: Invocation.command("lens")) {
+                let measured = try BoundShare.measure(shard: k, of: shards, direction: direction, engine: engine, train: train, test: test,
+                                                      probes: probes?.batch, probeSource: probes?.source ?? "the test split", n: n, epsilon: theorem.eps,
+                                                      lossBound: theorem.lossBound, steps: steps, tolerance: rtol, command: Invocation.command("lens")) {
                     progress.update($0, of: $1)
                 }
                 progress.finish()
@@ -99,9 +118,9 @@ extension Bound {
                 return
             }
             let progress = ProgressLine("Hessian terms (forms)")
-            let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: engine, train: train, test: test, probes: probes?.batch, probeSource: probes?.source ?? "the test split",
-                                                     compareTraining: true, n: n, epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, tolerance: rtol,
-                                                     screening: screening) {
+            let bound = try GeneralizationBound.evaluate(direction: direction, engine: engine, train: train, test: test, probes: probes?.batch,
+                                                         probeSource: probes?.source ?? "the test split", compareTraining: true, n: n, epsilon: theorem.eps,
+                                                         lossBound: theorem.lossBound, steps: steps, tolerance: rtol, screening: screening) {
                 progress.update($0, of: $1)
             }
             progress.finish()

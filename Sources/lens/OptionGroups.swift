@@ -1,5 +1,7 @@
 import _Files
 import ArgumentParser
+import Foundation
+import Reports
 import Models
 import Theory
 
@@ -65,5 +67,45 @@ struct ThreadOptions: ParsableArguments {
     /// The thread count to run, given the bytes that many threads need.
     func resolve(bytes: (Int) -> Int, for what: String, remedy: String) throws -> Int {
         try MachineMemory.threads(requested: threads, bytes: { Double(bytes($0)) }, for: what, remedy: remedy)
+    }
+}
+
+/// --engine and the torch engine's settings (`lens bound`).
+struct EngineOptions: ParsableArguments {
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
+        case native, torch
+    }
+
+    @Option(help: "native: the Swift GPT-2 engine, exact and deterministic (GPT-2 checkpoints); torch: any Hugging Face causal LM through the PyTorch worker (scripts/install-worker).")
+    var engine: Choice = .native
+
+    @Option(help: "torch: the Python that has the worker installed (default: $LENS_PYTHON, else python3).")
+    var python: String?
+
+    @Option(help: "torch: the device the worker computes on, cpu or cuda.")
+    var device = "cpu"
+
+    @Option(help: "torch: the dtype the worker computes in; float64 only so far (the round-off of lower precisions is not yet counted in the certified intervals).")
+    var dtype = "float64"
+
+    @Option(parsing: .unconditional, help: "torch: seconds the worker may take to answer one request (model loading included) before lens stops it.")
+    var workerTimeout: Double = 3600
+
+    func validate() throws {
+        guard ["cpu", "cuda"].contains(device) else { throw ValidationError("--device must be cpu or cuda") }
+        guard TorchEngine.dtypes.contains(dtype) else {
+            throw ValidationError("--dtype \(dtype): the torch engine computes in \(TorchEngine.dtypes.joined(separator: ", ")) so far; lower precisions wait until their round-off is counted in the certified intervals")
+        }
+        guard workerTimeout > 0, workerTimeout.isFinite else { throw ValidationError("--worker-timeout must be a positive number of seconds") }
+        if engine == .native && (python != nil || device != "cpu" || dtype != "float64") {
+            throw ValidationError("--python, --device and --dtype are the torch engine's: add --engine torch")
+        }
+    }
+
+    /// The torch engine on a pair of Hugging Face folders.
+    func torch(pretrained: String, finetuned: String) throws -> TorchEngine {
+        let python = python ?? ProcessInfo.processInfo.environment["LENS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        ProgressLine.note("lens: starting the PyTorch worker (\(python) -m lensllm.worker) and loading \(pretrained) and \(finetuned) on \(device)")
+        return try TorchEngine.load(pretrained: pretrained, finetuned: finetuned, python: python, device: device, dtype: dtype, timeout: workerTimeout)
     }
 }

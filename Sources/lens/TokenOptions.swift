@@ -1,3 +1,4 @@
+import _Files
 import ArgumentParser
 import Models
 
@@ -25,8 +26,11 @@ struct TrainTestTokens: ParsableArguments {
 
     /// Both batches, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> (train: TokenBatch, test: TokenBatch) {
-        (try TokenFile.read(path: tokens, split: trainSplit, context: context, for: config),
-         try TokenFile.read(path: testTokens ?? tokens, split: testSplit, context: context, for: config))
+        try load(for: ModelLimits(config))
+    }
+
+    func load(for limits: ModelLimits) throws -> (train: TokenBatch, test: TokenBatch) {
+        (try limits.read(path: tokens, split: trainSplit, context: context), try limits.read(path: testTokens ?? tokens, split: testSplit, context: context))
     }
 }
 
@@ -44,14 +48,14 @@ struct ProbeTokens: ParsableArguments {
     }
 
     /// The probes read as `data` reads its splits, and where they came from in words; nil for the test split.
-    func load(_ data: TrainTestTokens, for config: GPT2Config) throws -> (batch: TokenBatch, source: String)? {
+    func load(_ data: TrainTestTokens, for limits: ModelLimits) throws -> (batch: TokenBatch, source: String)? {
         if let probeTokens {
             guard data.context != nil else { throw ValidationError("--probe-tokens needs --context (binary token files)") }
-            return (try TokenFile.read(path: probeTokens, split: "", context: data.context, for: config), "the sequences of `\(probeTokens)`")
+            return (try limits.read(path: probeTokens, split: "", context: data.context), "the sequences of `\(probeTokens)`")
         }
         if let probeSplit {
             guard data.context == nil else { throw ValidationError("--probe-split names a JSON batch; with --context give --probe-tokens") }
-            return (try TokenFile.read(path: data.tokens, split: probeSplit, context: nil, for: config), "the \"\(probeSplit)\" split")
+            return (try limits.read(path: data.tokens, split: probeSplit, context: nil), "the \"\(probeSplit)\" split")
         }
         return nil
     }
@@ -79,4 +83,21 @@ struct BatchTokens: ParsableArguments {
 
     /// How reports name the batch.
     var name: String { context == nil ? split : "binary tokens" }
+}
+
+/// What a token file is checked against: the model's vocabulary, and its context where it states one.
+struct ModelLimits {
+    var vocabulary: Int
+    var context: Int?
+
+    init(vocabulary: Int, context: Int?) { (self.vocabulary, self.context) = (vocabulary, context) }
+    init(_ config: GPT2Config) { (vocabulary, context) = (config.vocabulary, config.maxPositions) }
+
+    func read(path: String, split: String, context flat: Int?) throws -> TokenBatch {
+        let batch = try TokenFile.read(path: path, split: split, context: flat, vocabulary: vocabulary)
+        if let context, batch.length > context {
+            throw FileError(path, "sequences of \(batch.length) tokens are longer than the model's context of \(context)")
+        }
+        return batch
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `lens bound` takes h_i over probe samples of the data distribution (issue 20): a named split, the
@@ -96,6 +97,37 @@ extension CommandLineTests {
                                  (["--shard", "1/3", "--share", dir + "/target.json"], "lens does not overwrite it")] {
             let run = try lens(base + extra)
             #expect(run.status != 0 && run.stderr.hasPrefix("Error: ") && run.stderr.contains(message), "\(run.stderr)")
+        }
+    }
+}
+
+/// `lens bound --engine torch` on architectures the native engine does not have (issue 22, acceptance 2):
+/// a tiny Llama and a tiny GPT-NeoX built by transformers, fine-tuned by AdamW and saved with
+/// save_pretrained (python/tests/make_reference.py). Their per-sample block Hessians formed densely by
+/// torch.autograd (reverse over reverse, the worker's products are forward over reverse) give each block's
+/// max over the probes of v_b^T H_b^+ v_b by LAPACK's eigh: it lies in the certified interval (to the
+/// products' rounding, 1e-12 relative) and the estimate agrees to 1e-6. Run to the invariant Krylov space
+/// (--steps above every block's size, --rtol 0), as the dense reference is exact.
+extension CommandLineTests {
+    @Test(.slow, .enabled(if: Worker.present, Worker.absent), arguments: ["llama", "gpt_neox"])
+    func torchEngineCertifiesDenseBlockHessiansOfOtherArchitectures(architecture: String) throws {
+        let dir = SmallModels.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let python = try #require(Worker.python)
+        let made = try run(URL(fileURLWithPath: python), [Paths.root.appendingPathComponent("python/tests/make_reference.py").path, dir, "--arch", architecture])
+        #expect(made.status == 0, "\(made.stderr)")
+        let bound = try lens(["bound", "--engine", "torch", "--python", python, "--pretrained", dir + "/pretrained", "--finetuned", dir + "/finetuned",
+                              "--tokens", dir + "/tokens.json", "--steps", "1000", "--rtol", "0", "--json"])
+        #expect(bound.status == 0, "\(bound.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(bound.stdout.utf8)) as? [String: Any])
+        let reference = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/reference.json"))) as? [String: Any])?["blocks"] as? [String: Double])
+        let blocks = try #require(json["blocks"] as? [[String: Any]])
+        #expect(Set(blocks.compactMap { $0["block"] as? String }) == Set(reference.keys) && blocks.count >= 4)
+        for block in blocks {
+            let name = try #require(block["block"] as? String)
+            let (estimate, interval, want) = (try #require(block["estimate"] as? Double), try #require(block["interval"] as? [Double]), try #require(reference[name]))
+            #expect(interval[0] * (1 - 1e-12) <= want && want <= interval[1] * (1 + 1e-12), "\(architecture) \(name): \(want) outside \(interval)")
+            #expect(abs(estimate - want) <= 1e-6 * want, "\(architecture) \(name): \(estimate) vs \(want)")
         }
     }
 }

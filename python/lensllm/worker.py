@@ -10,7 +10,8 @@ answers, at the fine-tuned weights:
             exact, by forward-over-reverse (torch.func: jvp of grad)
 
 The cross-entropy is computed here from the logits in the model's dtype (transformers' own `.loss` upcasts
-the logits to float32 even for a float64 model). The model runs in eval mode (no dropout) with eager
+the logits to float32 even for a float64 model), and casts to float32 in the model code are kept in float64
+(`lensllm.precision`). The model runs in eval mode (no dropout) with eager
 attention. Errors are answered as {"ok": false, "error": ...}; the worker then waits for the next request.
 """
 import os
@@ -22,6 +23,7 @@ from torch.func import functional_call, grad, jvp
 
 from . import protocol
 from .blocks import parameter_blocks
+from .precision import KeepFloat64
 
 DTYPES = {"float64": torch.float64}
 
@@ -67,7 +69,14 @@ class Engine:
         config = self.model.config
         context = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
         return {"ok": True, "parameters": start, "vocabulary": int(config.vocab_size), "model_type": config.model_type,
-                "context": context, "blocks": blocks, "torch": torch.__version__}
+                "context": context, "blocks": blocks, "torch": torch.__version__, "float32_casts_kept": self.casts_per_forward()}
+
+    def casts_per_forward(self):
+        """The float32 casts in the model code that one forward pass keeps in float64."""
+        before = KeepFloat64.casts
+        with torch.no_grad():
+            self.per_sequence_losses(self.params, torch.zeros((1, 2), dtype=torch.long, device=self.device))
+        return KeepFloat64.casts - before
 
     def tokens(self, header):
         ids = torch.tensor(header["tokens"], dtype=torch.long, device=self.device)
@@ -78,7 +87,8 @@ class Engine:
         return ids
 
     def per_sequence_losses(self, params, ids):
-        logits = functional_call(self.model, params, (ids,), {"use_cache": False}).logits
+        with KeepFloat64():
+            logits = functional_call(self.model, params, (ids,), {"use_cache": False}).logits
         logp = torch.log_softmax(logits[:, :-1, :], dim=-1)
         return -logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1).mean(dim=1)
 
