@@ -59,6 +59,25 @@ extension CurvesTiming.Result {
     }
 }
 
+extension EngineTiming.Result {
+    public var text: String {
+        let b = timing, c = b.config
+        var lines = [
+            "Block-restricted HVPs on one sequence: GPT-2 n_layer \(c.layers), n_embd \(c.channels), n_head \(c.heads), context \(c.maxPositions), "
+                + "vocab \(c.vocabulary), Float64, \(parameters) parameters (best of \(b.rounds), the engines interleaved)",
+            String(format: "torch worker: started and loaded the model in %.1f s; products agree with the native engine's to %.1e of their largest entry",
+                   torchStart, agreement),
+            "block         native s  HVP/s     torch s   HVP/s     torch / native",
+        ]
+        for (block, native, torch) in blocks {
+            lines.append(block.rightPadded(12) + String(format: "%9.3f %7.2f %11.3f %7.2f %10.2f", native, 1 / native, torch, 1 / torch, torch / native))
+        }
+        let (n, t) = (blocks.reduce(0) { $0 + $1.native }, blocks.reduce(0) { $0 + $1.torch })
+        lines.append("every block".rightPadded(12) + String(format: "%9.3f %7.2f %11.3f %7.2f %10.2f", n, Double(blocks.count) / n, t, Double(blocks.count) / t, t / n))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 extension HVPTiming.Result {
     /// The measurements, with their ratios to the gradient and to dgemm.
     public var text: String {

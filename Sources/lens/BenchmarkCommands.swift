@@ -44,7 +44,7 @@ struct Benchmark: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self, BoundBench.self])
+    static let configuration = CommandConfiguration(abstract: "Measure speed.", subcommands: [CurvesBench.self, LanczosBench.self, QuadratureBench.self, HVPBench.self, BoundBench.self, EnginesBench.self])
 
     struct CurvesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -152,6 +152,31 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             print(HVPTiming(config: shape.config, batch: batch, seed: seed, rounds: repeats).run().text, terminator: "")
+        }
+    }
+
+    struct EnginesBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engines",
+            abstract: "Time the native and the torch engine's block-restricted HVPs on one sequence of the same model, interleaved in one run.")
+
+        @OptionGroup var shape: GPT2ShapeOptions
+        @Option(parsing: .unconditional) var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Rounds; the best time of each is reported.") var repeats = 3
+        @Option(help: "The Python with the worker installed (default: $LENS_PYTHON, else python3).") var python: String?
+
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+            try shape.requireMemory(sequences: 1, what: "one sequence")
+        }
+
+        func run() throws {
+            let python = EngineOptions.python(python)
+            ProgressLine.note("lens bench engines: starting the PyTorch worker (\(python) -m lensllm.worker)")
+            let progress = ProgressLine("block products (both engines)")
+            let result = try EngineTiming(config: shape.config, seed: seed, rounds: repeats, python: python).run { progress.update($0, of: $1) }
+            progress.finish()
+            print(result.text, terminator: "")
         }
     }
 

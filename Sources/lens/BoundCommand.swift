@@ -93,8 +93,11 @@ extension Bound {
                 let torch = try engine.torch(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned)
                 let limits = ModelLimits(vocabulary: torch.vocabulary, context: torch.context)
                 let (train, test) = try data.load(for: limits)
+                let memory = HessianTerms.memoryBytes(blocks: torch.blocks, steps: steps, lanes: 1)
+                try MachineMemory.require(Double(memory), for: "the Lanczos bases of \(torch.parameterCount) parameters", remedy: "give fewer --steps")
                 try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),
-                            resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks)")
+                            resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks), "
+                                + "needs about \(Markdown.bytes(memory)) here and what the worker holds")
             }
         }
 

@@ -41,6 +41,8 @@ struct Corollary: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the fine-tuning batch order and the trace probes.")
     var seed: UInt64 = 1
 
+    @OptionGroup var threading: ThreadOptions
+
     @OptionGroup var output: ReportOutput
 
     func parsedSizes() throws -> [Int] {
@@ -85,7 +87,7 @@ struct Corollary: ParsableCommand {
     func run() throws {
         let start = try GPT2Parameters.load(directory: pretrained)
         let (pool, test) = try data.load(for: start.config)
-        let study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
+        var study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
         let list = try manifest.map { try CorollaryManifest.read(path: $0) }
         try list?.checkArchitectures(against: start.config, pretrained: pretrained)
         let entries = list?.entries
@@ -94,11 +96,13 @@ struct Corollary: ParsableCommand {
             throw FileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
         }
         let largest = sizes.last!
-        let memory = HessianTerms.memoryBytes(start.config, samples: largest, length: pool.length, steps: steps)
-        try MachineMemory.require(Double(memory), for: "the Hessian terms of n = \(largest) sequences", remedy: "choose smaller --sizes")
+        func memory(_ threads: Int) -> Int {
+            HessianTerms.memoryBytes(start.config, samples: max(largest, test.batch), length: max(pool.length, test.length), steps: steps, lanes: threads)
+        }
+        study.lanes = try threading.resolve(bytes: memory, for: "the Hessian terms of n = \(largest) sequences", remedy: "choose smaller --sizes or fewer --threads")
         ProgressLine.note("lens corollary: \(sizes.count) sizes up to n = \(largest), \(pool.length)-token training sequences and \(test.batch) test sequences of \(test.length) tokens, "
-            + "\(steps) Lanczos steps per form; needs about "
-            + Markdown.bytes(memory))
+            + "\(steps) Lanczos steps per form; \(study.lanes) thread\(study.lanes == 1 ? "" : "s"), needs about "
+            + Markdown.bytes(memory(study.lanes)))
         let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
         let corollary: CorollaryOne
         if let entries {

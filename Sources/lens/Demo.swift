@@ -19,6 +19,8 @@ struct Demo: ParsableCommand {
     @Flag(help: "A small run (tiny candidates, n up to 64) for tests and CI: seconds.")
     var quick = false
 
+    @OptionGroup var threading: ThreadOptions
+
     func validate() throws {
         try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReportDirectory.checkpoints])
     }
@@ -27,7 +29,12 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        let demo = TransferDemo.standard(quick: quick, seed: seed)
+        var demo = TransferDemo.standard(quick: quick, seed: seed)
+        let measured = max(demo.study.sizes.last!, demo.study.probes)
+        demo.study.measurement.lanes = try threading.resolve(bytes: { threads in
+            demo.candidates.map { HessianTerms.memoryBytes($0.config, samples: measured, length: $0.config.maxPositions, steps: demo.study.measurement.steps,
+                                                           lanes: threads) }.max() ?? 0
+        }, for: "the demo's Hessian terms", remedy: "give fewer --threads")
         let (pool, test) = demo.targetData
         let sizes = demo.study.sizes
         let checkpoints = "\(out)/\(CandidateReportDirectory.checkpoints)"

@@ -102,9 +102,14 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
+    /// The worker's Python: `given`, else $LENS_PYTHON, else python3.
+    static func python(_ given: String?) -> String {
+        given ?? ProcessInfo.processInfo.environment["LENS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    }
+
     /// The torch engine on a pair of Hugging Face folders.
     func torch(pretrained: String, finetuned: String) throws -> TorchEngine {
-        let python = python ?? ProcessInfo.processInfo.environment["LENS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        let python = Self.python(python)
         ProgressLine.note("lens: starting the PyTorch worker (\(python) -m lensllm.worker) and loading \(pretrained) and \(finetuned) on \(device)")
         return try TorchEngine.load(pretrained: pretrained, finetuned: finetuned, python: python, device: device, dtype: dtype, timeout: workerTimeout)
     }

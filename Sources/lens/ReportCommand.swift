@@ -20,6 +20,8 @@ struct Report: ParsableCommand {
         @Option(help: "The directory to write into.")
         var out: String
 
+        @OptionGroup var threading: ThreadOptions
+
         func validate() throws {
             try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReportDirectory.checkpoints])
         }
@@ -28,8 +30,16 @@ struct Report: ParsableCommand {
             let path = manifest
             let list = try CandidateManifest.read(path: path)
             // Every config.json and the token file before any long work: a bad entry fails now, not an hour in.
-            let splits = try list.splits(for: list.architectures())
-            let study = list.study, largest = list.sizes.last!
+            let architectures = try list.architectures()
+            let splits = try list.splits(for: architectures)
+            var study = list.study
+            let largest = list.sizes.last!
+            study.measurement.lanes = try threading.resolve(bytes: { threads in
+                zip(architectures, splits).map { config, split in
+                    HessianTerms.memoryBytes(config, samples: max(largest, split.test.batch), length: max(split.pool.length, split.test.length),
+                                             steps: study.measurement.steps, lanes: threads)
+                }.max() ?? 0
+            }, for: "the Hessian terms of n = \(largest) sequences", remedy: "give fewer --threads")
             var results: [CandidateStudy.Result] = []
             for (candidate, (pool, test)) in zip(list.candidates, splits) {
                 let pretrained = try GPT2Parameters.load(directory: candidate.pretrained)

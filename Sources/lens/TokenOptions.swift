@@ -89,14 +89,16 @@ struct BatchTokens: ParsableArguments {
 struct ModelLimits {
     var vocabulary: Int
     var context: Int?
+    /// What the model's config calls its context.
+    var contextName = "context"
 
     init(vocabulary: Int, context: Int?) { (self.vocabulary, self.context) = (vocabulary, context) }
-    init(_ config: GPT2Config) { (vocabulary, context) = (config.vocabulary, config.maxPositions) }
+    init(_ config: GPT2Config) { (vocabulary, context, contextName) = (config.vocabulary, config.maxPositions, "n_positions") }
 
     func read(path: String, split: String, context flat: Int?) throws -> TokenBatch {
         let batch = try TokenFile.read(path: path, split: split, context: flat, vocabulary: vocabulary)
         if let context, batch.length > context {
-            throw FileError(path, "sequences of \(batch.length) tokens are longer than the model's context of \(context)")
+            throw FileError(path, "sequences of \(batch.length) tokens are longer than the model's \(contextName) \(context)")
         }
         return batch
     }

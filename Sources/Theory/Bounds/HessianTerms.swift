@@ -92,14 +92,19 @@ public struct HessianTerms: Sendable, Equatable {
     /// sequence and a Lanczos basis over the largest block, and with `batchMean` the same for the whole batch.
     public static func memoryBytes(_ config: GPT2Config, samples: Int, length: Int, steps: Int, lanes: Int = 1, batchMean: Bool = true) -> Int {
         let layout = GPT2Layout(config)
-        let largest = layout.blocks.map(\.range.count).max() ?? 0
-        let double = MemoryLayout<Double>.stride
-        let basis = (min(steps, largest) + 2) * largest * double
         func lane(_ sequences: Int) -> Int {
             GPT2Linearisation<Double>.memoryBytes(config, sequences: sequences, length: length)
-                + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: sequences, length: length) + basis
+                + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: sequences, length: length)
         }
-        return 3 * layout.count * double + lanes * max(lane(1), batchMean ? lane(samples) : 0)
+        return memoryBytes(blocks: layout.blocks, steps: steps, lanes: lanes) + lanes * max(lane(1), batchMean ? lane(samples) : 0)
+    }
+
+    /// The bytes `measure` holds on this side of any engine: the weights' count three times over (v, its
+    /// block slices, a model's copy) and in each lane a Lanczos basis over the largest block.
+    public static func memoryBytes(blocks: [ParameterBlock], steps: Int, lanes: Int) -> Int {
+        let largest = blocks.map(\.range.count).max() ?? 0
+        let count = blocks.last?.range.upperBound ?? 0
+        return (3 * count + lanes * (min(steps, largest) + 2) * largest) * MemoryLayout<Double>.stride
     }
 
     /// One Lanczos run's form, with what it was run on: sample `sample`'s Hessian (nil: the mean loss over

@@ -16,9 +16,11 @@ public struct CorollaryStudy: Sendable {
     public var traceBudget: Int
     /// Seeds the fine-tuning batch order and the trace probes.
     public var seed: UInt64
+    /// Threads measuring the probes' forms at once (`GPT2Engine`'s lanes); the numbers do not depend on it.
+    public var lanes: Int
 
-    public init(epsilon: Double, lossBound: Double?, steps: Int, traceBudget: Int, seed: UInt64) {
-        (self.epsilon, self.lossBound, self.steps, self.traceBudget, self.seed) = (epsilon, lossBound, steps, traceBudget, seed)
+    public init(epsilon: Double, lossBound: Double?, steps: Int, traceBudget: Int, seed: UInt64, lanes: Int = 1) {
+        (self.epsilon, self.lossBound, self.steps, self.traceBudget, self.seed, self.lanes) = (epsilon, lossBound, steps, traceBudget, seed, lanes)
     }
 
     /// How long each size is fine-tuned.
@@ -130,6 +132,6 @@ public struct CorollaryStudy: Sendable {
     func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, fineTuning: DataSizeCheckpoint.FineTuningSummary? = nil,
                  progress: @escaping (_ done: Int, _ total: Int) -> Void) -> DataSizeCheckpoint {
         DataSizeCheckpoint.measure(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps,
-                                   traceBudget: traceBudget, seed: seed, fineTuning: fineTuning, progress: progress)
+                                   traceBudget: traceBudget, seed: seed, fineTuning: fineTuning, lanes: lanes, progress: progress)
     }
 }
