@@ -29,7 +29,7 @@ func equationNine(_ e: Evidence) -> CheckResult {
         cases.append(("PyTorch fixture, pretrained, its 4 training sequences", parameters, probes))
     }
     for (name, parameters, probes) in cases {
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes)
+        let kernel = NeuralTangentKernel(engine: GPT2Engine(GPT2<Double>(parameters)), probes: probes)
         guard let offset = TangentKernelOffset(kernel: kernel) else {
             gaps.append("\(name): the kernel is not positive semi-definite")
             continue

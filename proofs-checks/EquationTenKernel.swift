@@ -77,7 +77,7 @@ func demoPredictionErrors(_ demo: TransferDemo, progress: (Int, Int) -> Void) ->
         }
         let curve = LossCurve(model: candidate.name, sizes: sizes.map(Double.init), losses: losses,
                               zeroShot: Double(GPT2<Double>(pretrained).loss(test).mean), parameterCount: Double(pretrained.count))
-        let kernel = TangentKernelOffset(kernel: NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(demo.study.probes)))
+        let kernel = TangentKernelOffset(kernel: NeuralTangentKernel(engine: GPT2Engine(GPT2<Double>(pretrained)), probes: pool.prefix(demo.study.probes)))
         let spectral = kernel.map { SpectralOffset(rate: settings.learningRate, eigenvalues: $0.eigenvalues, projections: $0.projections) }
         let target = Double(sizes.last!)
         for budget in demo.budgets {

@@ -23,6 +23,8 @@ struct NTK: ParsableCommand {
     @Option(parsing: .unconditional, help: "t: the fine-tuning steps.")
     var steps: Double
 
+    @OptionGroup var engine: EngineOptions
+
     @OptionGroup var output: ReportOutput
 
     func validate() throws {
@@ -32,23 +34,32 @@ struct NTK: ParsableCommand {
     }
 
     func run() throws {
-        let parameters = try GPT2Parameters.load(directory: checkpoint)
-        let config = parameters.config
-        var probes = try data.load(for: config)
+        switch engine.engine {
+        case .native:
+            let parameters = try GPT2Parameters.load(directory: checkpoint)
+            try measure(GPT2Engine(GPT2<Double>(parameters)), limits: ModelLimits(parameters.config))
+        case .torch:
+            let torch = try engine.torch(pretrained: nil, finetuned: checkpoint)
+            try measure(torch, limits: ModelLimits(vocabulary: torch.vocabulary, context: torch.context))
+        }
+    }
+
+    func measure<Engine: ModelEngine>(_ model: Engine, limits: ModelLimits) throws {
+        var probes = try data.load(for: limits)
         if let sequences, sequences < probes.batch { probes = probes.prefix(sequences) }
         // The per-sequence gradients (m P doubles), the kernel (m^2) and its eigenvectors (m^2).
-        let (m, p) = (Double(probes.batch), Double(parameters.values.count))
+        let (m, p) = (Double(probes.batch), Double(model.parameterCount))
         try MachineMemory.require(8 * (m * p + 2 * m * m), for: "the tangent kernel of \(probes.batch) sequences",
                                   remedy: "give --sequences M to use the first M")
-        ProgressLine.note("lens ntk: \(probes.batch) sequences of \(probes.length) tokens, \(parameters.values.count) parameters; "
-            + "the per-sequence gradients take \(Markdown.bytes(NeuralTangentKernel.memoryBytes(parameters: parameters.values.count, sequences: probes.batch)))")
+        ProgressLine.note("lens ntk: \(probes.batch) sequences of \(probes.length) tokens, \(model.parameterCount) parameters; "
+            + "the per-sequence gradients take \(Markdown.bytes(NeuralTangentKernel.memoryBytes(parameters: model.parameterCount, sequences: probes.batch)))")
         let progress = ProgressLine("tangent kernel (sequences)")
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes, progress: progress.update)
+        let kernel = try NeuralTangentKernel(engine: model, probes: probes, progress: progress.update)
         progress.finish()
         guard let offset = TangentKernelOffset(kernel: kernel) else {
             throw RunError("\(checkpoint): the tangent kernel is not a finite positive semi-definite matrix (non-finite weights?)")
         }
-        let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: parameters.values.count, kernel: kernel, offset: offset,
+        let summary = TangentKernelSummary(checkpoint: checkpoint, parameters: model.parameterCount, kernel: kernel, offset: offset,
                                            rate: lr, steps: steps)
         let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit)."
         if let out = output.out { try TangentKernelReport.write(summary, provenance: provenance, to: out) }

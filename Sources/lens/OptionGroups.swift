@@ -108,9 +108,9 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// The torch engine on a pair of Hugging Face folders.
-    func torch(pretrained: String, finetuned: String) throws -> TorchEngine {
+    func torch(pretrained: String?, finetuned: String) throws -> TorchEngine {
         let python = Self.python(python)
-        ProgressLine.note("lens: starting the PyTorch worker (\(python) -m lensllm.worker) and loading \(pretrained) and \(finetuned) on \(device)")
+        ProgressLine.note("lens: starting the PyTorch worker (\(python) -m lensllm.worker) and loading \([pretrained, finetuned].compactMap { $0 }.joined(separator: " and ")) on \(device)")
         return try TorchEngine.load(pretrained: pretrained, finetuned: finetuned, python: python, device: device, dtype: dtype, timeout: workerTimeout)
     }
 }

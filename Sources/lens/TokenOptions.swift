@@ -78,7 +78,11 @@ struct BatchTokens: ParsableArguments {
 
     /// The batch, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> TokenBatch {
-        try TokenFile.read(path: tokens, split: split, context: context, for: config)
+        try load(for: ModelLimits(config))
+    }
+
+    func load(for limits: ModelLimits) throws -> TokenBatch {
+        try limits.read(path: tokens, split: split, context: context)
     }
 
     /// How reports name the batch.

@@ -36,7 +36,7 @@ struct CandidateStudyTests {
             let measured = result.corollary.checkpoints.first { $0.n == n }!.bound.testLoss
             #expect(abs(loss - measured) <= 1e-12 * measured, "n = \(n)")
         }
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(pretrained), probes: pool.prefix(4))
+        let kernel = NeuralTangentKernel(engine: GPT2Engine(GPT2<Double>(pretrained)), probes: pool.prefix(4))
         #expect(result.kernel.outputs == kernel.outputs)
         #expect(abs(result.kernel.trace - (0..<4).reduce(0) { $0 + kernel.matrix[$1 * 5] }) <= 1e-10 * result.kernel.trace)
         #expect(result.kernel.rate == 3e-3 && result.kernel.steps == Double(Self.study.fineTuning.length.steps(n: 8, batchSize: 4)))

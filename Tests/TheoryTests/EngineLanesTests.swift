@@ -69,6 +69,7 @@ struct EngineLanesTests {
         var vocabulary: Int { base.vocabulary }
         var concurrency: Int { base.concurrency }
         func losses(_ batch: TokenBatch) -> [Double] { base.losses(batch) }
+        func gradient(_ batch: TokenBatch) -> (loss: Double, gradient: [Double]) { base.gradient(batch) }
         func makeLane() -> GPT2Engine.Lane { base.makeLane() }
         func linearise(_ batch: TokenBatch, in lane: GPT2Engine.Lane) -> Point {
             Point(base: base.linearise(batch, in: lane), fails: batch.tokens == failingSample)

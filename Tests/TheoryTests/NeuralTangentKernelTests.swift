@@ -65,7 +65,7 @@ struct NeuralTangentKernelTests {
     @Test func kernelEntriesAreDirectionalDerivativesOfTheOutputs() throws {
         let parameters = SmallModels.parameters(seed: 21)
         let probes = SmallModels.batch(4, seed: 22)
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes)
+        let kernel = NeuralTangentKernel(engine: GPT2Engine(GPT2<Double>(parameters)), probes: probes)
         let m = probes.batch
         let gradients = (0..<m).map { j in GPT2<Double>(parameters).gradient(probes.sequence(j)).gradient.map { -$0 } }
         let h = 1e-5
@@ -97,7 +97,7 @@ struct NeuralTangentKernelTests {
     func kernelSumMatchesPyTorchsBatchGradient() throws {
         let parameters = try GPT2Parameters.load(directory: Fixture.root + "/finetuned")
         let probes = try TokenFile.read(path: Fixture.root + "/tokens.json", split: "train", vocabulary: parameters.config.vocabulary)
-        let kernel = NeuralTangentKernel(model: GPT2<Double>(parameters), probes: probes)
+        let kernel = NeuralTangentKernel(engine: GPT2Engine(GPT2<Double>(parameters)), probes: probes)
         let norms = try #require(Fixture.golden["grad_norm"] as? [String: Double])
         let m = Double(probes.batch)
         let want = m * m * norms.values.reduce(0) { $0 + $1 * $1 }

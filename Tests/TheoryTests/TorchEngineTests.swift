@@ -18,7 +18,7 @@ struct TorchEngineTests {
         return (dir, pair)
     }
 
-    // The same blocks, v, per-sample losses to 1e-12, gradient and block HVPs to 1e-10 of their scale (both
+    // The same blocks, v, per-sample losses to 1e-12, gradient, tangent kernel and block HVPs to 1e-10 of their scale (both
     // exact in float64: what differs is the order of the sums), and h_i of each engine inside
     // the other's certified interval.
     @Test(.enabled(if: Worker.present, Worker.absent))
@@ -35,6 +35,10 @@ struct TorchEngineTests {
         let (tg, ng) = (try torch.gradient(batch), native.model.gradient(batch))
         let gScale = ng.gradient.map(abs).max()!
         #expect(abs(tg.loss - ng.loss.mean) <= 1e-12 && zip(tg.gradient, ng.gradient).allSatisfy { abs($0 - $1) <= 1e-10 * gScale })
+        // The tangent kernel of eq. 8 (`lens ntk --engine torch`) from the per-sequence gradients: the same to 1e-10.
+        let (tk, nk) = (try NeuralTangentKernel(engine: torch, probes: batch), NeuralTangentKernel(engine: native, probes: batch))
+        let kScale = nk.matrix.map(abs).max()!
+        #expect(zip(tk.matrix, nk.matrix).allSatisfy { abs($0 - $1) <= 1e-10 * kScale } && zip(tk.outputs, nk.outputs).allSatisfy { abs($0 - $1) <= 1e-12 })
 
         let x = SmallModels.normals(torch.parameterCount, seed: 9)
         let lane = torch.makeLane(), nativeLane = native.makeLane()

@@ -3,6 +3,7 @@ answers on stdout (`lensllm.protocol`). It holds a pretrained/fine-tuned pair of
 answers, at the fine-tuned weights:
 
   load      the pair: blocks (`lensllm.blocks`), parameter count, vocabulary; v = fine-tuned - pretrained
+            (a fine-tuned checkpoint alone: v = 0)
   losses    each sequence's mean next-token cross-entropy
   gradient  the batch's mean loss and its gradient
   select    the batch the products below are on (one sequence for a per-sample Hessian)
@@ -45,18 +46,20 @@ class Engine:
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError("--device cuda: this PyTorch has no CUDA device")
         self.dtype = dtype
-        pretrained = load_model(header["pretrained"], dtype, self.device)
         self.model = load_model(header["finetuned"], dtype, self.device)
         for p in self.model.parameters():
             p.requires_grad_(False)
         self.blocks = parameter_blocks(self.model)
         self.names = [n for _, names in self.blocks for n in names]
         self.params = dict(self.model.named_parameters())
-        theirs = dict(pretrained.named_parameters())
-        for name in self.names:
-            if name not in theirs or theirs[name].shape != self.params[name].shape:
-                raise ValueError(f"{header['pretrained']}: tensor {name} is missing or of another shape than in {header['finetuned']}")
-        self.direction = torch.cat([(self.params[n] - theirs[n]).reshape(-1) for n in self.names]).detach().double().cpu().numpy()
+        if header.get("pretrained"):
+            theirs = dict(load_model(header["pretrained"], dtype, self.device).named_parameters())
+            for name in self.names:
+                if name not in theirs or theirs[name].shape != self.params[name].shape:
+                    raise ValueError(f"{header['pretrained']}: tensor {name} is missing or of another shape than in {header['finetuned']}")
+            self.direction = torch.cat([(self.params[n] - theirs[n]).reshape(-1) for n in self.names]).detach().double().cpu().numpy()
+        else:  # the fine-tuned checkpoint alone (lens ntk): v = 0
+            self.direction = torch.zeros(sum(self.params[n].numel() for n in self.names), dtype=torch.float64).numpy()
         self.ids = None
 
     def describe(self):

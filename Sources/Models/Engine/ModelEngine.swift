@@ -25,6 +25,8 @@ public protocol ModelEngine: Sendable {
     var concurrency: Int { get }
     /// Each sequence's mean next-token cross-entropy, in batch order.
     func losses(_ batch: TokenBatch) throws(Failure) -> [Double]
+    /// The batch's mean loss and its gradient, in the engine's parameter order.
+    func gradient(_ batch: TokenBatch) throws(Failure) -> (loss: Double, gradient: [Double])
     func makeLane() throws(Failure) -> Lane
     /// The Hessian of the mean loss on `batch` at the engine's weights, linearised in `lane` (used by one
     /// thread at a time, as the lane is).

@@ -29,6 +29,11 @@ public struct GPT2Engine: ModelEngine {
 
     public func losses(_ batch: TokenBatch) -> [Double] { model.loss(batch).perSequence }
 
+    public func gradient(_ batch: TokenBatch) -> (loss: Double, gradient: [Double]) {
+        let (loss, gradient) = model.gradient(batch)
+        return (loss.mean, gradient)
+    }
+
     public func linearise(_ batch: TokenBatch, in lane: Lane) -> GPT2HessianOperator {
         if lane.workspace?.fits(model.config, batch) != true {
             lane.workspace = nil  // the old one's memory back before the new one's

@@ -31,17 +31,18 @@ public struct TorchEngine: ModelEngine {
     /// certified intervals.
     public static let dtypes = ["float64"]
 
-    /// Starts a worker and loads the pair.
+    /// Starts a worker and loads the pair (with `pretrained` nil, the fine-tuned checkpoint alone, v = 0).
     /// - Parameters:
     ///   - python: the Python that has the `lensllm` package and its pinned requirements (scripts/install-worker).
     ///   - device: "cpu" or "cuda".
     ///   - timeout: seconds one request may take.
-    public static func load(pretrained: String, finetuned: String, python: String, device: String = "cpu", dtype: String = "float64",
+    public static func load(pretrained: String?, finetuned: String, python: String, device: String = "cpu", dtype: String = "float64",
                             timeout: Double = 3600) throws(EngineError) -> TorchEngine {
         let worker = try TorchWorker(python: python, timeout: timeout)
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-        let (answer, v) = try worker.request(["command": "load", "pretrained": absolute(pretrained), "finetuned": absolute(finetuned),
-                                              "device": device, "dtype": dtype])
+        var request: [String: Any] = ["command": "load", "finetuned": absolute(finetuned), "device": device, "dtype": dtype]
+        if let pretrained { request["pretrained"] = absolute(pretrained) }
+        let (answer, v) = try worker.request(request)
         guard let count = answer["parameters"] as? Int, let vocabulary = answer["vocabulary"] as? Int, let list = answer["blocks"] as? [[String: Any]],
               v.count == count else {
             throw EngineError("python -m lensllm.worker: its answer to load lacks the parameter count, vocabulary or blocks")

@@ -30,15 +30,16 @@ public struct NeuralTangentKernel: Sendable {
     /// The bytes the per-sequence gradients take: m P doubles, beside one backward pass's activations.
     public static func memoryBytes(parameters: Int, sequences: Int) -> Int { sequences * parameters * MemoryLayout<Double>.size }
 
-    /// The kernel of `model` on the sequences of `probes`.
+    /// The kernel of the model `engine` holds on the sequences of `probes`.
     /// - Parameter progress: called after each sequence's gradient with (done, m).
-    public init(model: GPT2<Double>, probes: TokenBatch, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) {
-        let m = probes.batch, p = model.weights.count
+    public init<Engine: ModelEngine>(engine: Engine, probes: TokenBatch,
+                                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Engine.Failure) {
+        let m = probes.batch, p = engine.parameterCount
         var gradients = [Double](repeating: 0, count: m * p)
         var outputs: [Double] = []
         for j in 0..<m {
-            let (loss, gradient) = model.gradient(probes.sequence(j))
-            outputs.append(-loss.mean)
+            let (loss, gradient) = try engine.gradient(probes.sequence(j))
+            outputs.append(-loss)
             // ∇f = −∇(mean cross-entropy); the sign cancels in Θ but is kept so that G is the Jacobian of f.
             for i in 0..<p { gradients[j * p + i] = -gradient[i] }
             progress?(j + 1, m)

@@ -112,7 +112,7 @@ public struct CandidateStudy: Sendable {
                         pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(FileError) -> Result {
         let largest = corollary.checkpoints.last!.n
         let pretrainedModel = GPT2<Double>(pretrained)  // one model for the kernel and the zero-shot loss
-        let kernel = NeuralTangentKernel(model: pretrainedModel, probes: pool.prefix(probes))
+        let kernel = NeuralTangentKernel(engine: GPT2Engine(pretrainedModel), probes: pool.prefix(probes))
         progress(probes / 3)
         // t: the steps of the run on the most data (a pair without a summary has none: t = 0, F = ‖f₀ − y‖²).
         let steps = corollary.checkpoints.last!.fineTuning?.steps ?? 0
