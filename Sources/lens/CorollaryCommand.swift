@@ -1,5 +1,6 @@
 import _Files
 import ArgumentParser
+import Hessian
 import Models
 import Reports
 import Theory
@@ -43,6 +44,8 @@ struct Corollary: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var engine: EngineOptions
+
     @OptionGroup var output: ReportOutput
 
     func parsedSizes() throws -> [Int] {
@@ -85,6 +88,7 @@ struct Corollary: ParsableCommand {
     }
 
     func run() throws {
+        if engine.engine == .torch { return try runOnTorch() }
         let start = try GPT2Parameters.load(directory: pretrained)
         let (pool, test) = try data.load(for: start.config)
         var study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
@@ -113,6 +117,43 @@ struct Corollary: ParsableCommand {
             corollary = try study.run(pretrained: start, pool: pool, test: test, sizes: sizes, fineTuning: settings) { progress.update($0, of: $1) }
         }
         progress.finish()
+        try report(corollary)
+    }
+
+    /// The manifest's pairs on the PyTorch engine, any causal LM: a worker per pair, one after another.
+    func runOnTorch() throws {
+        guard let manifest else { throw ValidationError("--engine torch measures the pairs a --manifest lists (lens fine-tunes GPT-2 only)") }
+        guard threading.threads == nil else { throw ValidationError("--threads is the native engine's; the torch engine runs one worker (LENS_TORCH_THREADS sets its threads)") }
+        let entries = try CorollaryManifest.read(path: manifest).entries
+        // The model's vocabulary, context and blocks, for the token file and the memory, from the first pair's worker.
+        func model() throws -> (limits: ModelLimits, blocks: [ParameterBlock], type: String) {
+            let first = try engine.torch(pretrained: pretrained, finetuned: entries[0].finetuned)
+            return (ModelLimits(vocabulary: first.vocabulary, context: first.context), first.blocks, first.modelType)
+        }
+        let first = try model()
+        let (pool, test) = try data.load(for: first.limits)
+        let largest = entries.last!.n
+        guard largest <= pool.batch else {
+            throw FileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
+        }
+        let memory = HessianTerms.memoryBytes(blocks: first.blocks, steps: steps, lanes: 1)
+        let parameters = first.blocks.last?.range.upperBound ?? 0
+        try MachineMemory.require(Double(memory), for: "the Lanczos bases of \(parameters) parameters", remedy: "give fewer --steps")
+        ProgressLine.note("lens corollary: \(entries.count) pairs up to n = \(largest) on the PyTorch worker (\(first.type), \(parameters) parameters), "
+            + "\(test.batch) test sequences of \(test.length) tokens, \(steps) Lanczos steps per form; needs about \(Markdown.bytes(memory)) here")
+        let study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
+        let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
+        let corollary = try study.run(engines: entries.map { entry in
+            CorollaryStudy.EnginePair(n: entry.n) {
+                let torch = try engine.torch(pretrained: pretrained, finetuned: entry.finetuned)
+                return (torch.direction, torch)
+            }
+        }, pool: pool, test: test) { progress.update($0, of: $1) }
+        progress.finish()
+        try report(corollary)
+    }
+
+    func report(_ corollary: CorollaryOne) throws {
         let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
         if let out = output.out { try CorollaryReport.write(corollary, provenance: provenance, to: out) }
         print(output.json ? CorollaryReport.json(corollary) : CorollaryReport.markdown(corollary, provenance: provenance), terminator: "")

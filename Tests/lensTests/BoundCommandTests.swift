@@ -131,3 +131,33 @@ extension CommandLineTests {
         }
     }
 }
+
+/// `lens corollary --manifest --engine torch` (issue 22): the manifest's pairs through the PyTorch worker give
+/// the native engine's Corollary 1 measurements (each pair's bound, h_i and traces) to the products' rounding.
+extension CommandLineTests {
+    @Test(.enabled(if: Worker.present, Worker.absent))
+    func corollaryManifestOnTheTorchEngineAgreesWithTheNativeOne() throws {
+        let dir = try corollaryInputs()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var manifest = "n,finetuned\n"
+        for n in [2, 4] {
+            let run = try lens("finetune", "--from", dir + "/pretrained", "--tokens", dir + "/target.json", "--seed", "\(n)", "--steps", "3",
+                               "--lr", "0.01", "--out", dir + "/n\(n)")
+            #expect(run.status == 0, "\(run.stderr)")
+            manifest += "\(n),n\(n)\n"
+        }
+        try manifest.write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
+        let common = ["corollary", "--manifest", dir + "/manifest.csv", "--pretrained", dir + "/pretrained", "--tokens", dir + "/target.json",
+                      "--steps", "8", "--trace-budget", "6", "--json"]
+        let native = try lens(common), torch = try lens(common + ["--engine", "torch", "--python", Worker.python!])
+        #expect(native.status == 0 && torch.status == 0, "\(native.stderr)\n\(torch.stderr)")
+        func numbers(_ run: Run) throws -> [Double] {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            return try #require(o["checkpoints"] as? [[String: Any]]).flatMap { c -> [Double] in
+                [c["bound_certified"] as? Double ?? .nan, c["test_loss"] as? Double ?? .nan] + (c["blocks"] as? [[String: Any]] ?? []).flatMap { [$0["certified"] as? Double ?? .nan, $0["trace"] as? Double ?? .nan] }
+            }
+        }
+        let (a, b) = (try numbers(native), try numbers(torch))
+        #expect(a.count == b.count && a.count > 4 && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-8 * max(abs($0), 1e-12) }, "\(a) vs \(b)")
+    }
+}

@@ -32,31 +32,31 @@ public struct DataSizeCheckpoint: Sendable {
         }
     }
 
-    /// Measures `pair` fine-tuned on the samples of `train`: the bound with n = train.batch and h_i over
-    /// the `test` samples, and every block's trace by `TraceEstimation.trace` with `traceBudget` products
-    /// (seeded). `progress` is told the work done and in all, in single-sequence HVPs (`cost`).
+    /// Measures the pair that `engine` holds (its fine-tuned model; v = `direction`), fine-tuned on the samples of
+    /// `train`: the bound with n = train.batch and h_i over the `test` samples, and every block's trace by
+    /// `TraceEstimation.trace` with `traceBudget` products (seeded). `progress` is told the work done and in
+    /// all, in single-sequence HVPs (`cost`).
     /// - Complexity: `cost(n:probes:blocks:steps:traceBudget:)` single-sequence HVPs.
-    public static func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, epsilon: Double, lossBound: Double?,
-                               steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil, lanes: Int = 1,
-                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> DataSizeCheckpoint {
-        let n = train.batch, m = test.batch, blocks = pair.finetuned.layout.blocks
+    public static func measure<Engine: ModelEngine>(direction: [Double], engine: Engine, train: TokenBatch, test: TokenBatch, epsilon: Double,
+                                                    lossBound: Double?, steps: Int, traceBudget: Int, seed: UInt64, fineTuning: FineTuningSummary? = nil,
+                                                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(Engine.Failure) -> DataSizeCheckpoint {
+        let n = train.batch, m = test.batch, blocks = engine.blocks
         let total = cost(n: n, probes: m, blocks: blocks.count, steps: steps, traceBudget: traceBudget)
         // The bound's forms come per probe (m × blocks of one sequence each), then on the whole probe batch.
         let perSampleForms = m * blocks.count
-        let model = GPT2<Double>(pair.finetuned)  // one model for the bound and the traces
-        let engine = GPT2Engine(model, concurrency: lanes)
-        let bound = GeneralizationBound.evaluate(direction: pair.direction, engine: engine, train: train, test: test, epsilon: epsilon,
-                                                 lossBound: lossBound, steps: steps) { forms, _ in
+        let bound = try GeneralizationBound.evaluate(direction: direction, engine: engine, train: train, test: test, epsilon: epsilon,
+                                                     lossBound: lossBound, steps: steps) { forms, _ in
             let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * m
             progress?(done, total)
         }
-        let op = GPT2HessianOperator(model: model, batch: train)
+        let op = try engine.linearise(train, in: try engine.makeLane())
         var done = 2 * perSampleForms * steps
-        let traces = blocks.map { block in
-            let trace = TraceEstimation.trace(BlockRestriction(op, block: block), budget: traceBudget, seed: seed)
+        var traces: [Estimate] = []
+        for block in blocks {
+            traces.append(TraceEstimation.trace(BlockRestriction(op, block: block), budget: traceBudget, seed: seed))
+            try op.check()
             done += traceBudget * n
             progress?(done, total)
-            return trace
         }
         return DataSizeCheckpoint(n: n, bound: bound, traces: traces, fineTuning: fineTuning)
     }

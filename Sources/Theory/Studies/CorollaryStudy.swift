@@ -113,17 +113,40 @@ public struct CorollaryStudy: Sendable {
     public func run(pairs: [ExistingPair], pool: TokenBatch, test: TokenBatch,
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                     keep: ((_ n: Int, _ finetuned: GPT2Parameters) -> Void)? = nil) throws -> CorollaryOne {
+        try run(engines: pairs.map { entry in
+            EnginePair(n: entry.n, fineTuning: entry.fineTuning) {
+                let pair = try entry.load()
+                keep?(entry.n, pair.finetuned)
+                return (pair.direction, pair.engine(concurrency: lanes))
+            }
+        }, pool: pool, test: test, progress: progress)
+    }
+
+    /// An existing pair on any engine: its n, and how to load it, as v and the engine holding the fine-tuned model.
+    public struct EnginePair<Engine: ModelEngine> {
+        public var n: Int
+        public var fineTuning: DataSizeCheckpoint.FineTuningSummary?
+        public var load: () throws -> (direction: [Double], engine: Engine)
+        public init(n: Int, fineTuning: DataSizeCheckpoint.FineTuningSummary? = nil, load: @escaping () throws -> (direction: [Double], engine: Engine)) {
+            (self.n, self.fineTuning, self.load) = (n, fineTuning, load)
+        }
+    }
+
+    /// Measures existing pairs on their engine, one after another (each loaded when its turn comes).
+    public func run<Engine: ModelEngine>(engines pairs: [EnginePair<Engine>], pool: TokenBatch, test: TokenBatch,
+                                         progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> CorollaryOne {
         precondition(!pairs.isEmpty && pairs.allSatisfy { (1...pool.batch).contains($0.n) }, "sizes within the pool")
         var before = 0, checkpoints: [DataSizeCheckpoint] = [], costs: [Int] = []
         for entry in pairs {
-            let pair = try entry.load()
-            keep?(entry.n, pair.finetuned)
+            let (direction, engine) = try entry.load()
             // The blocks are known once a pair is loaded (every pair has the same architecture).
             if costs.isEmpty {
-                costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, probes: test.batch, blocks: pair.finetuned.layout.blocks.count, steps: steps, traceBudget: traceBudget) }
+                costs = pairs.map { DataSizeCheckpoint.cost(n: $0.n, probes: test.batch, blocks: engine.blocks.count, steps: steps, traceBudget: traceBudget) }
             }
             let total = costs.reduce(0, +)
-            checkpoints.append(measure(pair, train: pool.prefix(entry.n), test: test, fineTuning: entry.fineTuning) { done, _ in progress?(before + done, total) })
+            checkpoints.append(try DataSizeCheckpoint.measure(direction: direction, engine: engine, train: pool.prefix(entry.n), test: test, epsilon: epsilon,
+                                                              lossBound: lossBound, steps: steps, traceBudget: traceBudget, seed: seed,
+                                                              fineTuning: entry.fineTuning) { done, _ in progress?(before + done, total) })
             before += costs[checkpoints.count - 1]
         }
         return CorollaryOne(checkpoints: checkpoints)
@@ -131,7 +154,7 @@ public struct CorollaryStudy: Sendable {
 
     func measure(_ pair: CheckpointPair, train: TokenBatch, test: TokenBatch, fineTuning: DataSizeCheckpoint.FineTuningSummary? = nil,
                  progress: @escaping (_ done: Int, _ total: Int) -> Void) -> DataSizeCheckpoint {
-        DataSizeCheckpoint.measure(pair, train: train, test: test, epsilon: epsilon, lossBound: lossBound, steps: steps,
-                                   traceBudget: traceBudget, seed: seed, fineTuning: fineTuning, lanes: lanes, progress: progress)
+        DataSizeCheckpoint.measure(direction: pair.direction, engine: pair.engine(concurrency: lanes), train: train, test: test, epsilon: epsilon,
+                                   lossBound: lossBound, steps: steps, traceBudget: traceBudget, seed: seed, fineTuning: fineTuning, progress: progress)
     }
 }
