@@ -7,7 +7,7 @@ import Theory
 struct Bound: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The generalization bound of Theorem 2 for a checkpoint pair: per-block Hessian terms h_i as the maximum over probe samples of the data distribution (default: the test split; the training samples' maximum beside it), the bound, and its tightness against the test loss.",
-        discussion: "Sharded over a scheduler: `lens bound ... --shard K/N --share FILE` measures one share of the forms (run K = 1..N, as a Slurm array or a Kubernetes indexed Job); `lens bound merge FILE...` gives exactly the unsharded result.",
+        discussion: "`lens bound --pretrained A --finetuned B --tokens FILE ...` runs `measure`, the default: its options are in `lens bound measure --help`. Sharded over a scheduler: `lens bound ... --shard K/N --share FILE` measures one share of the forms (run K = 1..N, as a Slurm array or a Kubernetes indexed Job); `lens bound merge FILE...` gives exactly the unsharded result.",
         subcommands: [Measure.self, Merge.self], defaultSubcommand: Measure.self)
 }
 
