@@ -107,13 +107,13 @@ public final class TorchLinearisation: LinearisedModel {
     }
 
     private func product(_ header: [String: Any], _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        guard failure == nil else { _ = y.update(repeating: 0); return }
+        guard failure == nil else { y.update(repeating: 0); return }
         do throws(EngineError) {
             _ = try worker.request(header, payload: x, into: y)
             if !y.allSatisfy(\.isFinite) { throw EngineError("python -m lensllm.worker: a Hessian-vector product was not finite (NaN or infinity)") }
         } catch {
             failure = error
-            _ = y.update(repeating: 0)
+            y.update(repeating: 0)
         }
     }
 
