@@ -14,6 +14,7 @@ public enum BoundReport {
         let (estimate, certified) = (b.atEstimate, b.certified)
         let t = b.terms, m = t.samples
         var text = "# Generalization bound of a fine-tuned checkpoint pair\n\n\(provenance)\n\n"
+        for caveat in b.caveats { text += "**Limit of this run.** \(caveat)\n\n" }
         text += """
         LensLLM's Theorem 2 (which LensLLM presents as the form of Ju et al.'s Theorem 2.1), with probability 0.99 over the
         n training samples:
@@ -152,6 +153,7 @@ public enum BoundReport {
             "measured_gap": b.measuredGap, "at_estimate": evaluation(b.atEstimate), "certified": evaluation(b.certified),
             "blocks": blocks(b.terms),
         ]
+        if !b.caveats.isEmpty { object["caveats"] = b.caveats }
         if let training = b.trainingTerms, let comparison = b.trainingComparison {
             object["training"] = ["samples": training.samples, "certified": evaluation(comparison), "blocks": blocks(training)] as [String: Any]
         }

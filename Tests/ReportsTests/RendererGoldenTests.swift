@@ -43,6 +43,17 @@ struct RendererGoldenTests {
         #expect(Golden.mismatch(BoundReport.chart(b).svg(), "reports/bound.svg") == nil)
     }
 
+    // An engine's caveat (a lower-precision torch run) leads the page and is in the JSON; none, no trace of it.
+    @Test func boundCaveatsAreStatedOnThePageAndInTheJSON() throws {
+        var b = Self.bound(n: 64, scale: 0.004, trainLoss: 2.41, testLoss: 2.63)
+        #expect(!BoundReport.markdown(b, provenance: Self.provenance).contains("Limit of this run") && !BoundReport.json(b).contains("caveats"))
+        b.caveats = ["computed in float32"]
+        let page = BoundReport.markdown(b, provenance: Self.provenance)
+        #expect(page.contains("**Limit of this run.** computed in float32") && page.range(of: "Limit")!.lowerBound < page.range(of: "Theorem 2")!.lowerBound)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(BoundReport.json(b).utf8)) as? [String: Any])
+        #expect(json["caveats"] as? [String] == ["computed in float32"])
+    }
+
     /// Five sizes whose h_i fall as n^-0.6 and whose losses approach 2.2, with a wobble.
     static var corollary: CorollaryOne {
         let sizes = [8, 16, 32, 64, 128], wobble = [1.03, 0.98, 1.01, 0.99, 1.02]

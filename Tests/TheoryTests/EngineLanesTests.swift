@@ -59,7 +59,7 @@ struct EngineLanesTests {
             var dimension: Int { base.dimension }
             var blocks: [ParameterBlock] { base.blocks }
             func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-                if fails { _ = y.initialize(repeating: 0) } else { base.apply(x, into: y) }
+                if fails { y.initialize(repeating: 0) } else { base.apply(x, into: y) }
             }
             func check() throws(EngineError) { if fails { throw EngineError("worker: the process exited (signal 9)") } }
         }

@@ -15,6 +15,7 @@ the logits to float32 even for a float64 model), and casts to float32 in the mod
 (`lensllm.precision`). The model runs in eval mode (no dropout) with eager
 attention. Errors are answered as {"ok": false, "error": ...}; the worker then waits for the next request.
 """
+import contextlib
 import os
 import sys
 import traceback
@@ -26,7 +27,7 @@ from . import protocol
 from .blocks import parameter_blocks
 from .precision import KeepFloat64
 
-DTYPES = {"float64": torch.float64}
+DTYPES = {"float64": torch.float64, "float32": torch.float32, "bfloat16": torch.bfloat16}
 
 
 def load_model(path, dtype, device):
@@ -40,8 +41,7 @@ class Engine:
     def __init__(self, header):
         dtype = DTYPES.get(header.get("dtype", "float64"))
         if dtype is None:
-            raise ValueError(f"--dtype {header.get('dtype')}: only float64 is supported so far (the round-off of lower "
-                             "precisions is not yet counted in the certified intervals)")
+            raise ValueError(f"--dtype {header.get('dtype')}: expected one of {', '.join(DTYPES)}")
         self.device = torch.device(header.get("device", "cpu"))
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError("--device cuda: this PyTorch has no CUDA device")
@@ -57,7 +57,8 @@ class Engine:
             for name in self.names:
                 if name not in theirs or theirs[name].shape != self.params[name].shape:
                     raise ValueError(f"{header['pretrained']}: tensor {name} is missing or of another shape than in {header['finetuned']}")
-            self.direction = torch.cat([(self.params[n] - theirs[n]).reshape(-1) for n in self.names]).detach().double().cpu().numpy()
+            # In float64 whatever the dtype: the difference of two bfloat16 weights is not a bfloat16 number.
+            self.direction = torch.cat([(self.params[n].double() - theirs[n].double()).reshape(-1) for n in self.names]).detach().cpu().numpy()
         else:  # the fine-tuned checkpoint alone (lens ntk): v = 0
             self.direction = torch.zeros(sum(self.params[n].numel() for n in self.names), dtype=torch.float64).numpy()
         self.ids = None
@@ -90,8 +91,12 @@ class Engine:
         return ids
 
     def per_sequence_losses(self, params, ids):
-        with KeepFloat64():
+        # float64: every cast to float32 in the model code kept in float64. Lower precisions run as the model
+        # code has them, the cross-entropy at least in float32.
+        with KeepFloat64() if self.dtype == torch.float64 else contextlib.nullcontext():
             logits = functional_call(self.model, params, (ids,), {"use_cache": False}).logits
+        if self.dtype == torch.bfloat16:
+            logits = logits.float()
         logp = torch.log_softmax(logits[:, :-1, :], dim=-1)
         return -logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1).mean(dim=1)
 

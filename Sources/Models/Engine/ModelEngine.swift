@@ -23,6 +23,9 @@ public protocol ModelEngine: Sendable {
     var vocabulary: Int { get }
     /// The most lanes that may run at once.
     var concurrency: Int { get }
+    /// What a report must say about the numbers this engine gives: limits of its precision that the
+    /// certified intervals do not count (empty for an exact engine).
+    var caveats: [String] { get }
     /// Each sequence's mean next-token cross-entropy, in batch order.
     func losses(_ batch: TokenBatch) throws(Failure) -> [Double]
     /// The batch's mean loss and its gradient, in the engine's parameter order.
@@ -31,6 +34,10 @@ public protocol ModelEngine: Sendable {
     /// The Hessian of the mean loss on `batch` at the engine's weights, linearised in `lane` (used by one
     /// thread at a time, as the lane is).
     func linearise(_ batch: TokenBatch, in lane: Lane) throws(Failure) -> Point
+}
+
+extension ModelEngine {
+    public var caveats: [String] { [] }
 }
 
 /// The Hessian of one batch's loss at fixed weights (a `ModelEngine`'s linearisation): a symmetric

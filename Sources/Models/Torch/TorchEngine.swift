@@ -27,9 +27,19 @@ public struct TorchEngine: ModelEngine {
     public let direction: [Double]
     public var concurrency: Int { 1 }
 
-    /// The dtypes the worker computes in; lower precisions wait until their round-off is counted in the
-    /// certified intervals.
-    public static let dtypes = ["float64"]
+    /// The dtypes the worker computes in. Float64 is exact to the intervals' needs; in float32 and bfloat16
+    /// each product carries round-off the certified intervals do not count, and the engine says so (`caveats`).
+    public static let dtypes = ["float64", "float32", "bfloat16"]
+    /// The dtype this worker computes in.
+    public let dtype: String
+
+    public var caveats: [String] {
+        guard dtype != "float64" else { return [] }
+        let unit = dtype == "float32" ? "6e-8" : "4e-3"
+        return ["The PyTorch worker computed in \(dtype): every loss and Hessian-vector product carries \(dtype) round-off (a unit of "
+                + "\(unit), growing with the model's depth and width), which the certified intervals do not count. Read the intervals "
+                + "and the bound as estimates at that precision; rerun with --dtype float64 for certified ones."]
+    }
 
     /// Starts a worker and loads the pair (with `pretrained` nil, the fine-tuned checkpoint alone, v = 0).
     /// - Parameters:
@@ -58,7 +68,7 @@ public struct TorchEngine: ModelEngine {
         }
         guard blocks.last?.range.upperBound == count else { throw EngineError("python -m lensllm.worker: its blocks do not cover the parameters") }
         return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary, context: answer["context"] as? Int,
-                           modelType: answer["model_type"] as? String ?? "unknown", tensors: tensors, direction: v)
+                           modelType: answer["model_type"] as? String ?? "unknown", tensors: tensors, direction: v, dtype: dtype)
     }
 
     public func losses(_ batch: TokenBatch) throws(EngineError) -> [Double] {

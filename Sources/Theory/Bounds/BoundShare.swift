@@ -42,6 +42,8 @@ public struct BoundShare: Codable, Sendable, Equatable {
         public var tokenChecksums: [String]
         public var probes: Int
         public var trainingSamples: Int
+        /// The engine's caveats (`ModelEngine.caveats`): shares of one run computed alike.
+        public var caveats: [String]
     }
 
     public struct Block: Codable, Sendable, Equatable {
@@ -102,7 +104,7 @@ public struct BoundShare: Codable, Sendable, Equatable {
                       vocabulary: engine.vocabulary,
                       blocks: engine.blocks.map { Block(name: $0.name, start: $0.range.lowerBound, end: $0.range.upperBound) },
                       directionChecksum: checksum(direction), tokenChecksums: [train, test, probeBatch].map(checksum),
-                      probes: probeBatch.batch, trainingSamples: train.batch)
+                      probes: probeBatch.batch, trainingSamples: train.batch, caveats: engine.caveats)
         return BoundShare(format: format, shard: shard, shards: shards, run: run, command: command, trainLosses: try engine.losses(train),
                           testLosses: try engine.losses(test), probeForms: probeForms.map(Form.init), trainingForms: trainingForms.map(Form.init))
     }
@@ -139,7 +141,8 @@ public struct BoundShare: Codable, Sendable, Equatable {
             let terms = try HessianTerms.assemble(probeForms, blocks: blocks, samples: run.probes, steps: run.steps, tolerance: run.tolerance)
             let training = try HessianTerms.assemble(trainingForms, blocks: blocks, samples: run.trainingSamples, steps: run.steps, tolerance: run.tolerance)
             return GeneralizationBound(losses: (losses.trainLosses, losses.testLosses), vocabulary: run.vocabulary, n: run.n, epsilon: run.epsilon,
-                                       lossBound: run.lossBound, terms: terms, probeSource: run.probeSource, trainingTerms: training)
+                                       lossBound: run.lossBound, terms: terms, probeSource: run.probeSource, trainingTerms: training,
+                                       caveats: run.caveats)
         } catch {
             throw FileError(paths[0], "the shares do not make one run: \(error)")
         }

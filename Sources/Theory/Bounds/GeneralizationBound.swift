@@ -43,6 +43,8 @@ public struct GeneralizationBound: Sendable {
     /// Each training and test sample's loss ℓ before clipping (one sequence's mean next-token loss).
     public var trainLosses: [Double] = []
     public var testLosses: [Double] = []
+    /// What the engine says its numbers do not account for (`ModelEngine.caveats`); empty for an exact one.
+    public var caveats: [String] = []
 
     /// The default C: twice the loss of a uniform guess over the vocabulary, 2 log V. A fixed function of
     /// the model, chosen before any loss is seen (a C read off the data would not be a bound the theorem
@@ -197,15 +199,16 @@ public struct GeneralizationBound: Sendable {
             progress?(probeTotal + done, probeTotal + total)
         } : nil
         return GeneralizationBound(losses: (trainLosses, testLosses), vocabulary: engine.vocabulary, n: n ?? train.batch, epsilon: epsilon,
-                                   lossBound: lossBound, terms: terms, probeSource: probeSource, trainingTerms: trainingTerms)
+                                   lossBound: lossBound, terms: terms, probeSource: probeSource, trainingTerms: trainingTerms, caveats: engine.caveats)
     }
 
     /// The bound from measured parts: the unclipped per-sequence losses, clipped here at C (default 2 log V).
     init(losses: (train: [Double], test: [Double]), vocabulary: Int, n: Int, epsilon: Double, lossBound: Double?, terms: HessianTerms,
-         probeSource: String, trainingTerms: HessianTerms?) {
+         probeSource: String, trainingTerms: HessianTerms?, caveats: [String]) {
         let c = lossBound ?? Self.defaultLossBound(vocabulary: vocabulary)
         self.init(trainLoss: Self.clippedMean(losses.train, at: c), testLoss: Self.clippedMean(losses.test, at: c), n: n, epsilon: epsilon,
                   lossBound: c, lossBoundSource: lossBound == nil ? .uniformGuess : .given, terms: terms, probeSource: probeSource,
                   trainingTerms: trainingTerms, trainLosses: losses.train, testLosses: losses.test)
+        self.caveats = caveats
     }
 }
