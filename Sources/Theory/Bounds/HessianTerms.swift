@@ -160,8 +160,9 @@ public struct HessianTerms: Sendable, Equatable {
         let blockCount = engine.blocks.count
         let counter = FormCounter(progress, total: batch.batch * blockCount + (batchMean ? blockCount : 0))
         var applications = 0
+        let slices = Self.slices(direction, engine)
         var measured = try forms(jobs(samples: batch.batch, blocks: blockCount, steps: levels[0], meanSteps: batchMean ? steps : nil, lanes: engine.concurrency),
-                                 direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+                                 slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
         applications += measured.reduce(0) { $0 + $1.form.applications }
         var level = [[Int]](repeating: [Int](repeating: 0, count: blockCount), count: batch.batch)
         // Refine each block's largest upper end until it is a full run's.
@@ -177,7 +178,7 @@ public struct HessianTerms: Sendable, Equatable {
             let round = chosen.keys.sorted().map { s in
                 Job(sample: s, blocks: chosen[s]!.map { b in level[s][b] += 1; return (b, levels[level[s][b]]) })
             }
-            let refinements = try Self.forms(round, direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+            let refinements = try Self.forms(round, slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
             applications += refinements.reduce(0) { $0 + $1.form.applications }
             for refined in refinements {
                 let (s, b) = (refined.sample!, refined.block)
@@ -206,7 +207,7 @@ public struct HessianTerms: Sendable, Equatable {
         let all = jobs(samples: batch.batch, blocks: engine.blocks.count, steps: steps, meanSteps: batchMean ? steps : nil, lanes: 1)
         let share = all.indices.filter { $0 % shard.count == shard.index }.map { all[$0] }
         let counter = FormCounter(progress, total: share.reduce(0) { $0 + $1.blocks.count })
-        return try forms(share, direction: direction, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+        return try forms(share, slices: Self.slices(direction, engine), engine: engine, batch: batch, tolerance: tolerance, counter: counter)
     }
 
     /// The terms of an unscreened measurement from all its forms (every sample's on every block, and the
@@ -268,12 +269,16 @@ public struct HessianTerms: Sendable, Equatable {
         return perSample + (0..<spread).map { k in Job(sample: nil, blocks: stride(from: k, to: blocks, by: spread).map { ($0, meanSteps) }) }
     }
 
-    /// Runs `jobs` in the engine's lanes; each job's linearisation, then its blocks' forms.
-    static func forms<Engine: ModelEngine>(_ jobs: [Job], direction: [Double], engine: Engine, batch: TokenBatch, tolerance: Double,
-                                           counter: FormCounter) throws(Engine.Failure) -> [MeasuredForm] {
+    /// v cut into the engine's blocks, once per measurement.
+    static func slices<Engine: ModelEngine>(_ direction: [Double], _ engine: Engine) -> [[Double]] {
         precondition(engine.parameterCount == direction.count, "a direction of another shape than the engine's model")
+        return engine.blocks.map { Array(direction[$0.range]) }
+    }
+
+    /// Runs `jobs` in the engine's lanes; each job's linearisation, then its blocks' forms (on `slices`, v's blocks).
+    static func forms<Engine: ModelEngine>(_ jobs: [Job], slices: [[Double]], engine: Engine, batch: TokenBatch, tolerance: Double,
+                                           counter: FormCounter) throws(Engine.Failure) -> [MeasuredForm] {
         let blocks = engine.blocks
-        let slices = blocks.map { Array(direction[$0.range]) }
         let results = try Lanes.run(jobs: jobs.count, lanes: engine.concurrency, makeLane: engine.makeLane) { (j, lane) throws(Engine.Failure) -> [MeasuredForm] in
             let job = jobs[j]
             let point = try engine.linearise(job.sample.map { batch.sequence($0) } ?? batch, in: lane)
