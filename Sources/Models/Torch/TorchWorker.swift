@@ -31,7 +31,10 @@ public final class TorchWorker: @unchecked Sendable {
         (process.standardInput, process.standardOutput, process.standardError) = (stdin, stdout, stderr)
         (input, output) = (stdin.fileHandleForWriting, stdout.fileHandleForReading)
         let tail = stderrTail
-        stderr.fileHandleForReading.readabilityHandler = { handle in tail.append(handle.availableData) }
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { tail.append(data) }  // at the end of the pipe, stop watching it
+        }
         do { try process.run() } catch {
             throw EngineError("\(command): could not start (\(error.localizedDescription)); install the worker with scripts/install-worker")
         }
