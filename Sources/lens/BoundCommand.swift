@@ -89,12 +89,10 @@ extension Bound {
                 try measure(engine: pair.engine(concurrency: threads), direction: pair.direction, train: train, test: test, probes: probes,
                             resources: "\(threads) thread\(threads == 1 ? "" : "s"), needs about \(Markdown.bytes(memory(threads)))")
             case .torch:
-                guard threading.threads == nil else { throw ValidationError("--threads is the native engine's; the torch engine runs one worker (LENS_TORCH_THREADS sets its threads)") }
-                let torch = try engine.torch(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned)
-                let limits = ModelLimits(vocabulary: torch.vocabulary, context: torch.context)
+                let (torch, memory) = try engine.torchForForms(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned, steps: steps,
+                                                               threading: threading)
+                let limits = ModelLimits(torch)
                 let (train, test) = try data.load(for: limits)
-                let memory = HessianTerms.memoryBytes(blocks: torch.blocks, steps: steps, lanes: 1)
-                try MachineMemory.require(Double(memory), for: "the Lanczos bases of \(torch.parameterCount) parameters", remedy: "give fewer --steps")
                 try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),
                             resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks), "
                                 + "needs about \(Markdown.bytes(memory)) here and what the worker holds")

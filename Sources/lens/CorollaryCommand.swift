@@ -1,6 +1,5 @@
 import _Files
 import ArgumentParser
-import Hessian
 import Models
 import Reports
 import Theory
@@ -123,12 +122,11 @@ struct Corollary: ParsableCommand {
     /// The manifest's pairs on the PyTorch engine, any causal LM: a worker per pair, one after another.
     func runOnTorch() throws {
         guard let manifest else { throw ValidationError("--engine torch measures the pairs a --manifest lists (lens fine-tunes GPT-2 only)") }
-        guard threading.threads == nil else { throw ValidationError("--threads is the native engine's; the torch engine runs one worker (LENS_TORCH_THREADS sets its threads)") }
         let entries = try CorollaryManifest.read(path: manifest).entries
-        // The model's vocabulary, context and blocks, for the token file and the memory, from the first pair's worker.
-        func model() throws -> (limits: ModelLimits, blocks: [ParameterBlock], type: String) {
-            let first = try engine.torch(pretrained: pretrained, finetuned: entries[0].finetuned)
-            return (ModelLimits(vocabulary: first.vocabulary, context: first.context), first.blocks, first.modelType)
+        // The model's vocabulary, context and size, and the memory the forms need, from the first pair's worker (stopped after).
+        func model() throws -> (limits: ModelLimits, parameters: Int, type: String, memory: Int) {
+            let (first, memory) = try engine.torchForForms(pretrained: pretrained, finetuned: entries[0].finetuned, steps: steps, threading: threading)
+            return (ModelLimits(first), first.parameterCount, first.modelType, memory)
         }
         let first = try model()
         let (pool, test) = try data.load(for: first.limits)
@@ -136,11 +134,8 @@ struct Corollary: ParsableCommand {
         guard largest <= pool.batch else {
             throw FileError(data.tokens, "the training split has \(pool.batch) sequences, fewer than the largest size n = \(largest)")
         }
-        let memory = HessianTerms.memoryBytes(blocks: first.blocks, steps: steps, lanes: 1)
-        let parameters = first.blocks.last?.range.upperBound ?? 0
-        try MachineMemory.require(Double(memory), for: "the Lanczos bases of \(parameters) parameters", remedy: "give fewer --steps")
-        ProgressLine.note("lens corollary: \(entries.count) pairs up to n = \(largest) on the PyTorch worker (\(first.type), \(parameters) parameters), "
-            + "\(test.batch) test sequences of \(test.length) tokens, \(steps) Lanczos steps per form; needs about \(Markdown.bytes(memory)) here")
+        ProgressLine.note("lens corollary: \(entries.count) pairs up to n = \(largest) on the PyTorch worker (\(first.type), \(first.parameters) parameters), "
+            + "\(test.batch) test sequences of \(test.length) tokens, \(steps) Lanczos steps per form; needs about \(Markdown.bytes(first.memory)) here")
         let study = CorollaryStudy(epsilon: theorem.eps, lossBound: theorem.lossBound, steps: steps, traceBudget: traceBudget, seed: seed)
         let progress = ProgressLine("Corollary 1 (single-sequence HVP-equivalents)")
         let corollary = try study.run(engines: entries.map { entry in

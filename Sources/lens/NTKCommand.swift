@@ -40,7 +40,7 @@ struct NTK: ParsableCommand {
             try measure(GPT2Engine(GPT2<Double>(parameters)), limits: ModelLimits(parameters.config))
         case .torch:
             let torch = try engine.torch(pretrained: nil, finetuned: checkpoint)
-            try measure(torch, limits: ModelLimits(vocabulary: torch.vocabulary, context: torch.context))
+            try measure(torch, limits: ModelLimits(torch))
         }
     }
 

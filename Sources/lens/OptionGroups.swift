@@ -107,6 +107,18 @@ struct EngineOptions: ParsableArguments {
         given ?? ProcessInfo.processInfo.environment["LENS_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
     }
 
+    /// The torch engine for Hessian forms of at most `steps` Lanczos steps, with the bytes it needs on this side:
+    /// one worker serves it, so --threads is refused; the Lanczos basis over its largest block must fit the machine.
+    func torchForForms(pretrained: String?, finetuned: String, steps: Int, threading: ThreadOptions) throws -> (engine: TorchEngine, memory: Int) {
+        guard threading.threads == nil else {
+            throw ValidationError("--threads is the native engine's; the torch engine runs one worker (LENS_TORCH_THREADS sets its threads)")
+        }
+        let torch = try torch(pretrained: pretrained, finetuned: finetuned)
+        let memory = HessianTerms.memoryBytes(blocks: torch.blocks, steps: steps, lanes: 1)
+        try MachineMemory.require(Double(memory), for: "the Lanczos bases of \(torch.parameterCount) parameters", remedy: "give fewer --steps")
+        return (torch, memory)
+    }
+
     /// The torch engine on a pair of Hugging Face folders.
     func torch(pretrained: String?, finetuned: String) throws -> TorchEngine {
         let python = Self.python(python)

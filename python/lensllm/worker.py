@@ -67,8 +67,7 @@ class Engine:
         blocks, start = [], 0
         for name, names in self.blocks:
             size = sum(self.params[n].numel() for n in names)
-            blocks.append({"name": name, "start": start, "end": start + size,
-                           "tensors": [{"name": n, "shape": list(self.params[n].shape)} for n in names]})
+            blocks.append({"name": name, "start": start, "end": start + size})
             start += size
         config = self.model.config
         context = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)

@@ -21,8 +21,6 @@ public struct TorchEngine: ModelEngine {
     public let context: Int?
     /// transformers' model_type ("gpt2", "llama", "gpt_neox", …).
     public let modelType: String
-    /// Each block's tensors, by their transformers names, in order.
-    public let tensors: [[(name: String, shape: [Int])]]
     /// v = fine-tuned − pretrained.
     public let direction: [Double]
     public var concurrency: Int { 1 }
@@ -57,18 +55,17 @@ public struct TorchEngine: ModelEngine {
               v.count == count else {
             throw EngineError("python -m lensllm.worker: its answer to load lacks the parameter count, vocabulary or blocks")
         }
-        var blocks: [ParameterBlock] = [], tensors: [[(String, [Int])]] = []
+        var blocks: [ParameterBlock] = []
         for entry in list {
             guard let name = entry["name"] as? String, let start = entry["start"] as? Int, let end = entry["end"] as? Int, start <= end,
-                  start == (blocks.last?.range.upperBound ?? 0), let items = entry["tensors"] as? [[String: Any]] else {
+                  start == (blocks.last?.range.upperBound ?? 0) else {
                 throw EngineError("python -m lensllm.worker: its blocks are not contiguous ranges from 0")
             }
             blocks.append(ParameterBlock(name: name, range: start..<end))
-            tensors.append(items.map { ($0["name"] as? String ?? "?", $0["shape"] as? [Int] ?? []) })
         }
         guard blocks.last?.range.upperBound == count else { throw EngineError("python -m lensllm.worker: its blocks do not cover the parameters") }
         return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary, context: answer["context"] as? Int,
-                           modelType: answer["model_type"] as? String ?? "unknown", tensors: tensors, direction: v, dtype: dtype)
+                           modelType: answer["model_type"] as? String ?? "unknown", direction: v, dtype: dtype)
     }
 
     public func losses(_ batch: TokenBatch) throws(EngineError) -> [Double] {

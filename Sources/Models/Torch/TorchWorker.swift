@@ -22,6 +22,7 @@ public final class TorchWorker: @unchecked Sendable {
     /// Starts `python -m lensllm.worker` and checks that it speaks the protocol.
     /// - Parameter timeout: seconds the worker may take to answer one request (loading a model included).
     public init(python: String, timeout: Double) throws(EngineError) {
+        precondition(1.littleEndian == 1, "the worker's protocol sends little-endian numbers as this host stores them")
         signal(SIGPIPE, SIG_IGN)  // a dead worker's pipe is an error from write, not a signal that kills lens
         command = "\(python) -m lensllm.worker"
         self.timeout = timeout
@@ -67,7 +68,6 @@ public final class TorchWorker: @unchecked Sendable {
         try request(header, payload: payload) { count throws(EngineError) in
             guard count == result.count else { throw self.fail("answered \(count) numbers where \(result.count) were expected") }
             if let error = self.fill(UnsafeMutableRawBufferPointer(result)) { throw error }
-            for i in result.indices { result[i] = Double(bitPattern: result[i].bitPattern.littleEndian) }
         }
     }
 
@@ -110,6 +110,8 @@ public final class TorchWorker: @unchecked Sendable {
         }
     }
 
+    /// The header, then the payload written from the caller's buffer (no copy of a vector that may be hundreds
+    /// of megabytes); the protocol's numbers are little-endian, as this host's are (`init` checks).
     private func send(_ header: [String: Any], payload: UnsafeBufferPointer<Double>?) throws(EngineError) {
         var header = header
         header["floats"] = payload?.count ?? 0
@@ -117,12 +119,10 @@ public final class TorchWorker: @unchecked Sendable {
         var frame = Data()
         withUnsafeBytes(of: UInt64(body.count).littleEndian) { frame.append(contentsOf: $0) }
         frame.append(body)
-        if let payload {
-            if Int(littleEndian: 1) == 1 { frame.append(contentsOf: UnsafeRawBufferPointer(payload)) } else {
-                for x in payload { withUnsafeBytes(of: x.bitPattern.littleEndian) { frame.append(contentsOf: $0) } }
-            }
-        }
-        do { try input.write(contentsOf: frame) } catch { throw fail("could not be written to (\(error.localizedDescription))") }
+        do {
+            try input.write(contentsOf: frame)
+            if let payload { try input.write(contentsOf: UnsafeRawBufferPointer(payload)) }
+        } catch { throw fail("could not be written to (\(error.localizedDescription))") }
     }
 
     private func readUInt64() throws(EngineError) -> UInt64 {
@@ -134,7 +134,7 @@ public final class TorchWorker: @unchecked Sendable {
     private func readFloats(_ count: Int) throws(EngineError) -> [Double] {
         var numbers = [Double](repeating: 0, count: count)
         if let error = numbers.withUnsafeMutableBytes({ fill($0) }) { throw error }
-        return numbers.map { Double(bitPattern: $0.bitPattern.littleEndian) }
+        return numbers
     }
 
     /// Fills `buffer` from the worker's stdout; the error if the pipe ends first.

@@ -161,13 +161,14 @@ public struct HessianTerms: Sendable, Equatable {
         let counter = FormCounter(progress, total: batch.batch * blockCount + (batchMean ? blockCount : 0))
         var applications = 0
         let slices = Self.slices(direction, engine)
-        var measured = try forms(jobs(samples: batch.batch, blocks: blockCount, steps: levels[0], meanSteps: batchMean ? steps : nil, lanes: engine.concurrency),
-                                 slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
-        applications += measured.reduce(0) { $0 + $1.form.applications }
+        let first = try forms(jobs(samples: batch.batch, blocks: blockCount, steps: levels[0], meanSteps: batchMean ? steps : nil, lanes: engine.concurrency),
+                              slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
+        applications += first.reduce(0) { $0 + $1.form.applications }
+        let measured = table(first, samples: batch.batch, blocks: blockCount)
+        var forms = measured.perSample
         var level = [[Int]](repeating: [Int](repeating: 0, count: blockCount), count: batch.batch)
         // Refine each block's largest upper end until it is a full run's.
         while levels.count > 1 {
-            var forms = table(measured, samples: batch.batch, blocks: blockCount).perSample
             var chosen: [Int: [Int]] = [:]  // sample → the blocks it is refined in this round
             for b in 0..<blockCount {
                 let top = forms.indices.max { forms[$0][b].interval.upperBound < forms[$1][b].interval.upperBound }!
@@ -178,9 +179,8 @@ public struct HessianTerms: Sendable, Equatable {
             let round = chosen.keys.sorted().map { s in
                 Job(sample: s, blocks: chosen[s]!.map { b in level[s][b] += 1; return (b, levels[level[s][b]]) })
             }
-            let refinements = try Self.forms(round, slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter)
-            applications += refinements.reduce(0) { $0 + $1.form.applications }
-            for refined in refinements {
+            for refined in try Self.forms(round, slices: slices, engine: engine, batch: batch, tolerance: tolerance, counter: counter) {
+                applications += refined.form.applications
                 let (s, b) = (refined.sample!, refined.block)
                 var next = refined.form
                 // Both intervals hold the form: keep their intersection.
@@ -192,10 +192,8 @@ public struct HessianTerms: Sendable, Equatable {
                 }
                 forms[s][b] = next
             }
-            measured = forms.indices.flatMap { s in forms[s].indices.map { MeasuredForm(sample: s, block: $0, form: forms[s][$0]) } }
-                + measured.filter { $0.sample == nil }
         }
-        return assemble(measured, blocks: engine.blocks, samples: batch.batch, steps: steps, schedule: levels, tolerance: tolerance,
+        return assemble(forms, mean: measured.mean, blocks: engine.blocks, steps: steps, schedule: levels, tolerance: tolerance,
                         applications: applications, fullRuns: { s, b in level[s][b] == levels.count - 1 })
     }
 
@@ -227,7 +225,8 @@ public struct HessianTerms: Sendable, Equatable {
         guard means == 0 || means == blocks.count else {
             throw MergeError("the forms to merge hold the batch mean's form for \(means) of \(blocks.count) blocks: a share is missing")
         }
-        return assemble(measured, blocks: blocks, samples: samples, steps: steps, schedule: [steps], tolerance: tolerance,
+        let (forms, mean) = table(measured, samples: samples, blocks: blocks.count)
+        return assemble(forms, mean: mean, blocks: blocks, steps: steps, schedule: [steps], tolerance: tolerance,
                         applications: measured.reduce(0) { $0 + $1.form.applications }) { _, _ in true }
     }
 
@@ -237,17 +236,17 @@ public struct HessianTerms: Sendable, Equatable {
         init(_ description: String) { self.description = description }
     }
 
-    /// The terms from a complete set of forms; `applications` were spent on them (and on the runs they
-    /// superseded); `fullRuns(s, b)` tells whether sample s's form on block b had the full steps.
-    static func assemble(_ measured: [MeasuredForm], blocks: [ParameterBlock], samples: Int, steps: Int, schedule: [Int], tolerance: Double,
-                         applications: Int, fullRuns: (Int, Int) -> Bool) -> HessianTerms {
-        let (forms, mean) = table(measured, samples: samples, blocks: blocks.count)
-        return HessianTerms(
+    /// The terms from every sample's form on every block, `forms[s][b]`, and the batch mean's per block;
+    /// `applications` were spent on them (and on the runs they superseded); `fullRuns(s, b)` tells whether
+    /// sample s's form on block b had the full steps.
+    static func assemble(_ forms: [[QuadraticForm]], mean: [QuadraticForm?], blocks: [ParameterBlock], steps: Int, schedule: [Int],
+                         tolerance: Double, applications: Int, fullRuns: (Int, Int) -> Bool) -> HessianTerms {
+        HessianTerms(
             blocks: blocks.indices.map { b in
                 Block(block: blocks[b], directionNorm: forms.first?[b].vectorNorm ?? 0, perSample: forms.map { $0[b] },
                       fullRuns: forms.indices.filter { fullRuns($0, b) || forms[$0][b].stop != .stepCap }, batchMean: mean[b])
             },
-            samples: samples, steps: steps, schedule: schedule, tolerance: tolerance, applications: applications)
+            samples: forms.count, steps: steps, schedule: schedule, tolerance: tolerance, applications: applications)
     }
 
     /// forms[s][b] and the batch mean's form per block, from a complete set.
