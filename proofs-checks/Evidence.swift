@@ -113,8 +113,8 @@ final class Evidence {
 
     /// Predictive accuracy (the paper's Table 2) on the benchmark.
     private(set) lazy var predictionAccuracy: Result<[PredictionAccuracy], Unavailable> = {
-        benchmarkEntries.flatMap { entries in
-            do { return .success(try BenchmarkProtocol().predictionAccuracy(directory: benchmark!, entries: entries)) } catch {
+        benchmarkEntries.flatMap { _ in
+            do { return .success(try BenchmarkProtocol().predictionAccuracy(directory: benchmark!)) } catch {
                 return .failure(Unavailable(reason: "predictive accuracy did not run: \(error)"))
             }
         }

@@ -52,6 +52,12 @@ public enum Statistics {
         return gsl_cdf_chisq_Pinv(p, nu)
     }
 
+    /// The quantile x with P(Z ≤ x) = p for the standard normal Z (GSL `gsl_cdf_ugaussian_Pinv`).
+    public static func normalQuantile(_ p: Double) -> Double {
+        GSL.initialise()
+        return gsl_cdf_ugaussian_Pinv(p)
+    }
+
     /// The quantile x with P(T_ν ≤ x) = p for Student's t with ν degrees of freedom.
     public static func studentTQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
         GSL.initialise()

@@ -56,22 +56,24 @@ public enum BenchmarkReport {
     /// the others.
     static func leaveOneOut(_ summary: BenchmarkSummary) -> String {
         guard let loo = summary.leaveOneOut else { return "" }
-        let names = loo.averagePearson.map(\.dataset)
-        var text = "\n## lensllm's design, chosen leaving one data set out\n\n"
+        let names = loo.averagePearson.map(\.dataset), fixed = LensLLMSelection.Design.fixed
+        var text = "\n## lensllm's design, and what choosing one would have given\n\n"
         text += """
-        lensllm makes its prediction from two joint fits (below) in one of \(LensLLMSelection.Design.allCases.count) ways. Each data
-        set is scored with the design that has the best PearCorr averaged over the budgets and over the *other*
-        data sets: no choice is made on the data set it is scored on, and a further CSV in the directory is run the
-        same way. PearCorr averaged over the seven budgets:
+        lensllm makes its prediction from two joint fits (below) in one of \(LensLLMSelection.Design.allCases.count) ways, and
+        uses one of them, fixed in advance: **\(fixed.rawValue)** (\(fixed.summary)), which follows the fit that predicts
+        held-back points better in proportion to how much better. The designs differ by less than the noise of a choice
+        among them, so none is chosen on the data. As a check, the row "chosen" shows the design with the best PearCorr
+        averaged over the budgets and over the *other* data sets (leave one data set out), and what it scores here.
+        PearCorr averaged over the seven budgets:
 
 
         """
         var rows = LensLLMSelection.Design.allCases.map { d in
-            [d.rawValue, d.summary] + loo.averagePearson.map { Markdown.percent($0.pearson[d]!) }
+            [d == fixed ? "**\(d.rawValue)** (used)" : d.rawValue, d.summary] + loo.averagePearson.map { Markdown.percent($0.pearson[d]!) }
         }
-        rows.append(["**chosen**", "on the other data sets"] + names.map { name in
-            let c = loo.choices[name]!
-            return c.chosenOn.isEmpty ? "\(c.design.rawValue) (no other data set)" : "**\(c.design.rawValue)** (on \(c.chosenOn.joined(separator: ", ")))"
+        rows.append(["chosen", "on the other data sets"] + names.map { name in
+            guard let c = loo.choices[name], let score = loo.chosenPearson(name) else { return "no other data set" }
+            return "\(c.design.rawValue) (on \(c.chosenOn.joined(separator: ", "))): \(Markdown.percent(score))"
         })
         rows.append(["ats", "for comparison"] + names.map { name in
             summary.datasets.first { $0.name == name }?.methods.first { $0.method == .ats }.map { Markdown.percent($0.averagePearson) } ?? "-"
@@ -89,9 +91,7 @@ public enum BenchmarkReport {
         for dataset in summary.datasets {
             guard let e = dataset.lensllmAgainstAtS else { continue }
             let beats = e.lensllmAveragePearson > e.atsAveragePearson
-            let chosen = e.choice.map { $0.chosenOn.isEmpty ? "no other data set to choose on" : "chosen on \($0.chosenOn.joined(separator: ", "))" }
-                ?? "as asked"
-            text += "**\(dataset.name)**: lensllm, design \(e.design.rawValue) (\(chosen)), averages \(Markdown.percent(e.lensllmAveragePearson)) PearCorr and "
+            text += "**\(dataset.name)**: lensllm, design \(e.design.rawValue), averages \(Markdown.percent(e.lensllmAveragePearson)) PearCorr and "
                 + (beats ? "beats AtS by " : "falls short of AtS by ")
                 + "\(Markdown.percent(abs(e.lensllmAveragePearson - e.atsAveragePearson))) points (AtS \(Markdown.percent(e.atsAveragePearson)))."
             text += " Each design: " + zip(designs, e.designAveragePearson).map { "\($0.rawValue) \(Markdown.percent($1))" }
@@ -124,16 +124,43 @@ public enum BenchmarkReport {
         or, with F_m = 0, lines whose exponents are shrunk toward their common mean by empirical Bayes. The first
         bends the extrapolation the way a phase transition goes, and can only bend it downwards (F >= 0, E = 0);
         the second does not bend. The held-back error is how well each fit predicts each curve's last visible point
-        from the points before it (and from those before the last two); `choice` takes the better fit, `average`
-        weights both by that likelihood. A positive median log(predicted/true)
+        from the points before it (and from those before the last two); `average` weights both by that
+        likelihood (`choice` would take the better fit). A positive median log(predicted/true)
         means the method over-predicts the target loss: a line does so on curves that are still steepening.
-        The predictive intervals are each fit's delta-method intervals (plus one measurement's noise), mixed by the
-        design's weights: they hold the truth at the stated rate when the curves follow the fitted law (a test
-        checks it on synthetic families), and they do not account for a law that is wrong over an extrapolation of
-        8x to 512x; the column above shows how often they hold on these data.
+        The intervals are calibrated on the other data sets (next section).
 
         """
-        return text
+        return text + intervals(summary, protocol: p)
+    }
+
+    /// How often lensllm's calibrated intervals held the truth, per data set and budget, with their widths.
+    static func intervals(_ summary: BenchmarkSummary, protocol p: BenchmarkProtocol) -> String {
+        let rows = summary.datasets.compactMap { d -> [String]? in
+            guard let e = d.lensllmAgainstAtS, let coverage = e.coverage else { return nil }
+            return [d.name] + e.budgets.map { b in
+                "\(Markdown.percent(100 * Double(b.intervalCovered!) / Double(b.models))) (\(b.medianIntervalRatio.map { Markdown.number($0, digits: 3) } ?? "-"))"
+            } + [Markdown.percent(100 * coverage.average), Markdown.percent(100 * coverage.lowest)]
+        }
+        let level = Markdown.percent(100 * Selection.intervalLevel)
+        var text = "\n## lensllm's \(level)% intervals, calibrated on the other data sets\n\n"
+        guard !rows.isEmpty else {
+            return text + "No data set has intervals: calibration needs another data set of the same protocol in the directory.\n"
+        }
+        text += """
+        The fits' own intervals measure how well the points pin the law, not how wrong the law is 8x to 512x
+        beyond them. lensllm's intervals are calibrated instead (split conformal prediction): an error is measured in
+        units of u = 1/2 |kappa| d^2, the log-loss a persisting bend makes over the extrapolation, with kappa the
+        curvature of the curve's visible power phase in log-log (a least-squares quadratic through at least its last
+        three points) and d = log(target / budget). The unit's multiple q is the conformal quantile of the errors
+        lensllm makes on the *other* data sets of the directory at the same extrapolation ratio, each of their points
+        predicted from the points that ratio before it; the interval is exp(log prediction -/+ q u). It holds the
+        truth at the nominal rate when a data set behaves like the ones it is calibrated on, and the table measures how
+        often it does here, with no data set in its own calibration. Share of the models whose interval holds the true
+        target loss (median ratio of the upper to the lower end):
+
+
+        """
+        return text + Markdown.table(["data set"] + p.budgets.map(p.ratioLabel) + ["average", "lowest"], rows)
     }
 
     /// The paper's Table 2 on this benchmark: mean RMSE of each predictor's held-back losses per data set
@@ -146,7 +173,7 @@ public enum BenchmarkReport {
         Each law is fitted to a model's points up to the budget and predicts its measured losses at every larger
         size; the table gives the RMSE of those predictions in loss, averaged over the models (in brackets: models
         whose per-curve fit failed, which the mean leaves out). lensllm (joint) is the selection's own fit of all
-        candidates, under the design the data set was scored with; lensllm (curve) is B / (F + D^beta) + E fitted
+        candidates, under its fixed design; lensllm (curve) is B / (F + D^beta) + E fitted
         to the curve alone on every visible point; rectified is Lin et al.'s law with the zero-shot point.
 
 
@@ -196,10 +223,14 @@ public enum BenchmarkReport {
             var row: [String: Any] = [
                 "dataset": e.dataset, "budget": e.budget, "ratio": p.ratioLabel(e.budget), "method": e.method.rawValue,
                 "pearson": e.metrics.pearson, "relative_accuracy": e.metrics.relativeAccuracy,
-                "selected_index": e.metrics.selected, "scores": e.selection.scores,
+                "selected_index": e.metrics.selected, "models": e.selection.candidates.map(\.model), "scores": e.selection.scores,
+                "true_losses": e.truth,
                 "samples_per_model": e.samplesPerModel]
             if let result = e.selection.lensllm { row.merge(CurveTables.lensllmFields(result)) { $1 } }
-            if let choice = e.designChoice { row["design_chosen_on"] = choice.chosenOn }
+            if let c = e.selection.calibration {
+                row["intervals"] = c.intervals.map { i -> Any in i.map { [$0.lowerBound, $0.upperBound] } ?? NSNull() }
+                row["interval_calibration"] = CurveTables.calibrationFields(c)
+            }
             return row
         })
     }

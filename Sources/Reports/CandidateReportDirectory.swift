@@ -31,7 +31,7 @@ public enum CandidateReportDirectory {
                 case .failure(let error): text += "   \(row.method): no selection (\(error.message))\n"
                 case .success:
                     text += "   \(row.method): selects \(selection.candidates[row.selected!]); PearCorr \(Markdown.percent(row.metrics!.pearson)), "
-                        + "RelAcc \(Markdown.percent(row.metrics!.relativeAccuracy))\n"
+                        + "RelAcc \(Markdown.percent(row.metrics!.relativeAccuracy))" + (row.fallback.map { " (\($0.label))" } ?? "") + "\n"
                 }
             }
         }

@@ -107,7 +107,7 @@ public enum CurveTables {
             if let truth { row.append(Markdown.number(truth[i])) }
             return row
         })
-        if let result = s.lensllm { text += "\n" + lensllmDesign(result) + "\n" }
+        if let result = s.lensllm { text += "\n" + lensllmDesign(result) + "\n" + calibrationSentence(s.calibration) + "\n" }
         if let metrics {
             text += "\nPearCorr \(Markdown.percent(metrics.pearson)), RelAcc \(Markdown.percent(metrics.relativeAccuracy))\n"
         }
@@ -128,27 +128,49 @@ public enum CurveTables {
             },
         ]
         if let metrics { o["pearson"] = metrics.pearson; o["relative_accuracy"] = metrics.relativeAccuracy }
-        if s.hasIntervals { o["interval_level"] = Selection.intervalLevel }
+        if let c = s.calibration { o["interval_calibration"] = calibrationFields(c) }
         if let result = s.lensllm { o.merge(lensllmFields(result)) { $1 } }
         return JSON.render(o)
     }
 
-    /// lensllm's design, the held-back errors behind it and the weight each fit got, in a sentence.
+    /// lensllm's design, the held-back errors behind it and the weight each fit got, in a sentence; and
+    /// why it degraded, where it did.
     static func lensllmDesign(_ result: LensLLMSelection.Result) -> String {
         let weights = result.weights(result.design)
         let share = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(weights[$0]!, digits: 3))" }
             .joined(separator: ", ")
+        let design = "lensllm design: \(result.design.rawValue) (\(result.design.summary)); "
+        let fallback = result.degradation.map { "; fallback: \($0.sentence)" } ?? ""
         guard let v = result.validation else {
-            return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); no fold could hold points back (three power phases long enough, "
-                + "and enough points left to fit), so the shared exponent stands for any held-back design; weights: \(share)"
+            return design + "no held-back fold (it needs three curves with a point to hold back and the shared-exponent fit "
+                + "determined on what is left); weights: \(share)" + fallback
         }
         let errors = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
             .joined(separator: ", ")
-        return "lensllm design: \(result.design.rawValue) (\(result.design.summary)); held-back error over \(v.folds) fold(s): "
-            + "\(errors); weights: \(share)"
+        return design + "held-back error over \(v.folds) fold(s): \(errors); weights: \(share)" + fallback
     }
 
-    /// lensllm's design, the held-back errors and the fits' weights, as JSON fields.
+    /// What lensllm's intervals were calibrated on, in a sentence.
+    static func calibrationSentence(_ c: ExtrapolationCalibration.Intervals?) -> String {
+        guard let c else { return "intervals: none (no calibration; see `lens select --help`)" }
+        let ratios = c.scores.map { s in
+            "reference ratio \(Markdown.number(s.ratio, digits: 4)): q = \(s.quantile(level: c.level).map { Markdown.number($0, digits: 3) } ?? "-") "
+                + "from \(s.values.count) scores"
+        }.joined(separator: "; ")
+        let leftOut = c.leftOut.isEmpty ? "" : " (\(c.leftOut.joined(separator: ", ")) left out: it holds the scored curves)"
+        return "intervals: \(Markdown.percent(100 * c.level))%, calibrated on \(c.references.joined(separator: ", "))\(leftOut); \(ratios)"
+    }
+
+    /// What the intervals were calibrated on, as a JSON object: level, reference data sets, and per reference
+    /// ratio used the number of scores and the conformal multiple q.
+    static func calibrationFields(_ c: ExtrapolationCalibration.Intervals) -> [String: Any] {
+        ["level": c.level, "references": c.references, "left_out": c.leftOut,
+         "ratios": c.scores.map { s -> [String: Any] in
+             ["reference_ratio": s.ratio, "scores": s.values.count, "quantile": s.quantile(level: c.level).map { $0 as Any } ?? NSNull()]
+         }]
+    }
+
+    /// lensllm's design, the held-back errors, the fits' weights and any degradation, as JSON fields.
     static func lensllmFields(_ result: LensLLMSelection.Result) -> [String: Any] {
         func byFit(_ values: [LensLLMSelection.Fit: Double]) -> [String: Double] {
             ["shared_exponent": values[.sharedExponent]!, "shrunk_exponents": values[.shrunkExponents]!]
@@ -157,6 +179,10 @@ public enum CurveTables {
         if let v = result.validation {
             fields["held_back_error"] = ["folds": v.folds, "predictions": v.predictions,
                                          "median_error_sum": byFit(v.medianErrorSum), "mean_squared_error": byFit(v.meanSquaredError)]
+        }
+        if case .sharedExponentUndetermined(let points, let candidates)? = result.degradation {
+            fields["fallback"] = ["reason": "shared exponent undetermined", "power_phase_points": points, "candidates": candidates,
+                                  "uses": "shrunk_exponents"] as [String: Any]
         }
         return fields
     }

@@ -59,9 +59,10 @@ public enum DemoReport {
         steps x batch x context tokens); the curve methods spend the fine-tuning of every candidate at the sizes up to the
         budget, zeroshot, modelsize and NLPmetrics none. NLPmetrics ranks by the mean heavy-tail exponent alpha of the pretrained
         weight matrices' spectra (smaller is better), the others by a predicted loss (modelsize: by size). lensllm fits all
-        candidates' power-phase points (after each curve's residual-test transition) at once, two parameters per curve and
-        one shared exponent: with few candidates and few points past the transition it has fewer residuals than
-        parameters, and says so.
+        candidates' power-phase points (after each curve's residual-test transition) at once: with one shared exponent and
+        an offset per curve when the points leave at least one residual beyond those 2M + 1 parameters, and otherwise with
+        each curve's line, the exponents shrunk toward each other (two points per curve suffice); its row says when it
+        falls back.
 
         ## Candidates
 
@@ -96,7 +97,7 @@ public enum DemoReport {
                 return [row.method, "no selection: \(error.message)", "-", "-", Markdown.number(row.flops, digits: 3), saved]
             case .success:
                 let m = row.metrics!
-                return [row.method, names[row.selected!] + (row.selected == s.best ? " (the best)" : ""),
+                return [row.method + (row.fallback.map { " (\($0.label))" } ?? ""), names[row.selected!] + (row.selected == s.best ? " (the best)" : ""),
                         m.pearson.isFinite ? Markdown.percent(m.pearson) : "undefined", Markdown.percent(m.relativeAccuracy),
                         Markdown.number(row.flops, digits: 3), saved]
             }

@@ -27,6 +27,24 @@ extension LensLLMSelection.Design {
     }
 }
 
+extension LensLLMSelection.Degradation {
+    /// What the prediction fell back to, in a few words.
+    public var label: String {
+        switch self {
+        case .sharedExponentUndetermined: return "fallback: shrunk-exponent lines, too few power-phase points for the shared exponent"
+        }
+    }
+
+    /// Why the prediction uses less than its design, in a sentence.
+    public var sentence: String {
+        switch self {
+        case .sharedExponentUndetermined(let points, let candidates):
+            return "the shared-exponent fit needs at least \(2 * candidates + 2) power-phase points for \(candidates) candidates "
+                + "(2M + 1 parameters and one residual) and these have \(points): the prediction uses the shrunk-exponent lines alone"
+        }
+    }
+}
+
 extension PredictionAccuracy.Predictor {
     public var label: String {
         switch self {

@@ -24,7 +24,7 @@ struct Benchmark: ParsableCommand {
         func accuracy() throws -> [PredictionAccuracy] {
             let measuring = ProgressLine("predictive accuracy (data sets x budgets)")
             defer { measuring.finish() }
-            return try p.predictionAccuracy(directory: directory, entries: entries, progress: measuring.update)
+            return try p.predictionAccuracy(directory: directory, progress: measuring.update)
         }
         if output.json {
             if let out = output.out { try write(entries, accuracy(), provenance, to: out) }

@@ -17,7 +17,6 @@ extension CurveOptions {
 
 extension LawKind: ExpressibleByArgument {}
 extension SelectionMethod: ExpressibleByArgument {}
-extension LensLLMSelection.Design: ExpressibleByArgument {}
 
 /// `--method` of `lens transition`: one method, or all of them.
 enum TransitionChoice: String, CaseIterable, ExpressibleByArgument {
@@ -111,11 +110,11 @@ struct Select: ParsableCommand {
     @Option(help: "lensllm, ats, rectified, vanilla, zeroshot, subtuning or modelsize.")
     var method: SelectionMethod = .lensllm
 
-    @Option(help: "lensllm only: shared, shrunk, choice (the fit with the smaller held-back error) or average (both, weighted by held-back likelihood).")
-    var design: LensLLMSelection.Design = .standard
+    @Option(help: "lensllm's intervals: calibrated on the reference curve CSVs of this directory (each measured at sizes well past its budgets), or `none` for no intervals; default: the built-in Rectified Scaling Law curves (FLAN, Gigaword), less any that holds the scored curves.")
+    var calibration: String?
 
     func validate() throws {
-        if design != .standard && method != .lensllm { throw ValidationError("--design applies to --method lensllm only") }
+        if calibration != nil && method != .lensllm { throw ValidationError("--calibration applies to --method lensllm only") }
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a finite size > 0 (got \(budget))") }
         guard target > 0, target.isFinite else { throw ValidationError("--target must be a finite size > 0 (got \(target))") }
     }
@@ -123,7 +122,14 @@ struct Select: ParsableCommand {
     func run() throws {
         let (set, curves) = try options.curves()
         let selecting = ProgressLine("\(method.rawValue): selecting (curves fitted)")
-        let settings = SelectionSettings(budget: budget, target: target, test: options.test, design: design)
+        var settings = SelectionSettings(budget: budget, target: target, test: options.test)
+        if method == .lensllm {
+            switch calibration {
+            case "none": break
+            case let directory?: settings.calibration = try ExtrapolationCalibration.directory(directory, test: options.test)
+            case nil: settings.calibration = ExtrapolationCalibration.builtIn(scoredCurves: curves, test: options.test).calibration
+            }
+        }
         let selection = try set.locating { () throws(CurveError) in try method.select(curves, settings: settings, progress: selecting.update) }
         selecting.finish()
         // Scored against the truth when the file has the target column for every model.

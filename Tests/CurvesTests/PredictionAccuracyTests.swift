@@ -9,7 +9,7 @@ struct PredictionAccuracyTests {
     /// sizes exactly (to the fits' tolerance), and the joint fit (E = 0) cannot, since the floors are not 0.
     @Test func perCurveLawsPredictExactLawsExactly() throws {
         let curves = SyntheticCurves.candidates(count: 6, noise: 0, seed: 4)
-        let r = try PredictionAccuracy.measure(curves, dataset: "exact", budget: 102_400, design: .standard)
+        let r = try PredictionAccuracy.measure(curves, dataset: "exact", budget: 102_400)
         #expect(r.heldBack == [204_800, 409_600, 819_200, 1_638_400])
         for predictor in [PredictionAccuracy.Predictor.lensllmCurve, .rectified] {
             let values = r.rmse[predictor]!
@@ -23,7 +23,7 @@ struct PredictionAccuracyTests {
         var longer = SyntheticCurves.candidates(count: 1, noise: 0, seed: 5)
         longer[0].model = "long"
         #expect(throws: CurveError.self) {
-            try PredictionAccuracy.measure(longer + short, dataset: "d", budget: 102_400, design: .standard)
+            try PredictionAccuracy.measure(longer + short, dataset: "d", budget: 102_400)
         }
     }
 
@@ -32,7 +32,7 @@ struct PredictionAccuracyTests {
     @Test(.enabled(if: Paths.hasBenchmark, "../shared/benchmarks/rectified-scaling-law is absent"))
     func jointFitPredictsFlanHeldBackSizesBetterThanTheRectifiedLaw() throws {
         let set = try CurveFile.read(path: "\(Paths.benchmark)/flan.csv")
-        let r = try PredictionAccuracy.measure(set.curves, dataset: "flan", budget: 204_800, design: .average)
+        let r = try PredictionAccuracy.measure(set.curves, dataset: "flan", budget: 204_800)
         #expect(r.models.count == 30 && r.rmse.values.allSatisfy { $0.count == 30 })
         #expect(r.mean(.lensllmJoint).rmse < r.mean(.rectified).rmse, "\(r.mean(.lensllmJoint)) vs \(r.mean(.rectified))")
     }

@@ -20,16 +20,52 @@ struct SelectionTests {
     }
 
     // Issue 19, class 2: identical flat curves (every fit exact, held-back errors 0) select without a
-    // trap; the tie shows as even odds, not as certainty; one model has no correlation, not a trap.
+    // trap; the tie is not shown as certainty; one model has no correlation, not a trap.
     @Test func identicalFlatCurvesSelectAsATieWithoutTrapping() throws {
         let sizes = (0..<7).map { 200 * pow(2, Double($0)) }
         let curves = ["a", "b", "c"].map { LossCurve(model: $0, sizes: sizes, losses: sizes.map { _ in 2 }) }
-        let result = try LensLLMSelection().predict(curves, target: 12_800, design: .average)
+        let calibration = try #require(ExtrapolationCalibration.builtIn(scoredCurves: curves).calibration)
+        let selection = try SelectionMethod.lensllm.select(curves, settings: SelectionSettings(budget: 12_800, target: 102_400, calibration: calibration))
+        let result = try #require(selection.lensllm)
         #expect(result.predictions.allSatisfy { abs($0 - 2) < 1e-9 })
-        #expect(result.probabilityBest.allSatisfy { abs($0 - 1.0 / 3) < 1e-12 }, "\(result.probabilityBest)")
+        // No bend, so no unit to scale an error by: no intervals, and no odds rather than false certainty.
+        #expect(selection.hasIntervals && selection.candidates.allSatisfy { $0.interval == nil && $0.probabilityBest == nil })
         let weights = try #require(result.validation).likelihoodWeights
         #expect(abs(weights.values.reduce(0, +) - 1) < 1e-12)
         #expect(Statistics.pearson([1], [2]).isNaN)
+    }
+
+    // Issue 23, acceptance 3: four candidates with two power-phase points each have 8 points for the
+    // shared-exponent fit's 9 parameters (and the one residual the rule asks for). lensllm degrades to the
+    // shrunk lines, which need 8, says so, and selects: each curve's own line (exact, nothing to shrink).
+    @Test func fourCandidatesWithTwoPowerPhasePointsEachSelectWithAStatedFallback() throws {
+        let exponents = [0.10, 0.16, 0.12, 0.14], starts = [3.0, 3.1, 2.9, 3.2]
+        let curves = (0..<4).map { m in
+            LossCurve(model: "m\(m)", sizes: [200, 400], losses: [starts[m], starts[m] * pow(2, -exponents[m])])
+        }
+        let selection = try SelectionMethod.lensllm.select(curves, settings: SelectionSettings(budget: 400, target: 3_200))
+        let result = try #require(selection.lensllm)
+        #expect(result.transitions == [-1, -1, -1, -1])
+        #expect(result.degradation == .sharedExponentUndetermined(points: 8, candidates: 4))
+        #expect(result.fitPredictions[.sharedExponent] == nil && result.weights(.fixed) == [.sharedExponent: 0, .shrunkExponents: 1])
+        let lines = (0..<4).map { starts[$0] * pow(2, -exponents[$0] * 4) }
+        for (predicted, line) in zip(selection.scores, lines) { #expect(abs(predicted / line - 1) < 1e-12) }
+        #expect(selection.selected == lines.indices.min { lines[$0] < lines[$1] })
+        // One more point makes the shared-exponent fit determined (10 of 2M + 2 = 10), and both fits are made.
+        var longer = curves
+        longer[0] = LossCurve(model: "m0", sizes: [200, 400, 800], losses: [3, 3 * pow(2, -0.1), 3 * pow(2, -0.2)])
+        longer[1] = LossCurve(model: "m1", sizes: [200, 400, 800], losses: [3.1, 3.1 * pow(2, -0.16), 3.1 * pow(2, -0.32)])
+        let both = try LensLLMSelection().predict(longer, target: 3_200)
+        #expect(both.degradation == nil && both.fitPredictions[.sharedExponent] != nil)
+    }
+
+    /// The built-in calibration references are the benchmark's CSVs as written, and every one parses.
+    @Test func builtInReferenceCurvesParse() throws {
+        for (name, csv) in ReferenceCurves.rectifiedScalingLaw {
+            let set = try CurveFile.parse(csv, source: name)
+            #expect(set.curves.count == 30 && set.curves.allSatisfy { $0.count == 14 }, "\(name)")
+        }
+        #expect(ReferenceCurves.rectifiedScalingLaw.map(\.name) == ["flan", "gigaword"])
     }
 
     // With the residual test's k = 3: m ≤ k leaves every point in the power phase (−1); a curve

@@ -234,8 +234,8 @@ struct SyntheticRecoveryTests {
         }
         // k = 5: the residual test keeps all five points as the power phase.
         let selection = LensLLMSelection(test: SequentialResidualTest(k: 5))
-        let curved = try selection.predict(bending, target: 1_638_400, design: .choice)
-        let lines = try selection.predict(straight, target: 1_638_400, design: .choice)
+        let curved = try selection.predict(bending, target: 1_638_400)
+        let lines = try selection.predict(straight, target: 1_638_400)
         #expect(curved.weights(.choice) == [.sharedExponent: 1, .shrunkExponents: 0], "\(String(describing: curved.validation))")
         #expect(lines.weights(.choice) == [.sharedExponent: 0, .shrunkExponents: 1], "\(String(describing: lines.validation))")
         #expect(curved.validation?.folds == 2 && lines.validation?.folds == 2)

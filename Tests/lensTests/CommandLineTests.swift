@@ -72,22 +72,33 @@ struct CommandLineTests {
 
     static let gigaword = "../shared/benchmarks/rectified-scaling-law/gigaword.csv"
 
-    // lensllm says which design it chose and the held-back errors that chose it, in both formats;
-    // at Gigaword's smallest budget the straight curves choose the shrunk lines; the default design averages.
+    // lensllm says its design, the held-back errors that weigh its fits and what its intervals are
+    // calibrated on, in both formats: at Gigaword's smallest budget the straight curves weigh the shrunk
+    // lines more; the built-in references leave Gigaword itself out. One design: no --design.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: root.path + "/" + gigaword), "../shared is absent"))
     func selectReportsLensllmsDesignAndItsEvidence() throws {
-        let json = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--design", "choice", "--json")
+        let json = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--json")
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["design"] as? String == "choice")
-        #expect(object["fit_weights"] as? [String: Double] == ["shared_exponent": 0, "shrunk_exponents": 1])
+        #expect(object["design"] as? String == "average")
+        let weights = try #require(object["fit_weights"] as? [String: Double])
+        #expect(weights["shrunk_exponents"]! > weights["shared_exponent"]!)
         let heldBack = try #require(object["held_back_error"] as? [String: Any])
         let medians = try #require(heldBack["median_error_sum"] as? [String: Double])
         #expect(heldBack["folds"] as? Int == 2 && medians["shrunk_exponents"]! < medians["shared_exponent"]!)
+        let calibration = try #require(object["interval_calibration"] as? [String: Any])
+        #expect(calibration["references"] as? [String] == ["flan"] && calibration["left_out"] as? [String] == ["gigaword"])
+        let models = try #require(object["models"] as? [[String: Any]])
+        #expect(models.count == 30 && models.allSatisfy { ($0["interval"] as? [Double])?.count == 2 })
         let markdown = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400")
         #expect(markdown.stdout.contains("lensllm design: average (both fits averaged by held-back likelihood); held-back error over 2 fold(s)"))
-        let misplaced = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--method", "ats", "--design", "shared")
-        #expect(misplaced.status != 0 && misplaced.stderr.contains("--design applies to --method lensllm only"))
+        #expect(markdown.stdout.contains("intervals: 90.0%, calibrated on flan (gigaword left out: it holds the scored curves); reference ratio 512"))
+        let none = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--calibration", "none")
+        #expect(none.status == 0 && none.stdout.contains("intervals: none") && !none.stdout.contains("P(best)"))
+        let design = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--design", "shared")
+        #expect(design.status != 0 && design.stderr.contains("--design"))
+        let misplaced = try lens("select", Self.gigaword, "--budget", "3200", "--target", "1638400", "--method", "ats", "--calibration", "none")
+        #expect(misplaced.status != 0 && misplaced.stderr.contains("--calibration applies to --method lensllm only"))
     }
 
     @Test func transitionJSONIsValidAndNamesEveryModel() throws {
@@ -318,8 +329,8 @@ struct CommandLineTests {
     }
 
     // Issue 12, class 5: lensllm over a thousand candidates. Every fit is linear in the candidates (the
-    // shared-exponent fit by profiling over the exponent), so every design selects among all of them.
-    @Test func lensllmSelectsAmongAThousandCandidatesWithEveryDesign() throws {
+    // shared-exponent fit by profiling over the exponent), so lensllm selects among all of them.
+    @Test func lensllmSelectsAmongAThousandCandidates() throws {
         let dir = NSTemporaryDirectory() + "lens-many-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -331,11 +342,9 @@ struct CommandLineTests {
             text += "m\(m)," + sizes.map { String(b / (f + pow($0, beta)) + e) }.joined(separator: ",") + "\n"
         }
         try text.write(toFile: dir + "/many.csv", atomically: true, encoding: .utf8)
-        for design in ["average", "shared", "choice", "shrunk"] {
-            let run = try lens("select", dir + "/many.csv", "--budget", "3200", "--target", "25600", "--method", "lensllm", "--design", design)
-            #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stdout.contains("lensllm design: \(design)") && run.stdout.contains("PearCorr"), "\(run.stdout.prefix(400))")
-        }
+        let run = try lens("select", dir + "/many.csv", "--budget", "3200", "--target", "25600", "--method", "lensllm")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("lensllm design: average") && run.stdout.contains("PearCorr"), "\(run.stdout.prefix(400))")
     }
 
     // `lens report --manifest` checks the whole manifest, every checkpoint's config and the token file

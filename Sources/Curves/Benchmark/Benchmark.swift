@@ -33,15 +33,13 @@ public struct BenchmarkEntry: Sendable {
     /// Samples fine-tuned on per model to obtain the scores: the sum of the subset sizes the
     /// method reads (0 for ZeroShot and ModelSize).
     public var samplesPerModel: Double
-    /// For lensllm in a multi-data-set run: the design this data set was scored with and where it was
-    /// chosen (`LeaveOneDataSetOut`); nil for other methods and for a single data set's run.
-    public var designChoice: LeaveOneDataSetOut.Choice?
 }
 
 extension BenchmarkProtocol {
-    /// Runs `methods` on `set` at every budget.
+    /// Runs `methods` on `set` at every budget, lensllm's intervals calibrated on `calibration` (none without).
     /// - Throws: `CurveError` if a model lacks the target loss or a method cannot score a model.
-    public func run(_ set: CurveSet, dataset: String, methods: [SelectionMethod]) throws(CurveError) -> [BenchmarkEntry] {
+    public func run(_ set: CurveSet, dataset: String, methods: [SelectionMethod],
+                    calibration: ExtrapolationCalibration? = nil) throws(CurveError) -> [BenchmarkEntry] {
         guard set.curves.count >= 2 else {
             throw CurveError(set.source, "holds \(set.curves.count) model; the benchmark scores a selection among at least 2 (PearCorr needs two)")
         }
@@ -54,15 +52,14 @@ extension BenchmarkProtocol {
         }
         var entries: [BenchmarkEntry] = []
         for budget in budgets {
-            let settings = SelectionSettings(budget: budget, target: target, test: test)
+            let settings = SelectionSettings(budget: budget, target: target, test: test, calibration: calibration)
             for method in methods {
                 let selection = try set.locating { () throws(CurveError) in try method.select(set.curves, settings: settings) }
                 let metrics = SelectionMetrics(scores: selection.scores, ranks: selection.ranks, trueLosses: truth)
                 entries.append(BenchmarkEntry(dataset: dataset, budget: budget, method: method,
                                               selection: selection, metrics: metrics, truth: truth,
                                               visiblePoints: set.curves.map { $0.truncated(toBudget: budget).count },
-                                              samplesPerModel: samplesRead(by: method, budget: budget, set: set),
-                                              designChoice: nil))
+                                              samplesPerModel: samplesRead(by: method, budget: budget, set: set)))
             }
         }
         return entries
@@ -98,33 +95,36 @@ extension BenchmarkProtocol {
         return csvs.map { (String($0.dropLast(4)), "\(directory)/\($0)") }
     }
 
-    /// Runs `methods` on every CSV of `directory`, data set by data set; lensllm's design for each
-    /// data set is chosen on the others (`LeaveOneDataSetOut`; with one CSV, `fallback`).
-    public func run(directory: String, methods: [SelectionMethod], fallback: LensLLMSelection.Design = .standard,
+    /// Runs `methods` on every CSV of `directory`, data set by data set, lensllm's intervals of each
+    /// calibrated on the *other* data sets (`ExtrapolationCalibration`; none with a single CSV).
+    public func run(directory: String, methods: [SelectionMethod],
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> [BenchmarkEntry] {
         var entries: [BenchmarkEntry] = []
         let files = try Self.files(in: directory)
+        var sets: [ExtrapolationCalibration.Reference] = []
+        for (dataset, path) in files { sets.append(.init(name: dataset, curves: try CurveFile.read(path: path).curves)) }
         for (i, (dataset, path)) in files.enumerated() {
-            entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods)
+            let others = sets.filter { $0.name != dataset }
+            let calibration = others.isEmpty ? nil : ExtrapolationCalibration(references: others, test: test)
+            entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods, calibration: calibration)
             progress?(i + 1, files.count)
         }
-        return LeaveOneDataSetOut(entries, fallback: fallback).apply(to: entries)
+        return entries
     }
 }
 
 extension BenchmarkProtocol {
     /// Predictive accuracy (`PredictionAccuracy`, the paper's Table 2) on every CSV of `directory` at every
-    /// budget, with lensllm's joint fit under the design each data set was scored with in `entries`.
-    public func predictionAccuracy(directory: String, entries: [BenchmarkEntry],
+    /// budget, with lensllm's joint fit.
+    public func predictionAccuracy(directory: String,
                                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> [PredictionAccuracy] {
         var results: [PredictionAccuracy] = []
         let files = try Self.files(in: directory)
         for (dataset, path) in files {
             let set = try CurveFile.read(path: path)
-            let design = entries.first { $0.dataset == dataset && $0.method == .lensllm }?.selection.lensllm?.design ?? .standard
             for budget in budgets {
                 results.append(try set.locating { () throws(CurveError) in
-                    try PredictionAccuracy.measure(set.curves, dataset: dataset, budget: budget, design: design, test: test)
+                    try PredictionAccuracy.measure(set.curves, dataset: dataset, budget: budget, test: test)
                 })
                 progress?(results.count, files.count * budgets.count)
             }

@@ -8,8 +8,8 @@ public struct BenchmarkSummary: Sendable {
     public var budgets: [Double]
     public var target: Double
     public var datasets: [DataSet]
-    /// Each lensllm design on each data set and the design each data set was scored with, chosen on
-    /// the others; nil when the run has no lensllm.
+    /// Each lensllm design on each data set and what choosing one on the other data sets would have
+    /// given; nil when the run has no lensllm.
     public var leaveOneOut: LeaveOneDataSetOut?
 
     /// One data set's results.
@@ -39,12 +39,20 @@ public struct BenchmarkSummary: Sendable {
     public struct LensLLMEvidence: Sendable {
         public var lensllmAveragePearson: Double
         public var atsAveragePearson: Double
-        /// The design lensllm was scored with, and where it was chosen (nil: a single data set's run).
+        /// The design lensllm was scored with (`LensLLMSelection.Design.fixed`).
         public var design: LensLLMSelection.Design
-        public var choice: LeaveOneDataSetOut.Choice?
         /// What each design would have averaged, in `LensLLMSelection.Design.allCases` order.
         public var designAveragePearson: [Double]
         public var budgets: [BudgetEvidence]
+
+        /// The fraction of models whose calibrated interval holds the true loss, averaged over the budgets and
+        /// at the lowest budget; nil when some budget has no intervals.
+        public var coverage: (average: Double, lowest: Double)? {
+            let fractions = budgets.map { b in b.intervalCovered.map { Double($0) / Double(b.models) } }
+            guard !fractions.isEmpty, fractions.allSatisfy({ $0 != nil }) else { return nil }
+            let values = fractions.map { $0! }
+            return (Statistics.mean(values), values.min()!)
+        }
     }
 
     /// The evidence at one budget.
@@ -75,7 +83,7 @@ public struct BenchmarkSummary: Sendable {
     public init(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) {
         (budgets, target) = (p.budgets, p.target)
         let lens = entries.first { $0.method == .lensllm }
-        leaveOneOut = lens.map { LeaveOneDataSetOut(entries, fallback: $0.selection.lensllm!.design) }
+        leaveOneOut = lens.map { _ in LeaveOneDataSetOut(entries) }
         datasets = Self.unique(entries.map(\.dataset)).map { name in
             let rows = entries.filter { $0.dataset == name }
             func entry(_ method: SelectionMethod, _ budget: Double) -> BenchmarkEntry? {
@@ -121,7 +129,7 @@ public struct BenchmarkSummary: Sendable {
         }
         return LensLLMEvidence(lensllmAveragePearson: Statistics.mean(budgets.map(\.lensllmPearson)),
                                atsAveragePearson: Statistics.mean(budgets.map(\.atsPearson)),
-                               design: lens[0].selection.lensllm!.design, choice: lens[0].designChoice,
+                               design: lens[0].selection.lensllm!.design,
                                designAveragePearson: designs.indices.map { d in Statistics.mean(budgets.map { $0.designPearson[d] }) },
                                budgets: budgets)
     }

@@ -8,7 +8,7 @@ import LinearAlgebra
 /// Three predictors, each with the same points: the LensLLM law B / (F + D^β) + E fitted to the curve
 /// alone (`lensllm (curve)`, all visible points, F free: the law as eq. 10 writes it, both phases in
 /// one formula), the rectified law with the zero-shot point (`rectified`, Lin et al.), and lensllm's joint
-/// fit of every candidate under the design the data set was scored with (`lensllm (joint)`,
+/// fit of every candidate under its fixed design (`lensllm (joint)`,
 /// `LensLLMSelection`). A per-curve fit that fails is counted, not hidden.
 /// - Complexity: per budget, one four-parameter fit per model and law, and one joint fit per held-back size.
 public struct PredictionAccuracy: Sendable {
@@ -34,7 +34,7 @@ public struct PredictionAccuracy: Sendable {
 
     /// Measures every predictor on `curves` (each measured at every held-back size) at `budget`.
     /// - Throws: `CurveError` when a curve lacks a held-back size or the joint fit fails.
-    public static func measure(_ curves: [LossCurve], dataset: String, budget: Double, design: LensLLMSelection.Design,
+    public static func measure(_ curves: [LossCurve], dataset: String, budget: Double,
                                test: SequentialResidualTest = .init()) throws(CurveError) -> PredictionAccuracy {
         let heldBack = curves.first.map { $0.sizes.filter { $0 > budget } } ?? []
         guard !heldBack.isEmpty else { throw CurveError("no sizes above the budget \(format(budget)) to predict") }
@@ -59,7 +59,7 @@ public struct PredictionAccuracy: Sendable {
         let selection = LensLLMSelection(test: test)
         var joint = [[Double]](repeating: [], count: curves.count)
         for size in heldBack {
-            let result = try selection.predict(visible, target: size, design: design)
+            let result = try selection.predict(visible, target: size)
             for (i, loss) in result.predictions.enumerated() { joint[i].append(loss) }
         }
         table[.lensllmJoint] = joint.indices.map { rmse(joint[$0], truth[$0]) }

@@ -6,7 +6,7 @@ public enum SelectionMethod: String, CaseIterable, Sendable {
     /// Transition by the sequential residual test, then the LensLLM law (eq. 10) on the power-phase
     /// points of all candidates at once: with F free and the exponent shared, or with F = 0 and the
     /// exponents shrunk toward each other, or a combination of the two judged on held-back points
-    /// (`LensLLMSelection.Design`).
+    /// (`LensLLMSelection.Design.fixed`).
     case lensllm
     /// "Accept then stop" (Lin et al. 2024): transition test, then a log–log line on the power
     /// phase, extrapolated to the target.
@@ -38,9 +38,9 @@ public struct Selection: Sendable {
         public var rank: Double
         /// The transition index the candidate's curve was cut at, where the method finds one.
         public var transition: Int?
-        /// For lensllm: the central predictive interval of the target loss at `Selection.intervalLevel`
-        /// (nil without residual degrees of freedom), and the probability that the candidate is the best
-        /// (`LogPrediction.probabilityBest`).
+        /// For lensllm with a calibration: the calibrated interval of the target loss at
+        /// `Selection.intervalLevel` (nil for a curve too short to measure its bend), and the probability
+        /// that the candidate is the best (`LogPrediction.probabilityBest` on the calibrated widths).
         public var interval: ClosedRange<Double>?
         public var probabilityBest: Double?
     }
@@ -50,14 +50,16 @@ public struct Selection: Sendable {
     public var candidates: [Candidate]
     /// The chosen candidate's index: the best rank, first in file order among equals.
     public var selected: Int
-    /// For lensllm: the design it chose, why, and what each design predicts.
+    /// For lensllm: both fits, their weights under the fixed design, and what each design predicts.
     public var lensllm: LensLLMSelection.Result?
+    /// For lensllm with a calibration: the calibrated intervals and what they were calibrated on.
+    public var calibration: ExtrapolationCalibration.Intervals?
 
     /// The level of the candidates' intervals.
     public static let intervalLevel = 0.9
 
-    /// Whether the method gives intervals and P(best) (lensllm).
-    public var hasIntervals: Bool { lensllm != nil }
+    /// Whether the selection has intervals and P(best) (lensllm with a calibration).
+    public var hasIntervals: Bool { calibration != nil }
     public var scores: [Double] { candidates.map(\.score) }
     public var ranks: [Double] { candidates.map(\.rank) }
     public var transitions: [Int?] { candidates.map(\.transition) }
@@ -65,13 +67,13 @@ public struct Selection: Sendable {
     public var predictiveIntervals: [ClosedRange<Double>?]? { hasIntervals ? candidates.map(\.interval) : nil }
 
     init(method: SelectionMethod, models: [String], scores: [Double], ranks: [Double], selected: Int, transitions: [Int?],
-         lensllm: LensLLMSelection.Result?) {
-        let intervals = lensllm?.intervals(level: Self.intervalLevel), best = lensllm?.probabilityBest
+         lensllm: LensLLMSelection.Result?, calibration: ExtrapolationCalibration.Intervals?) {
+        let best = calibration?.probabilityBest
         candidates = models.indices.map { i in
-            Candidate(model: models[i], score: scores[i], rank: ranks[i], transition: transitions[i], interval: intervals?[i],
-                      probabilityBest: best?[i])
+            Candidate(model: models[i], score: scores[i], rank: ranks[i], transition: transitions[i],
+                      interval: calibration?.intervals[i], probabilityBest: best?[i])
         }
-        (self.method, self.selected, self.lensllm) = (method, selected, lensllm)
+        (self.method, self.selected, self.lensllm, self.calibration) = (method, selected, lensllm, calibration)
     }
 }
 
@@ -82,11 +84,11 @@ public struct SelectionSettings: Sendable {
     /// The data size at which the losses are predicted.
     public var target: Double
     public var test: SequentialResidualTest
-    /// What lensllm's prediction is made of (`LensLLMSelection.Design`).
-    public var design: LensLLMSelection.Design
+    /// What lensllm's intervals are calibrated on; nil: no intervals.
+    public var calibration: ExtrapolationCalibration?
 
-    public init(budget: Double, target: Double, test: SequentialResidualTest = .init(), design: LensLLMSelection.Design = .standard) {
-        (self.budget, self.target, self.test, self.design) = (budget, target, test, design)
+    public init(budget: Double, target: Double, test: SequentialResidualTest = .init(), calibration: ExtrapolationCalibration? = nil) {
+        (self.budget, self.target, self.test, self.calibration) = (budget, target, test, calibration)
     }
 }
 
@@ -99,8 +101,12 @@ extension SelectionMethod {
         let visible = curves.map { $0.truncated(toBudget: settings.budget) }
         let scored = try score(visible, settings: settings, progress: progress)
         let ranks = averageRanks(scored.scores, ascending: scoresAreLosses)
+        var calibrated: ExtrapolationCalibration.Intervals?
+        if let result = scored.lensllm, let calibration = settings.calibration {
+            calibrated = try calibration.intervals(result, visible: visible, target: settings.target, level: Selection.intervalLevel)
+        }
         return Selection(method: self, models: curves.map(\.model), scores: scored.scores, ranks: ranks, selected: bestIndex(ranks),
-                         transitions: scored.transitions, lensllm: scored.lensllm)
+                         transitions: scored.transitions, lensllm: scored.lensllm, calibration: calibrated)
     }
 
     /// What a method makes of the visible curves: a score and, where it finds one, a transition per curve.
@@ -133,7 +139,7 @@ extension SelectionMethod {
         }
         switch self {
         case .lensllm:
-            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, design: settings.design, progress: progress)
+            let result = try LensLLMSelection(test: settings.test).predict(curves, target: settings.target, progress: progress)
             return Scored(scores: result.predictions, transitions: result.transitions, lensllm: result)
         case .ats:
             return try eachCurve { curve throws(CurveError) in

@@ -17,6 +17,8 @@ public struct CandidateSelection: Sendable {
         public var metrics: SelectionMetrics?
         /// The fine-tuning FLOPs the method needs over all candidates.
         public var flops: Double
+        /// For lensllm: why it used less than its design, where it did.
+        public var fallback: LensLLMSelection.Degradation? = nil
     }
 
     public var candidates: [String]
@@ -64,9 +66,14 @@ public struct CandidateSelection: Sendable {
             case .zeroshot, .modelsize: 0
             default: visibleFlops
             }
-            return row(method.rawValue, flops: flops, ascending: method.scoresAreLosses) { () throws(CurveError) in
-                try method.select(curves, settings: settings).scores
+            var fallback: LensLLMSelection.Degradation?
+            var verdict = row(method.rawValue, flops: flops, ascending: method.scoresAreLosses) { () throws(CurveError) in
+                let selection = try method.select(curves, settings: settings)
+                fallback = selection.lensllm?.degradation
+                return selection.scores
             }
+            verdict.fallback = fallback
+            return verdict
         }
         rows.append(row("lensllm, F from the NTK (t fitted)", flops: visibleFlops, ascending: true) { () throws(CurveError) in
             try zip(results, curves).map { r, curve throws(CurveError) in

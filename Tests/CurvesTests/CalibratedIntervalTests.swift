@@ -1,0 +1,55 @@
+import Curves
+import Foundation
+import LinearAlgebra
+import TestSupport
+import Testing
+
+/// Issue 23, acceptance 2: on the Rectified Scaling Law benchmark, each data set scored with lensllm's
+/// intervals calibrated on the other data set alone (never on itself), the nominal 90% intervals hold the
+/// true target loss for 85-95% of the models averaged over the budgets, and for at least 75% at every budget.
+@Suite(.enabled(if: Paths.hasBenchmark, "../shared/benchmarks/rectified-scaling-law is absent"))
+struct CalibratedIntervalTests {
+    @Test func intervalsCalibratedOnTheOtherDataSetHoldOnEach() throws {
+        let entries = try BenchmarkProtocol().run(directory: Paths.benchmark, methods: [.lensllm])
+        for dataset in ["flan", "gigaword"] {
+            let rows = entries.filter { $0.dataset == dataset }
+            #expect(rows.count == 7)
+            let coverage = try rows.map { e -> Double in
+                let c = try #require(e.selection.calibration, "\(dataset): no intervals")
+                #expect(c.references == [dataset == "flan" ? "gigaword" : "flan"], "calibrated on itself")
+                let held = zip(c.intervals, e.truth).filter { $0.0?.contains($0.1) == true }.count
+                return Double(held) / Double(e.truth.count)
+            }
+            let average = coverage.reduce(0, +) / Double(coverage.count)
+            #expect((0.85...0.95).contains(average) && coverage.allSatisfy { $0 >= 0.75 }, "\(dataset): coverage per budget \(coverage)")
+        }
+    }
+
+    /// The scores come from the reference's own points: for a ratio of 8, every reference budget b′ with
+    /// three or more points whose size 8 b′ is measured, each curve's loss there predicted from the curve
+    /// up to b′.
+    @Test func referenceScoresComeFromEveryBudgetAtTheMatchedRatio() throws {
+        let gigaword = try CurveFile.read(path: "\(Paths.benchmark)/gigaword.csv").curves
+        let calibration = ExtrapolationCalibration(references: [.init(name: "gigaword", curves: gigaword)])
+        let scores = try #require(try calibration.scores(ratio: 8))
+        #expect(scores.ratio == 8)
+        // Sizes 200 .. 1,638,400: budgets 800 .. 204,800 have three points and a size 8x larger.
+        let budgets = SyntheticCurves.benchmarkSizes.filter { $0 >= 800 && 8 * $0 <= 1_638_400 }
+        #expect(scores.values.count <= budgets.count * gigaword.count && scores.values.count >= budgets.count * gigaword.count - 5)
+        #expect(scores.values == scores.values.sorted())
+        // A ratio between grid ratios takes the nearest in log; the conformal rank is ⌈(n + 1) 0.9⌉.
+        #expect(try calibration.scores(ratio: 9)?.ratio == 8)
+        let n = scores.values.count
+        #expect(scores.quantile(level: 0.9) == scores.values[Int((Double(n + 1) * 0.9).rounded(.up)) - 1])
+        #expect(ExtrapolationCalibration.Scores(ratio: 8, values: [1, 2, 3]).quantile(level: 0.9) == nil)
+    }
+
+    /// `lens select` calibrates on the built-in references, leaving out one that holds the scored curves.
+    @Test func builtInReferencesLeaveOutTheScoredDataSet() throws {
+        let flan = try CurveFile.read(path: "\(Paths.benchmark)/flan.csv").curves
+        let (calibration, leftOut) = ExtrapolationCalibration.builtIn(scoredCurves: flan)
+        #expect(leftOut == ["flan"] && calibration?.references.map(\.name) == ["gigaword"])
+        let (all, none) = ExtrapolationCalibration.builtIn(scoredCurves: [LossCurve(model: "x", sizes: [1, 2, 4], losses: [3, 2, 1])])
+        #expect(none.isEmpty && all?.references.map(\.name) == ["flan", "gigaword"])
+    }
+}
