@@ -35,12 +35,16 @@ struct CalibratedIntervalTests {
         #expect(scores.ratio == 8)
         // Sizes 200 .. 1,638,400: budgets 800 .. 204,800 have three points and a size 8x larger.
         let budgets = SyntheticCurves.benchmarkSizes.filter { $0 >= 800 && 8 * $0 <= 1_638_400 }
-        #expect(scores.values.count <= budgets.count * gigaword.count && scores.values.count >= budgets.count * gigaword.count - 5)
+        // At most one score per curve and budget (none for a curve without a measurable bend), and more than a
+        // budget's worth: the pool spans budgets.
+        #expect(scores.values.count <= budgets.count * gigaword.count && scores.values.count > gigaword.count)
         #expect(scores.values == scores.values.sorted())
-        // A ratio between grid ratios takes the nearest in log; the conformal rank is ⌈(n + 1) 0.9⌉.
+        // A ratio between grid ratios takes the nearest in log; one beyond every reference ratio by more than
+        // √2 has none (Gigaword's largest is 1,638,400 / 800 = 2048).
         #expect(try calibration.scores(ratio: 9)?.ratio == 8)
-        let n = scores.values.count
-        #expect(scores.quantile(level: 0.9) == scores.values[Int((Double(n + 1) * 0.9).rounded(.up)) - 1])
+        #expect(try calibration.scores(ratio: 2048 * 1.5) == nil && (try calibration.scores(ratio: 2048 * 1.4))?.ratio == 2048)
+        // The conformal rank ⌈(n + 1) 0.9⌉: the 18th of 19 scores; of 3, none exists.
+        #expect(ExtrapolationCalibration.Scores(ratio: 8, values: (1...19).map(Double.init).reversed()).quantile(level: 0.9) == 18)
         #expect(ExtrapolationCalibration.Scores(ratio: 8, values: [1, 2, 3]).quantile(level: 0.9) == nil)
     }
 

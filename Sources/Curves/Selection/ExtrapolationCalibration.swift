@@ -20,9 +20,15 @@ import LinearAlgebra
 ///
 ///     [exp(μ − q u), exp(μ + q u)]
 ///
-/// holds L(target) with probability at least 1 − α (and at most 1 − α + 1/(n + 1)) when the scored curves
-/// are exchangeable with the reference ones; for a task unlike every reference there is no guarantee, and
-/// the benchmark report measures the coverage with each data set left out of its own calibration.
+/// holds L(target) with probability at least 1 − α when the scored curve's score is exchangeable with the
+/// reference scores. They are not exactly: the scores of one reference set share its fits, pool budgets
+/// with 3 to 11 visible points, and come from a task that may be unlike the scored one (the unit of
+/// exchangeability is then the task, of which there are few). So the level is a calibration, not a
+/// guarantee; the benchmark report measures the coverage with each data set left out of its own
+/// calibration. A scored ratio more than √2 from every reference ratio gets no interval (no reference
+/// extrapolated that far), and so does a curve whose visible bend is at round-off (`CurveBend`: nothing to
+/// scale by); a curve that looks straight by chance gets a narrow interval, since the unit knows only the
+/// bend the points show.
 /// - Complexity: per distinct ratio, one lensllm fit per reference budget (O(R G) fits for R sets of G sizes).
 public struct ExtrapolationCalibration: Sendable {
     /// A set of curves measured on one task well past any budget.
@@ -33,11 +39,11 @@ public struct ExtrapolationCalibration: Sendable {
         public init(name: String, curves: [LossCurve]) { (self.name, self.curves) = (name, curves) }
     }
 
-    public var references: [Reference]
+    public let references: [Reference]
     /// The transition test the reference fits use (the scored selection's own).
-    public var test: SequentialResidualTest
+    public let test: SequentialResidualTest
     /// References left out because they hold the scored curves (`builtIn`).
-    public var leftOut: [String]
+    public let leftOut: [String]
     /// The scores already measured, by scored ratio: a calibration shared by many selections fits each
     /// reference budget once.
     private let measured = MeasuredScores()
@@ -83,7 +89,7 @@ public struct ExtrapolationCalibration: Sendable {
     }
 
     /// The scores at the reference ratio nearest `ratio` (in log); nil when no reference has a budget with three
-    /// points and a larger size.
+    /// points and a larger size, or the nearest ratio is more than √2 from `ratio`.
     /// - Throws: `CurveError` when a reference fit fails.
     public func scores(ratio: Double) throws(CurveError) -> Scores? {
         try measured.value(ratio) { () throws(CurveError) in try measureScores(ratio: ratio) }
@@ -102,7 +108,7 @@ public struct ExtrapolationCalibration: Sendable {
                 }
             }
         }
-        guard let matched = nearest else { return nil }
+        guard let matched = nearest, abs(log(matched / ratio)) <= 0.5 * log(2) + 1e-12 else { return nil }
         var values: [Double] = []
         for pair in pairs where abs(log(pair.target / pair.budget) - log(matched)) < 1e-9 {
             let curves = references[pair.reference].curves, visible = curves.map { $0.truncated(toBudget: pair.budget) }
