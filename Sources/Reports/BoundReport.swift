@@ -60,7 +60,7 @@ public enum BoundReport {
             t.blocks.indices.map { i in
                 let k = t.blocks[i]
                 return [k.block.name, "\(k.block.range.count)", Markdown.number(k.directionNorm), Markdown.number(k.estimate),
-                        "[\(Markdown.number(k.interval.lowerBound)), \(Markdown.number(k.interval.upperBound))]", "\(k.argmax)",
+                        "[\(Markdown.number(k.interval.lowerBound)), \(Markdown.number(k.interval.upperBound))]" + looseNote(k), "\(k.argmax)",
                         b.trainingTerms.map { Markdown.number($0.blocks[i].certified) } ?? "-",
                         Markdown.number(k.rawMax), k.batchMean.map { Markdown.number($0.estimate) } ?? "-",
                         k.batchMean.map { "[\(Markdown.number($0.interval.lowerBound)), \(Markdown.number($0.interval.upperBound))]" } ?? "-"]
@@ -123,6 +123,16 @@ public enum BoundReport {
         return text
     }
 
+    /// " (loose: the upper end is 1.41x the estimate)" beside a certified interval that `HessianTerms.Block.looseness` flags.
+    static func looseNote(_ k: HessianTerms.Block) -> String {
+        k.looseness.map { " (**loose**: the upper end is \(Markdown.number($0, digits: 3))x the estimate; more --steps would tighten it)" } ?? ""
+    }
+
+    /// The JSON's warning for a loose block, or nil.
+    static func looseWarning(_ k: HessianTerms.Block) -> String? {
+        k.looseness.map { "loose certificate: the upper end is \(Markdown.number($0, digits: 3))x the estimate (flagged above \(HessianTerms.looseFactor)x)" }
+    }
+
     public static func json(_ b: GeneralizationBound) -> String {
         func evaluation(_ e: GeneralizationBound.Evaluation) -> [String: Any] {
             ["hessian_sum": e.hessianSum, "bound": e.bound, "tightness": e.tightness, "predicted_gap": e.predictedGap]
@@ -133,10 +143,13 @@ public enum BoundReport {
         }
         func blocks(_ terms: HessianTerms) -> [[String: Any]] {
             terms.blocks.map { k -> [String: Any] in
-                ["block": k.block.name, "parameters": k.block.range.count, "v_norm": k.directionNorm, "estimate": k.estimate,
-                 "interval": [k.interval.lowerBound, k.interval.upperBound], "certified": k.certified, "argmax_sample": k.argmax,
-                 "full_runs": k.fullRuns,
-                 "raw_max": k.rawMax, "batch_mean": k.batchMean.map(form) ?? NSNull(), "per_sample": k.perSample.map(form)]
+                var row: [String: Any] = [
+                    "block": k.block.name, "parameters": k.block.range.count, "v_norm": k.directionNorm, "estimate": k.estimate,
+                    "interval": [k.interval.lowerBound, k.interval.upperBound], "certified": k.certified, "argmax_sample": k.argmax,
+                    "full_runs": k.fullRuns,
+                    "raw_max": k.rawMax, "batch_mean": k.batchMean.map(form) ?? NSNull(), "per_sample": k.perSample.map(form)]
+                if let warning = looseWarning(k) { row["warning"] = warning }
+                return row
             }
         }
         var object: [String: Any] = [

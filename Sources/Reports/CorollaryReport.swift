@@ -42,15 +42,30 @@ public enum CorollaryReport {
             })
         text += "\n## h_i per block (certified upper ends of the maximum over the probe set)\n\n"
         text += Markdown.table(["n"] + c.blockNames, c.checkpoints.map { k in
-            ["\(k.n)"] + k.bound.terms.blocks.map { Markdown.number($0.certified) }
+            ["\(k.n)"] + k.bound.terms.blocks.map { h in
+                Markdown.number(h.certified) + (h.looseness.map { " (**loose**: \(Markdown.number($0, digits: 3))x the estimate)" } ?? "")
+            }
         })
+        let unknown = c.checkpoints.flatMap { k in zip(c.blockNames, k.traces).filter { !$0.1.standardError.isFinite }.map { "\($0.0) at n = \(k.n)" } }
+        if !unknown.isEmpty {
+            text += "\n**Traces without a standard error** (too few probes): \(unknown.joined(separator: ", ")); their error is unknown.\n"
+        }
         text += section(c.all, c, title: "Over all sizes")
         if let beyond = c.beyondPeak {
             text += section(beyond, c, title: "From the peak of sum_i h_i on")
         } else {
-            text += "\n## From the peak of sum_i h_i on\n\nsum_i h_i is largest at the smallest size, or too few sizes follow its peak to fit; the fits above are the only ones.\n"
+            text += "\n## From the peak of sum_i h_i on\n\n\(noFitsBeyondPeak(c)) The fits above are the only ones.\n"
         }
         return text
+    }
+
+    /// Why there are no fits from the peak of Σᵢ h_i on, as the sums go.
+    static func noFitsBeyondPeak(_ c: CorollaryOne) -> String {
+        let sizes = c.checkpoints.map(\.n), peak = c.peak, after = sizes.count - 1 - peak
+        if peak == 0 { return "sum_i h_i is largest at the smallest size, n = \(sizes[0]): there is no rise to cut off." }
+        if peak == sizes.count - 1 { return "sum_i h_i is largest at the largest size, n = \(sizes[peak]): no size follows its peak." }
+        return "sum_i h_i peaks at n = \(sizes[peak]), and \(after) size\(after == 1 ? "" : "s") follow\(after == 1 ? "s" : ""); a fit from the peak on "
+            + "needs \(CorollaryOne.Fits.minimumSizes) sizes in all."
     }
 
     /// One range of sizes: its fits, beta3 and C3, and the derivation checked at its sizes.
@@ -142,6 +157,8 @@ public enum CorollaryReport {
                          "raw_max": h.rawMax, "argmax_sample": h.argmax, "v_norm": h.directionNorm,
                          "batch_mean": h.batchMean.map { $0.estimate } ?? NSNull(),
                          "trace": trace.value, "trace_standard_error": trace.standardError, "trace_hvps": trace.applications]
+                            .merging(BoundReport.looseWarning(h).map { ["warning": $0] } ?? [:]) { $1 }
+                            .merging(trace.standardError.isFinite ? [:] : ["trace_warning": "no standard error (too few probes): the trace's error is unknown"]) { $1 }
                     },
                 ]
             },

@@ -10,10 +10,11 @@ public enum CurveTables {
         Markdown.table(
             ["model", "method", "transition n", "interval", "log RMSE", "details", "note"],
             estimates.map { e in
-                [e.model, e.method.rawValue, e.size.map { Markdown.number($0, digits: 4) } ?? "none",
-                 e.interval.map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
+                [e.model, e.method.rawValue, e.size.map { Markdown.compact($0, digits: 4) } ?? "none",
+                 (e.interval.map { "[\(Markdown.compact($0.lowerBound)), \(Markdown.compact($0.upperBound))]" } ?? "-")
+                    + (e.unresolvedBetween.map { " (**unresolved**: it lies between the measured sizes \(Markdown.compact($0.below)) and \(Markdown.compact($0.above)), which cannot place it)" } ?? ""),
                  Markdown.number(e.logRMSE, digits: 3),
-                 e.details.map { "\($0.name)=\(Markdown.number($0.value, digits: 3))" }.joined(separator: " "),
+                 e.details.map { "\($0.name)=\(Markdown.compact($0.value, digits: 3))" }.joined(separator: " "),
                  note(e.finding)]
             })
     }
@@ -49,6 +50,9 @@ public enum CurveTables {
             o["transition"] = e.size ?? NSNull()
             o["interval"] = e.interval.map { [$0.lowerBound, $0.upperBound] } ?? NSNull()
             o["details"] = Dictionary(uniqueKeysWithValues: e.details.map { ($0.name, $0.value) })
+            if let gap = e.unresolvedBetween {
+                o["warning"] = "unresolved: the interval lies between the measured sizes \(Markdown.compact(gap.below)) and \(Markdown.compact(gap.above))"
+            }
             return o
         })
     }
@@ -99,7 +103,7 @@ public enum CurveTables {
         if truth != nil { header.append("true loss") }
         var text = Markdown.table(header, order.map { i in
             let c = s.candidates[i]
-            var row = [Markdown.number(c.rank, digits: 3), c.model + (i == s.selected ? " (selected)" : ""), Markdown.number(c.score)]
+            var row = [Markdown.compact(c.rank, digits: 3), c.model + (i == s.selected ? " (selected)" : ""), Markdown.number(c.score)]
             if s.hasIntervals {
                 row += [c.interval.map { "[\(Markdown.number($0.lowerBound)), \(Markdown.number($0.upperBound))]" } ?? "-",
                         c.probabilityBest.map { Markdown.number($0, digits: 3) } ?? "-"]
@@ -137,17 +141,17 @@ public enum CurveTables {
     /// why it degraded, where it did.
     static func lensllmDesign(_ result: LensLLMSelection.Result) -> String {
         let weights = result.weights(result.design)
-        let share = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(weights[$0]!, digits: 3))" }
+        let share = LensLLMSelection.Fit.allCases.map { "\(Markdown.compact(weights[$0]!, digits: 3)) on the \($0.label)" }
             .joined(separator: ", ")
         let design = "lensllm design: \(result.design.rawValue) (\(result.design.summary)); "
         let fallback = result.degradation.map { "; fallback: \($0.sentence)" } ?? ""
         guard let v = result.validation else {
             return design + "no held-back fold (it needs three curves with a point to hold back and the shared-exponent fit "
-                + "determined on what is left); weights: \(share)" + fallback
+                + "determined on what is left), so the weights are \(share)" + fallback
         }
-        let errors = LensLLMSelection.Fit.allCases.map { "\($0.label) \(Markdown.number(v.medianErrorSum[$0]!, digits: 3))" }
+        let errors = LensLLMSelection.Fit.allCases.map { "\(Markdown.number(v.medianErrorSum[$0]!, digits: 3)) for the \($0.label)" }
             .joined(separator: ", ")
-        return design + "held-back error over \(v.folds) fold(s): \(errors); weights: \(share)" + fallback
+        return design + "held-back error over \(v.folds) fold\(v.folds == 1 ? "" : "s"): \(errors); weights \(share)" + fallback
     }
 
     /// What lensllm's intervals were calibrated on, in a sentence.

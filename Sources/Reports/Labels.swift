@@ -6,11 +6,11 @@ import Theory
 // enums themselves carry identifiers only.
 
 extension LensLLMSelection.Fit {
-    /// "shared exponent", "F = 0, shrunk exponents".
+    /// "shared exponent", "shrunk-exponent lines".
     public var label: String {
         switch self {
         case .sharedExponent: return "shared exponent"
-        case .shrunkExponents: return "F = 0, shrunk exponents"
+        case .shrunkExponents: return "shrunk-exponent lines"
         }
     }
 }

@@ -26,6 +26,12 @@ public enum Markdown {
         return String(format: "%.\(decimals)f", x)
     }
 
+    /// `number`, but a whole value below 10⁶ without decimals: counts, settings and ranks ("3", "1", and "2.50"
+    /// for a tie's average rank).
+    public static func compact(_ x: Double, digits: Int = 4) -> String {
+        x.isFinite && x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : number(x, digits: digits)
+    }
+
     /// Fixed one-decimal percentage, as the published tables print.
     public static func percent(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "undefined" : (x > 0 ? "inf" : "-inf") }

@@ -22,8 +22,11 @@ extension Bound {
 
         @OptionGroup var probeData: ProbeTokens
 
-        @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences given).")
+        @Option(parsing: .unconditional, help: "The number of training samples n the bound counts (default: the training sequences examined). It changes only the formula: L_hat and the training samples' maximum are over the sequences examined (see --first).")
         var n: Int?
+
+        @Option(parsing: .unconditional, help: "Examine the first N training sequences only, those a manifest's pair n = N was fine-tuned on: L_hat and the training samples' maximum over them, and n = N unless --n says otherwise.")
+        var first: Int?
 
         @OptionGroup var theorem: TheoremTwoOptions
 
@@ -50,6 +53,7 @@ extension Bound {
 
         func validate() throws {
             if let n, n < 1 { throw ValidationError("--n must be at least 1") }
+            if let first, first < 1 { throw ValidationError("--first must be at least 1") }
             guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
             guard rtol >= 0 && rtol.isFinite else { throw ValidationError("--rtol must be a finite number >= 0") }
             if shard != nil || share != nil {
@@ -78,7 +82,8 @@ extension Bound {
             case .native:
                 let pair = try checkpoints.load()
                 let config = pair.finetuned.config
-                let (train, test) = try data.load(for: ModelLimits(config))
+                let (all, test) = try data.load(for: ModelLimits(config))
+                let train = try examined(all)
                 let probes = try probeData.load(data, for: ModelLimits(config))
                 let probeBatch = probes?.batch ?? test
                 func memory(_ threads: Int) -> Int {
@@ -92,11 +97,21 @@ extension Bound {
                 let (torch, memory) = try engine.torchForForms(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned, steps: steps,
                                                                threading: threading)
                 let limits = ModelLimits(torch)
-                let (train, test) = try data.load(for: limits)
+                let (all, test) = try data.load(for: limits)
+                let train = try examined(all)
                 try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),
                             resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks), "
                                 + "needs about \(Markdown.bytes(memory)) here and what the worker holds")
             }
+        }
+
+        /// The training sequences examined: the first --first of the split, or all of it.
+        func examined(_ train: TokenBatch) throws -> TokenBatch {
+            guard let first else { return train }
+            guard first <= train.batch else {
+                throw RunError("--first \(first): the training split \"\(data.trainSplit)\" of \(data.tokens) holds \(train.batch) sequences")
+            }
+            return train.prefix(first)
         }
 
         /// The bound, or with --shard one share of it, on `engine`.

@@ -8,7 +8,7 @@ struct Corollary: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Corollary 1 across data sizes: fine-tune a pretrained checkpoint on n_1 < ... < n_k training samples (or read existing pairs from a manifest), measure each pair's h_i, losses and bound, fit h_i = C2 n^-beta2, derive beta3 and C3, and set them beside the measured gap's exponent.")
 
-    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
+    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors, or the shards of model.safetensors.index.json).")
     var pretrained: String
 
     @OptionGroup var data: TrainTestTokens

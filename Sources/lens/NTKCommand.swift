@@ -9,7 +9,7 @@ struct NTK: ParsableCommand {
         commandName: "ntk",
         abstract: "The empirical tangent kernel of a checkpoint on probe sequences (eq. 8) and the LensLLM offset F(Theta, t) (eq. 9), with the element-wise exponential beside it for comparison.")
 
-    @Option(help: "Checkpoint directory (config.json + model.safetensors).")
+    @Option(help: "Checkpoint directory (config.json + model.safetensors, or the shards of model.safetensors.index.json).")
     var checkpoint: String
 
     @OptionGroup var data: BatchTokens

@@ -7,7 +7,7 @@ import Theory
 
 /// --pretrained and --finetuned: a checkpoint pair (`lens bound`, `lens hessian`).
 struct CheckpointPairOptions: ParsableArguments {
-    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors).")
+    @Option(help: "Pretrained checkpoint directory (config.json + model.safetensors, or the shards of model.safetensors.index.json).")
     var pretrained: String
 
     @Option(help: "Fine-tuned checkpoint directory.")

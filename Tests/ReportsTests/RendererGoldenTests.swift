@@ -54,6 +54,33 @@ struct RendererGoldenTests {
         #expect(json["caveats"] as? [String] == ["computed in float32"])
     }
 
+    // Issue 24, item 3: a loose certificate (upper end above 1.2x the estimate), a trace without a standard
+    // error and a fitted interval that lies between two measured sizes are each said beside the number, and
+    // in the JSON; the tight ones of the golden values are not.
+    @Test func looseCertificatesUnknownTraceErrorsAndUnresolvedIntervalsAreFlagged() throws {
+        var b = Self.bound(n: 64, scale: 0.004, trainLoss: 2.41, testLoss: 2.63)
+        #expect(!BoundReport.markdown(b, provenance: Self.provenance).contains("loose") && !BoundReport.json(b).contains("warning"))
+        b.terms.blocks[2].perSample[0] = Self.form(0.01, 0.009, 0.015, raw: 0.01)
+        let page = BoundReport.markdown(b, provenance: Self.provenance)
+        #expect(page.contains("| [0.009000, 0.01500] (**loose**: the upper end is 1.50x the estimate; more --steps would tighten it) |"), "\(page)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(BoundReport.json(b).utf8)) as? [String: Any])
+        let warnings = try #require(json["blocks"] as? [[String: Any]]).map { $0["warning"] as? String }
+        #expect(warnings == [nil, nil, "loose certificate: the upper end is 1.50x the estimate (flagged above 1.2x)"])
+
+        var c = Self.corollary
+        c.checkpoints[1].traces[2].standardError = .infinity
+        #expect(CorollaryReport.markdown(c, provenance: Self.provenance)
+            .contains("**Traces without a standard error** (too few probes): ln_f at n = 16; their error is unknown."))
+        #expect(CorollaryReport.json(c).contains("\"trace_warning\" : \"no standard error (too few probes): the trace's error is unknown\""))
+
+        var unresolved = Self.estimates[4]
+        unresolved.interval = 21.67...22.87
+        unresolved.unresolvedBetween = TransitionEstimate.gap(unresolved.interval, sizes: [1, 2, 4, 8, 16, 32, 64])
+        #expect(unresolved.unresolvedBetween! == (16, 32) && TransitionEstimate.gap(15...33, sizes: [8, 16, 32, 64]) == nil)
+        #expect(CurveTables.transitions([unresolved]).contains("[21.67, 22.87] (**unresolved**: it lies between the measured sizes 16 and 32, which cannot place it)"))
+        #expect(CurveTables.transitionsJSON([unresolved]).contains("\"warning\" : \"unresolved: the interval lies between the measured sizes 16 and 32\""))
+    }
+
     /// Five sizes whose h_i fall as n^-0.6 and whose losses approach 2.2, with a wobble.
     static var corollary: CorollaryOne {
         let sizes = [8, 16, 32, 64, 128], wobble = [1.03, 0.98, 1.01, 0.99, 1.02]

@@ -161,3 +161,33 @@ extension CommandLineTests {
         #expect(a.count == b.count && a.count > 4 && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-8 * max(abs($0), 1e-12) }, "\(a) vs \(b)")
     }
 }
+
+/// Issue 24, item 4: `--first N` examines the first N training sequences (a manifest's pair n); an `--n`
+/// that differs from the sequences examined is said beside the bound, in the report and its JSON.
+extension CommandLineTests {
+    @Test func firstExaminesTheFirstSequencesAndADifferentNIsSaid() throws {
+        let dir = try tunedPair()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = ["bound", "--pretrained", dir + "/pretrained", "--finetuned", dir + "/tuned", "--tokens", dir + "/target.json", "--steps", "8"]
+        func json(_ extra: [String]) throws -> [String: Any] {
+            let run = try lens(base + extra + ["--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        }
+        let all = try json([]), first = try json(["--first", "2"])
+        let losses = try #require(all["train_losses_unclipped"] as? [Double])
+        #expect(losses.count > 2 && first["train_losses_unclipped"] as? [Double] == Array(losses.prefix(2)))
+        #expect(first["n"] as? Int == 2 && (first["training"] as? [String: Any])?["samples"] as? Int == 2 && first["caveats"] == nil)
+        // --n alone changes the formula, not the samples: said in the JSON and on the page.
+        let counted = try json(["--n", "2"])
+        #expect(counted["train_losses_unclipped"] as? [Double] == losses)
+        let caveats = try #require(counted["caveats"] as? [String])
+        #expect(caveats == ["n = 2 in the formula, but L_hat and the training samples' maximum are over the \(losses.count) training sequences "
+            + "examined: the bound of a model fine-tuned on n samples needs exactly those (`lens bound --first 2` takes the first 2, "
+            + "as a manifest's pair n was fine-tuned on them)."])
+        let page = try lens(base + ["--n", "2"])
+        #expect(page.stdout.contains("**Limit of this run.** n = 2 in the formula"))
+        expectOneLineError(try lens(base + ["--first", "\(losses.count + 1)"]),
+                           containing: "--first \(losses.count + 1): the training split \"train\" of \(dir)/target.json holds \(losses.count) sequences")
+    }
+}

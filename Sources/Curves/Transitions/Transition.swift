@@ -40,10 +40,21 @@ public struct TransitionEstimate: Sendable {
     public var details: [(name: String, value: Double)]
     /// What the method concluded, with the sizes that go with it.
     public var finding: TransitionFinding
+    /// The two adjacent measured sizes strictly between which a fitted interval (`broken`, `law`) lies
+    /// whole: the data hold no point inside it, so they cannot tell where in it, or whether in it, the
+    /// transition is; nil otherwise (and for `residual`, whose interval is such a gap by definition).
+    public var unresolvedBetween: (below: Double, above: Double)?
 
     public init(model: String, method: TransitionMethod, size: Double?, interval: ClosedRange<Double>?, logRMSE: Double,
                 details: [(name: String, value: Double)], finding: TransitionFinding) {
         (self.model, self.method, self.size, self.interval, self.logRMSE, self.details, self.finding) = (model, method, size, interval, logRMSE, details, finding)
+    }
+
+    /// `unresolvedBetween` for an interval fitted to a curve measured at `sizes` (ascending).
+    public static func gap(_ interval: ClosedRange<Double>?, sizes: [Double]) -> (below: Double, above: Double)? {
+        guard let interval, let i = sizes.lastIndex(where: { $0 < interval.lowerBound }), i + 1 < sizes.count,
+              sizes[i + 1] > interval.upperBound else { return nil }
+        return (sizes[i], sizes[i + 1])
     }
 }
 
@@ -75,7 +86,9 @@ extension TransitionMethod {
             throw CurveError("model \"\(curve.model)\" has \(curve.count) points; the \(rawValue) method needs at least \(minimumPoints)")
         }
         do {
-            return try estimateUnchecked(curve, test: test)
+            var estimate = try estimateUnchecked(curve, test: test)
+            if self != .residual { estimate.unresolvedBetween = TransitionEstimate.gap(estimate.interval, sizes: curve.sizes) }
+            return estimate
         } catch {
             throw CurveError("model \"\(curve.model)\": \(rawValue) transition: \(error)")
         }

@@ -37,6 +37,8 @@ public struct CorollaryOne: Sendable {
     /// The fits over the sizes from the largest Σᵢ h_i on, when that drops at least one size and leaves
     /// at least `Fits.minimumSizes`.
     public var beyondPeak: Fits?
+    /// The index (in `sizes`) of the largest Σᵢ h_i, the first of equals.
+    public var peak: Int
 
     /// The sizes, in order.
     public var sizes: [Double] { checkpoints.map { Double($0.n) } }
@@ -59,7 +61,7 @@ public struct CorollaryOne: Sendable {
         (self.checkpoints, blockNames, epsilon, lossBound) = (sorted, names, sorted[0].bound.epsilon, c)
         all = Fits(sorted[...], blocks: names.count, lossBound: c)
         let sums = sorted.map { $0.bound.terms.blocks.reduce(0) { $0 + $1.certified } }
-        let peak = sums.indices.max { sums[$0] < sums[$1] }!
+        peak = sums.indices.max { sums[$0] < sums[$1] }!
         beyondPeak = peak > 0 && sums.count - peak >= Fits.minimumSizes ? Fits(sorted[peak...], blocks: names.count, lossBound: c) : nil
     }
 

@@ -209,6 +209,13 @@ public struct GeneralizationBound: Sendable {
         self.init(trainLoss: Self.clippedMean(losses.train, at: c), testLoss: Self.clippedMean(losses.test, at: c), n: n, epsilon: epsilon,
                   lossBound: c, lossBoundSource: lossBound == nil ? .uniformGuess : .given, terms: terms, probeSource: probeSource,
                   trainingTerms: trainingTerms, trainLosses: losses.train, testLosses: losses.test)
-        self.caveats = caveats
+        self.caveats = caveats + (n == losses.train.count ? [] : [Self.countCaveat(n: n, examined: losses.train.count)])
+    }
+
+    /// Why a bound whose n is not the number of training samples examined is not the bound of one run.
+    static func countCaveat(n: Int, examined: Int) -> String {
+        "n = \(n) in the formula, but L_hat and the training samples' maximum are over the \(examined) training sequences "
+            + "examined: the bound of a model fine-tuned on n samples needs exactly those (`lens bound --first \(n)` takes the "
+            + "first \(n), as a manifest's pair n was fine-tuned on them)."
     }
 }

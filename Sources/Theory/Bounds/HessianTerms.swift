@@ -19,6 +19,10 @@ import Models
 /// the whole batch.
 public struct HessianTerms: Sendable, Equatable {
     /// One block's term.
+    /// Above this ratio of certified upper end to estimate, a Hessian term is flagged as loose wherever it is
+    /// shown (`Block.looseness`): a fifth more than the form itself is the certificate's, not the model's.
+    public static let looseFactor = 1.2
+
     public struct Block: Sendable, Equatable {
         public var block: ParameterBlock
         /// ‖v_i‖.
@@ -47,6 +51,15 @@ public struct HessianTerms: Sendable, Equatable {
         public var argmax: Int { perSample.indices.max { perSample[$0].estimate < perSample[$1].estimate } ?? 0 }
         /// max over the samples of v_iᵀ H_i v_i, exact.
         public var rawMax: Double { perSample.map(\.raw).max() ?? 0 }
+
+        /// The certified upper end over the estimate, when it exceeds `looseFactor` (a positive estimate):
+        /// the certificate, not the form, then sets h_i, and more Lanczos steps (or a smaller --rtol) would
+        /// tighten it. nil for a tight one.
+        public var looseness: Double? {
+            guard estimate > 0 else { return nil }
+            let ratio = certified / estimate
+            return ratio > HessianTerms.looseFactor ? ratio : nil
+        }
 
         /// √ of the estimate, of the interval's ends and of the raw max (0 where negative): the
         /// quantities Theorem 2 sums.
