@@ -8,11 +8,29 @@ import Theory
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write reports: `lens report --manifest FILE --out DIR` on candidates fine-tuned elsewhere (what `lens demo` reports on its own), or `lens report curves FILE --out DIR`.",
+        discussion: Candidates.manifestSchema,
         subcommands: [Candidates.self, Curves.self], defaultSubcommand: Candidates.self)
 
     struct Candidates: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The demo's measurement, selection and reports on candidates listed in a manifest (the default: `lens report --manifest FILE --out DIR`).")
+            abstract: "The demo's measurement, selection and reports on candidates listed in a manifest (the default: `lens report --manifest FILE --out DIR`).",
+            discussion: manifestSchema)
+
+        /// The manifest's fields, as the README's "Your own checkpoints" lists them.
+        static let manifestSchema = """
+            The manifest (JSON; paths relative to its folder unless absolute; every field required unless marked):
+              tokens                 token file: {"train": [[ids]...], "test": [[ids]...]}, sequences of one length;
+                                     pair n was fine-tuned on train[:n], test measures every loss
+              learning_rate          the fine-tuning runs' eta (the tangent kernel's F uses it)
+              budgets                increasing sizes among the listed n, below the largest
+              measurement            epsilon, lanczos_steps, trace_budget (>= 3), probes, density_probes,
+                                     density_steps, density_sequences, seed
+              candidates[]           at least two: name, pretrained (folder), finetuned[]:
+                                     n (the same increasing sizes for every candidate), checkpoint (folder),
+                                     steps and batch_size (the run's compute; at the largest n the kernel's t),
+                                     first_loss and last_loss (optional)
+            python/lensllm/manifest.py writes checkpoints and manifest from a PyTorch or transformers training loop.
+            """
 
         @Option(help: "A candidate manifest (JSON; `lens demo` writes one as checkpoints/manifest.json): pretrained and fine-tuned checkpoints, token file, budgets, measurement settings.")
         var manifest: String

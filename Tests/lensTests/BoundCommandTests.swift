@@ -191,3 +191,25 @@ extension CommandLineTests {
                            containing: "--first \(losses.count + 1): the training split \"train\" of \(dir)/target.json holds \(losses.count) sequences")
     }
 }
+
+/// Issue 24, item 1: the Python helper (`lensllm.manifest`) saves two tiny transformers GPT-2s fine-tuned at
+/// n = 2, 4, 8 (one by a plain PyTorch loop, one through the Trainer callback's hooks) and writes the manifest,
+/// and `lens report --manifest` reads all of it as it is.
+extension CommandLineTests {
+    @Test(.enabled(if: Worker.present, Worker.absent))
+    func theHelpersManifestIsWhatLensReportReads() throws {
+        let dir = SmallModels.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try run(URL(fileURLWithPath: Worker.python!), [Self.root.path + "/python/tests/manifest_roundtrip.py", dir],
+                           environment: ["PYTHONPATH": Self.root.path + "/python"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as? [String: Any])
+        let candidates = try #require(manifest["candidates"] as? [[String: Any]])
+        #expect(candidates.map { $0["name"] as? String } == ["loop", "trainer"])
+        #expect(candidates.allSatisfy { ($0["finetuned"] as? [[String: Any]])?.map { $0["n"] as? Int } == [2, 4, 8] })
+        let report = try lens("report", "--manifest", dir + "/manifest.json", "--out", dir + "/report")
+        #expect(report.status == 0, "\(report.stderr)")
+        let index = try String(contentsOfFile: dir + "/report/index.md", encoding: .utf8)
+        #expect(index.contains("[loop](candidates/loop/index.md)") && index.contains("[trainer](candidates/trainer/index.md)"), "\(index.prefix(600))")
+    }
+}

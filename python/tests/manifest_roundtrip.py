@@ -1,0 +1,64 @@
+"""Fine-tunes two tiny transformers GPT-2s at n = 2, 4, 8 through lensllm.manifest and writes the manifest.
+
+One candidate with a plain PyTorch loop and `ManifestWriter.save_finetuned`, the other through
+`LensManifestCallback` driven as transformers' Trainer drives it (its hooks called with the Trainer's
+arguments; the Trainer itself needs accelerate, which the worker's environment does not carry).
+Usage: python manifest_roundtrip.py FOLDER  (then: lens report --manifest FOLDER/manifest.json --out DIR)
+"""
+
+import sys
+from types import SimpleNamespace
+
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from lensllm.manifest import LensManifestCallback, ManifestWriter, write_tokens
+
+folder = sys.argv[1]
+torch.manual_seed(0)
+vocabulary, length = 16, 8
+generator = torch.Generator().manual_seed(1)
+train = torch.randint(0, vocabulary, (8, length), generator=generator).tolist()
+test = torch.randint(0, vocabulary, (4, length), generator=generator).tolist()
+write_tokens(f"{folder}/tokens.json", train=train, test=test)
+writer = ManifestWriter(folder, tokens="tokens.json", learning_rate=1e-2, budgets=[4],
+                        measurement={"lanczos_steps": 4, "probes": 4, "density_probes": 1, "density_steps": 4, "density_sequences": 2})
+
+
+def model(width, seed):
+    torch.manual_seed(seed)
+    config = GPT2Config(n_layer=1, n_embd=width, n_head=2, n_positions=length, vocab_size=vocabulary,
+                        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    return GPT2LMHeadModel(config)
+
+
+def finetune(m, n, batch=2, epochs=2):
+    """AdamW on the first n training sequences; returns steps and the first and last batch losses."""
+    optimizer = torch.optim.AdamW(m.parameters(), lr=1e-2)
+    data = torch.tensor(train[:n])
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, n, batch):
+            ids = data[start:start + batch]
+            loss = m(input_ids=ids, labels=ids).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return len(losses), losses[0], losses[-1]
+
+
+for name, width, seed in [("loop", 8, 1), ("trainer", 12, 2)]:
+    writer.save_pretrained(name, model(width, seed))
+    for n in [2, 4, 8]:
+        m = model(width, seed)
+        steps, first, last = finetune(m, n)
+        if name == "loop":
+            writer.save_finetuned(name, n, m, steps=steps, batch_size=2, first_loss=first, last_loss=last)
+        else:
+            callback = LensManifestCallback(writer, name, n)
+            args = SimpleNamespace(per_device_train_batch_size=2, world_size=1, gradient_accumulation_steps=1)
+            callback.on_log(args, None, None, logs={"loss": first})
+            callback.on_log(args, None, None, logs={"loss": last})
+            callback.on_train_end(args, SimpleNamespace(global_step=steps), None, model=m)
+print(writer.write())
