@@ -204,14 +204,21 @@ public enum BenchmarkReport {
                                methods: [SelectionMethod], protocol p: BenchmarkProtocol) -> Plot {
         var plot = Plot(title: "\(dataset), budget \(p.ratioLabel(budget)): predicted vs true loss at \(format(p.target))",
                         xLabel: "true loss", yLabel: "predicted loss", logX: false, logY: false)
-        var all: [Double] = []
+        var all: [Double] = [], scores: [Double] = []
         for (i, method) in methods.enumerated() {
             guard let e = entries.first(where: { $0.dataset == dataset && $0.budget == budget && $0.method == method }) else { continue }
+            if let intervals = e.selection.predictiveIntervals {
+                let drawn = zip(e.truth, intervals).compactMap { x, r in r.map { (x: x, low: $0.lowerBound, high: $0.upperBound) } }
+                plot.add(.ranges(drawn, label: "\(method.rawValue) \(Markdown.percent(100 * Selection.intervalLevel))% interval", color: Plot.palette[i]))
+            }
             plot.add(.points(zip(e.truth, e.selection.scores).map { ($0, $1) },
                              label: "\(method.rawValue) (r=\(Markdown.percent(e.metrics.pearson)))",
                              color: Plot.palette[i], hollow: i > 0))
             all += e.truth
+            scores += e.selection.scores
         }
+        // The points set the range; the intervals, some very wide, are cut at the frame.
+        if let lo = (all + scores).min(), let hi = (all + scores).max() { plot.yLimits = lo...hi }
         if let lo = all.min(), let hi = all.max() {
             plot.add(.line([(lo, lo), (hi, hi)], label: "predicted = true", color: "#999999", dashed: true))
         }

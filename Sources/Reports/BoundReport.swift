@@ -181,7 +181,7 @@ public enum BoundReport {
         plot.add(.ranges(blocks.map { (Double($0), $1.roots.interval.lowerBound, $1.roots.interval.upperBound) },
                          label: "certified interval", color: Plot.palette[0]))
         plot.add(.points(blocks.map { (Double($0), $1.roots.estimate) }, label: "Lanczos estimate", color: Plot.palette[0]))
-        plot.add(.points(blocks.map { (Double($0), $1.roots.rawMax) }, label: "sqrt(max v^T H v)", color: Plot.palette[1], hollow: true))
+        plot.add(.points(blocks.map { (Double($0), $1.roots.rawMax) }, label: "untruncated maximum", color: Plot.palette[1], hollow: true))
         return plot
     }
 

@@ -239,11 +239,11 @@ public enum CorollaryReport {
     public static func gapChart(_ c: CorollaryOne) -> Plot {
         var plot = Plot(title: "Generalization gap against n", xLabel: "training samples n", yLabel: "loss (nats per token)", logX: true, logY: true)
         let (f, label, fitted) = drawn(c)
-        plot.add(.points(positive(c.sizes, c.checkpoints.map(\.bound.measuredGap)), label: "measured gap L - L_hat", color: Plot.palette[0]))
-        if let line = line(f.gap, fitted) { plot.add(.line(line, label: "c n^-gamma, \(label)", color: Plot.palette[0], dashed: true)) }
-        plot.add(.points(positive(c.sizes, c.hessianTerms), label: "T(n)", color: Plot.palette[1]))
+        plot.add(.points(positive(c.sizes, c.checkpoints.map(\.bound.measuredGap)), label: "measured gap", color: Plot.palette[0]))
+        if let line = line(f.gap, fitted) { plot.add(.line(line, label: "power law, \(label)", color: Plot.palette[0], dashed: true)) }
+        plot.add(.points(positive(c.sizes, c.hessianTerms), label: "Hessian term of the bound", color: Plot.palette[1]))
         if let d = f.derivation {
-            plot.add(.line(d.checks.map { (Double($0.n), $0.sumEnvelope) }, label: "sqrt(C l C2) n^-beta3", color: Plot.palette[1], dashed: true))
+            plot.add(.line(d.checks.map { (Double($0.n), $0.sumEnvelope) }, label: "Corollary 1's envelope", color: Plot.palette[1], dashed: true))
         }
         return plot
     }
@@ -269,7 +269,10 @@ public enum CorollaryReport {
             try AtomicFile.write(traceChart(c).svg(), to: "\(directory)/traces.svg")
             try AtomicFile.write(json(c), to: "\(directory)/corollary.json")
             try AtomicFile.write(markdown(c, provenance: provenance)
-                + "\n![h_i against n](hessian-terms.svg)\n\n![gap against n](gap.svg)\n\n![traces against n](traces.svg)\n",
+                + "\n![h_i against n](hessian-terms.svg)\n\n![gap against n](gap.svg)\n\n"
+                + "*The measured gap is L - L_hat; the Hessian term of the bound T(n) = sqrt(C) sum_i sqrt(h_i) / sqrt(n); Corollary 1's "
+                + "envelope sqrt(C l C2) n^-beta3, with beta3 = (beta2 + 1) / 2; the power laws c n^-gamma are least-squares fits in log-log.*\n\n"
+                + "![traces against n](traces.svg)\n",
                 to: "\(directory)/index.md")
         }
     }

@@ -23,6 +23,9 @@ public struct Plot {
     public var height = 440.0
     /// Names for x = 0, 1, 2, …: a categorical axis, ticked at each category instead of at round numbers.
     public var xCategories: [String]?
+    /// The y range shown, when the items' own would be dominated by a few of them (very wide intervals, say);
+    /// what lies outside is cut at the plot's frame.
+    public var yLimits: ClosedRange<Double>?
 
     public init(title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool) {
         (self.title, self.xLabel, self.yLabel, self.logX, self.logY) = (title, xLabel, yLabel, logX, logY)
@@ -33,9 +36,18 @@ public struct Plot {
     /// A qualitative palette (Okabe–Ito), for series in order.
     public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
+    /// The widest a string of `text` can be at `size` px in the sans-serif a renderer may substitute for
+    /// Helvetica (DejaVu Sans, the widest common one): per character, narrow marks 0.35 em, capitals and wide
+    /// letters 1.0 em, the rest 0.65 em, every figure rounded up. Layout leaves this much room, so nothing is cut.
+    static func textWidth(_ text: String, size: Double) -> Double {
+        text.reduce(0.0) { width, c in
+            let em: Double = "ijlI.,:;'!|() ".contains(c) ? 0.35 : (c.isUppercase || "mwMW@%&".contains(c) ? 1.0 : 0.65)
+            return width + em * size
+        }
+    }
+
     public func svg() -> String {
-        let (left, right, top, bottom) = (70.0, 190.0, 36.0, 52.0)
-        let plotW = width - left - right, plotH = height - top - bottom
+        let (top, bottom) = (36.0, 52.0)
         var xs: [Double] = [], ys: [Double] = []
         for item in items {
             switch item {
@@ -47,9 +59,20 @@ public struct Plot {
             }
         }
         if let categories = xCategories { xs += [-0.5, Double(categories.count) - 0.5] }
+        if let yLimits { ys = [yLimits.lowerBound, yLimits.upperBound] }
         xs = xs.filter { $0.isFinite && (!logX || $0 > 0) }
         ys = ys.filter { $0.isFinite && (!logY || $0 > 0) }
         let xAxis = Axis(values: xs, log: logX), yAxis = Axis(values: ys, log: logY)
+        let xTickLabels = xCategories ?? Axis.labels(xAxis.ticks), yTickLabels = Axis.labels(yAxis.ticks)
+        // Margins from the text they hold: the y tick labels and the rotated y label on the left, the legend on
+        // the right; the drawing widens rather than give the plot less than `width` - 260 (its room with a
+        // legend of average length) or cut a legend.
+        let labels = items.map(\.label).filter { !$0.isEmpty }
+        let legendWidth = labels.map { Self.textWidth($0, size: 12) }.max() ?? 0
+        let left = max(70, 6 + (yTickLabels.map { Self.textWidth($0, size: 12) }.max() ?? 0) + 30)
+        let right = labels.isEmpty ? 20 : 34 + legendWidth + 12
+        let width = max(self.width, left + right + self.width - 260)
+        let plotW = width - left - right, plotH = height - top - bottom
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * plotW }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * plotH }
 
@@ -61,15 +84,14 @@ public struct Plot {
 
         """
         svg += "<clipPath id=\"area\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\"/></clipPath>\n"
-        let xTicks = xCategories.map { $0.indices.map { (Double($0), $0) } } ?? xAxis.ticks.map { ($0, -1) }
-        for (t, category) in xTicks {
-            let label = category >= 0 ? escape(xCategories![category]) : Axis.label(t)
+        let xTicks = xCategories.map { $0.indices.map(Double.init) } ?? xAxis.ticks
+        for (t, label) in zip(xTicks, xTickLabels) {
             svg += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(label)</text>\n"
+            svg += "<text class=\"tick-x\" x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         }
-        for t in yAxis.ticks {
+        for (t, label) in zip(yAxis.ticks, yTickLabels) {
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(Axis.label(t))</text>\n"
+            svg += "<text class=\"tick-y\" x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(escape(label))</text>\n"
         }
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#555\"/>\n"
         svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
@@ -116,6 +138,19 @@ public struct Plot {
     }
 
     private func f(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+extension Plot.Item {
+    /// The legend's words for the item ("" for none).
+    var label: String {
+        switch self {
+        case .points(_, let label, _, _), .line(_, let label, _, _), .band(_, let label, _), .rule(_, let label, _), .ranges(_, let label, _):
+            return label
+        }
+    }
+}
+
+extension Plot {
 
     private func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -167,12 +202,23 @@ private struct Axis {
         log ? (Foundation.log10(x) - low) / (high - low) : (x - low) / (high - low)
     }
 
-    static func label(_ t: Double) -> String {
+    /// One tick's label with `digits` significant figures: powers of ten from 1e4 as "1e4", other large values in
+    /// exponent form.
+    static func label(_ t: Double, digits: Int = 2) -> String {
         if t >= 1e4 {
             let e = Foundation.log10(t)
             if e == e.rounded() { return "1e\(Int(e))" }
-            return String(format: "%.0e", t).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e+", with: "e")
+            return String(format: "%.\(digits - 1)e", t).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e+", with: "e")
         }
-        return Markdown.number(t, digits: 2)
+        return Markdown.number(t, digits: digits)
+    }
+
+    /// The ticks' labels with the fewest significant figures (from 2) that tell every tick apart.
+    static func labels(_ ticks: [Double]) -> [String] {
+        for digits in 2...10 {
+            let labels = ticks.map { label($0, digits: digits) }
+            if Set(labels).count == labels.count { return labels }
+        }
+        return ticks.map { label($0, digits: 15) }
     }
 }

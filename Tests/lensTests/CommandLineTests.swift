@@ -145,6 +145,21 @@ struct CommandLineTests {
         #expect(try files(under: first + "/demo") == reference)
 
         let demo = first + "/demo"
+        // Every plot is fit for a paper (issue 24, item 2): rendered by rsvg-convert (librsvg2-bin, which
+        // scripts/install-deps installs), no ink in its outer 2 pixels, so no legend or label is cut; and every
+        // axis's tick labels tell its ticks apart.
+        let svgs = reference.keys.filter { $0.hasSuffix(".svg") }.sorted().map { demo + "/" + $0 }
+        #expect(svgs.count >= 4 * 4)
+        let edges = try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.root.path + "/scripts/svg-edges"] + svgs)
+        #expect(edges.status == 0 && edges.stdout.split(separator: "\n").count == svgs.count,
+                "rsvg-convert present (bash scripts/install-deps)? \(edges.stdout.filter { _ in true }.split(separator: "\n").filter { !$0.hasSuffix(": ok") }) \(edges.stderr)")
+        for svg in svgs {
+            let text = try String(contentsOfFile: svg, encoding: .utf8)
+            for axis in ["tick-x", "tick-y"] {
+                let labels = text.components(separatedBy: "class=\"\(axis)\"").dropFirst().map { $0.split(separator: ">", maxSplits: 1)[1].prefix { $0 != "<" } }
+                #expect(!labels.isEmpty && Set(labels).count == labels.count, "\(svg) \(axis): \(labels)")
+            }
+        }
         let set = try CurveFile.read(path: demo + "/curves.csv")
         #expect(set.curves.count >= 4 && set.curves.allSatisfy { $0.count >= 7 && $0.zeroShot != nil })
         let index = try String(contentsOfFile: demo + "/index.md", encoding: .utf8)

@@ -15,8 +15,8 @@ public struct CandidateAnalysis: Sendable {
         self.curve = CurveAnalysis(curve)
         let kernel = result.kernel
         kernelFits = [
-            ("lensllm, F = F(Theta, t = \(Int(kernel.steps)))", .fixed(kernel.offset)),
-            ("lensllm, F = F(Theta, t fitted)", .kernel(kernel.spectral)),
+            ("lensllm, F from the kernel at the run's \(Int(kernel.steps)) steps", .fixed(kernel.offset)),
+            ("lensllm, F from the kernel, t fitted", .kernel(kernel.spectral)),
         ].map { label, offset in
             (label, Result { () throws(CurveError) in try LawKind.lensllm.fit(curve, offset: offset) })
         }
