@@ -162,6 +162,10 @@ public enum CurveTables {
                 + "from \(s.values.count) scores"
         }.joined(separator: "; ")
         let leftOut = c.leftOut.isEmpty ? "" : " (\(c.leftOut.joined(separator: ", ")) left out: it holds the scored curves)"
+        guard !c.scores.isEmpty else {
+            return "intervals: none: no reference of \(c.references.joined(separator: ", "))\(leftOut) extrapolates within a factor sqrt 2 "
+                + "of this ratio"
+        }
         return "intervals: \(Markdown.percent(100 * c.level))%, calibrated on \(c.references.joined(separator: ", "))\(leftOut); \(ratios)"
     }
 

@@ -72,6 +72,16 @@ struct CommandLineTests {
 
     static let gigaword = "../shared/benchmarks/rectified-scaling-law/gigaword.csv"
 
+    // Issue 23: an extrapolation further than any built-in reference's (4096x against at most 2048x) gets
+    // no interval, and the output says why rather than showing none unexplained.
+    @Test func selectSaysWhenNoReferenceExtrapolatesThatFar() throws {
+        let run = try lens("select", "Tests/Fixtures/demo-curves.csv", "--budget", "4", "--target", "16384")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("intervals: none: no reference of flan, gigaword extrapolates within a factor sqrt 2 of this ratio"), "\(run.stdout)")
+        let near = try lens("select", "Tests/Fixtures/demo-curves.csv", "--budget", "4", "--target", "8192")
+        #expect(near.stdout.contains("reference ratio 2048: q = "), "\(near.stdout)")
+    }
+
     // lensllm says its design, the held-back errors that weigh its fits and what its intervals are
     // calibrated on, in both formats: at Gigaword's smallest budget the straight curves weigh the shrunk
     // lines more; the built-in references leave Gigaword itself out. One design: no --design.

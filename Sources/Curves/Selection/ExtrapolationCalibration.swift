@@ -138,7 +138,8 @@ public struct ExtrapolationCalibration: Sendable {
     /// Calibrated intervals of a lensllm `result` on the `visible` curves it was fitted to.
     public struct Intervals: Sendable {
         /// Per candidate, the interval of its target loss at `level`; nil for a curve with fewer than three
-        /// visible points or none bent (no unit to scale by).
+        /// visible points or none bent (no unit to scale by), or at a ratio no reference reaches (`scores`
+        /// then lacks it) or with too few scores for the level.
         public var intervals: [ClosedRange<Double>?]
         /// Per candidate, the Gaussian of log L with the interval's width (half-width / z at `level`), for
         /// the probability of being best; sd 0 where there is no interval.
@@ -157,25 +158,18 @@ public struct ExtrapolationCalibration: Sendable {
         public var leftOut: [String]
     }
 
-    /// The intervals at `level` (e.g. 0.9) for `result`, fitted to `visible` and predicted at `target`; nil
-    /// when the references give no score at some candidate's ratio or too few for the level.
+    /// The intervals at `level` (e.g. 0.9) for `result`, fitted to `visible` and predicted at `target`.
     /// - Throws: `CurveError` when a reference fit fails.
     public func intervals(_ result: LensLLMSelection.Result, visible: [LossCurve], target: Double,
-                          level: Double) throws(CurveError) -> Intervals? {
+                          level: Double) throws(CurveError) -> Intervals {
         let means = result.predictive(.fixed).map(\.mean)
-        var byRatio: [Double: Scores] = [:], used: [Scores] = []
+        var used: [Scores] = []
         var intervals: [ClosedRange<Double>?] = [], predictive: [LogPrediction] = []
         let z = Statistics.normalQuantile((1 + level) / 2)
         for (m, curve) in visible.enumerated() {
-            guard let last = curve.sizes.last else { return nil }
-            let ratio = target / last
-            if byRatio[ratio] == nil {
-                guard let found = try scores(ratio: ratio) else { return nil }
-                byRatio[ratio] = found
-                if !used.contains(found) { used.append(found) }
-            }
-            guard let q = byRatio[ratio]!.quantile(level: level) else { return nil }
-            guard let u = Self.unit(curve, transition: result.transitions[m], target: target) else {
+            let found = try curve.sizes.last.flatMap { last throws(CurveError) in try scores(ratio: target / last) }
+            if let found, !used.contains(found) { used.append(found) }
+            guard let q = found?.quantile(level: level), let u = Self.unit(curve, transition: result.transitions[m], target: target) else {
                 intervals.append(nil)
                 predictive.append(LogPrediction(mean: means[m], sd: 0, degreesOfFreedom: 0))
                 continue

@@ -3,7 +3,9 @@ import LinearAlgebra
 
 /// A predicted loss as a distribution of log L: location `mean`, scale `sd` and Student-t degrees of
 /// freedom (the fit's residual ones), the predictive distribution of a new *measured* loss: the fit's
-/// parameter uncertainty (delta method) plus the residual noise of one measurement.
+/// parameter uncertainty (delta method) plus the residual noise of one measurement. It measures how well
+/// the points pin the law, not how wrong the law is far beyond them; the intervals selection reports are
+/// calibrated instead (`ExtrapolationCalibration`).
 public struct LogPrediction: Sendable, Equatable {
     public var mean: Double
     public var sd: Double
@@ -11,13 +13,6 @@ public struct LogPrediction: Sendable, Equatable {
 
     public init(mean: Double, sd: Double, degreesOfFreedom: Int) {
         (self.mean, self.sd, self.degreesOfFreedom) = (mean, sd, degreesOfFreedom)
-    }
-
-    /// The central interval of the loss at `level` (e.g. 0.9), nil without residual degrees of freedom.
-    public func interval(level: Double) -> ClosedRange<Double>? {
-        guard degreesOfFreedom > 0, sd.isFinite else { return nil }
-        let half = Statistics.studentTQuantile((1 + level) / 2, degreesOfFreedom: Double(degreesOfFreedom)) * sd
-        return exp(mean - half)...exp(mean + half)
     }
 
     /// The weighted mixture of `parts`, matched in mean and variance (the Bayesian-model-averaging
