@@ -55,5 +55,14 @@ struct CalibratedIntervalTests {
         #expect(leftOut == ["flan"] && calibration?.references.map(\.name) == ["gigaword"])
         let (all, none) = ExtrapolationCalibration.builtIn(scoredCurves: [LossCurve(model: "x", sizes: [1, 2, 4], losses: [3, 2, 1])])
         #expect(none.isEmpty && all?.references.map(\.name) == ["flan", "gigaword"])
+        // A copy rounded to four figures is still FLAN; a model of the same name measured at other sizes is not.
+        let rounded = flan.map { curve in
+            var c = curve
+            c.losses = c.losses.map { Double(String(format: "%.4g", $0))! }
+            return c
+        }
+        #expect(ExtrapolationCalibration.builtIn(scoredCurves: rounded).leftOut == ["flan"])
+        let elsewhere = LossCurve(model: flan[0].model, sizes: [1, 2, 4], losses: [3, 2, 1])
+        #expect(ExtrapolationCalibration.builtIn(scoredCurves: [elsewhere]).leftOut.isEmpty)
     }
 }

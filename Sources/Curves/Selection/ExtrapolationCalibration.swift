@@ -216,9 +216,11 @@ extension ExtrapolationCalibration {
         return ExtrapolationCalibration(references: references, test: test)
     }
 
-    /// Whether two curves are the same model measured alike: same name, equal losses at every common size.
+    /// Whether two curves are the same model measured alike: the same name, two or more sizes in common, and
+    /// at each the same loss to 1 part in 10³ (what a copy rounded to four figures keeps).
     static func sameCurve(_ a: LossCurve, _ b: LossCurve) -> Bool {
         guard a.model == b.model else { return false }
-        return zip(a.sizes, a.losses).allSatisfy { size, loss in b.loss(at: size).map { $0 == loss } ?? true }
+        let common = zip(a.sizes, a.losses).compactMap { size, loss in b.loss(at: size).map { (loss, $0) } }
+        return common.count >= 2 && common.allSatisfy { abs($0 - $1) <= 1e-3 * max(abs($0), abs($1)) }
     }
 }
