@@ -43,7 +43,7 @@ public enum CorollaryReport {
         text += "\n## h_i per block (certified upper ends of the maximum over the probe set)\n\n"
         text += Markdown.table(["n"] + c.blockNames, c.checkpoints.map { k in
             ["\(k.n)"] + k.bound.terms.blocks.map { h in
-                Markdown.number(h.certified) + (h.looseness.map { " (**loose**: \(Markdown.number($0, digits: 3))x the estimate)" } ?? "")
+                Markdown.number(h.certified) + BoundReport.looseNote(h)
             }
         })
         let unknown = c.checkpoints.flatMap { k in zip(c.blockNames, k.traces).filter { !$0.1.standardError.isFinite }.map { "\($0.0) at n = \(k.n)" } }

@@ -105,6 +105,14 @@ class ManifestWriter:
         manifest = {"tokens": self.tokens, "learning_rate": self.learning_rate, "budgets": sorted(self.budgets),
                     "measurement": self.measurement, "candidates": candidates}
         path = os.path.join(self.folder, name)
+        if os.path.exists(path):  # replace only a manifest, never another file of that name
+            try:
+                with open(path) as f:
+                    earlier = json.load(f)
+            except (OSError, ValueError):
+                earlier = None
+            if not (isinstance(earlier, dict) and "candidates" in earlier and "measurement" in earlier):
+                raise FileExistsError(f"{path} exists and is not a candidate manifest; not overwriting it")
         with open(path, "w") as f:
             json.dump(manifest, f, indent=2)
         return path

@@ -61,4 +61,12 @@ for name, width, seed in [("loop", 8, 1), ("trainer", 12, 2)]:
             callback.on_log(args, None, None, logs={"loss": first})
             callback.on_log(args, None, None, logs={"loss": last})
             callback.on_train_end(args, SimpleNamespace(global_step=steps), None, model=m)
+# A file of another kind under the manifest's name is refused, not overwritten.
+with open(f"{folder}/notes.json", "w") as f:
+    f.write("my notes")
+try:
+    writer.write("notes.json")
+    raise SystemExit("the writer overwrote notes.json")
+except FileExistsError:
+    assert open(f"{folder}/notes.json").read() == "my notes"
 print(writer.write())

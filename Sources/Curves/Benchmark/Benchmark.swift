@@ -99,15 +99,13 @@ extension BenchmarkProtocol {
     /// calibrated on the *other* data sets (`ExtrapolationCalibration`; none with a single CSV).
     public func run(directory: String, methods: [SelectionMethod],
                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(CurveError) -> [BenchmarkEntry] {
-        var entries: [BenchmarkEntry] = []
-        let files = try Self.files(in: directory)
-        var sets: [ExtrapolationCalibration.Reference] = []
-        for (dataset, path) in files { sets.append(.init(name: dataset, curves: try CurveFile.read(path: path).curves)) }
-        for (i, (dataset, path)) in files.enumerated() {
-            let others = sets.filter { $0.name != dataset }
+        var entries: [BenchmarkEntry] = [], sets: [(dataset: String, set: CurveSet)] = []
+        for (dataset, path) in try Self.files(in: directory) { sets.append((dataset, try CurveFile.read(path: path))) }
+        for (i, scored) in sets.enumerated() {
+            let others = sets.filter { $0.dataset != scored.dataset }.map { ExtrapolationCalibration.Reference(name: $0.dataset, curves: $0.set.curves) }
             let calibration = others.isEmpty ? nil : ExtrapolationCalibration(references: others, test: test)
-            entries += try run(try CurveFile.read(path: path), dataset: dataset, methods: methods, calibration: calibration)
-            progress?(i + 1, files.count)
+            entries += try run(scored.set, dataset: scored.dataset, methods: methods, calibration: calibration)
+            progress?(i + 1, sets.count)
         }
         return entries
     }

@@ -82,8 +82,7 @@ public struct BenchmarkSummary: Sendable {
 
     public init(_ entries: [BenchmarkEntry], protocol p: BenchmarkProtocol) {
         (budgets, target) = (p.budgets, p.target)
-        let lens = entries.first { $0.method == .lensllm }
-        leaveOneOut = lens.map { _ in LeaveOneDataSetOut(entries) }
+        leaveOneOut = entries.contains { $0.method == .lensllm } ? LeaveOneDataSetOut(entries) : nil
         datasets = Self.unique(entries.map(\.dataset)).map { name in
             let rows = entries.filter { $0.dataset == name }
             func entry(_ method: SelectionMethod, _ budget: Double) -> BenchmarkEntry? {

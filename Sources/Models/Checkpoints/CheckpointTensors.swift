@@ -85,7 +85,7 @@ public struct CheckpointTensors: Sendable {
         return "model-\(padded(k))-of-\(padded(n)).safetensors"
     }
 
-    /// The file that holds `entry`'s tensor (for messages).
+    /// The path of file `index` of `files` (an entry's `file`), for messages.
     public func path(of index: Int) -> String { files[index].path }
 
     /// A tensor's values as Float64 (`SafeTensorsFile.values`).
