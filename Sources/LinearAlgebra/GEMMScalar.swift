@@ -10,6 +10,15 @@ public protocol GEMMScalar: BinaryFloatingPoint & Sendable {
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// C = α Aᵀ A + β C on C's upper triangle (its lower is not written), row-major: A is (k, n), C is
+    /// (n, n).
+    /// - Complexity: O(n² k), half a `gemm`'s.
+    static func syrkTransposed(n: Int, k: Int, alpha: Self, _ a: UnsafePointer<Self>, lda: Int, beta: Self,
+                               _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y = α A x + β y for a symmetric row-major A (n, n) whose upper triangle is read.
+    /// - Complexity: O(n²).
+    static func symv(n: Int, alpha: Self, _ a: UnsafePointer<Self>, lda: Int, _ x: UnsafePointer<Self>, beta: Self,
+                     _ y: UnsafeMutablePointer<Self>)
     /// Σᵢ xᵢ yᵢ over two buffers (BLAS dot).
     static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     static func exp(_ x: Self) -> Self
@@ -29,6 +38,14 @@ extension Double: GEMMScalar {
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+    public static func syrkTransposed(n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int, beta: Double,
+                                      _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+    public static func symv(n: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int, _ x: UnsafePointer<Double>, beta: Double,
+                            _ y: UnsafeMutablePointer<Double>) {
+        cblas_dsymv(CblasRowMajor, CblasUpper, Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
     public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
         BLAS.dot(UnsafeBufferPointer(start: x, count: count), UnsafeBufferPointer(start: y, count: count))
     }
@@ -42,6 +59,14 @@ extension Float: GEMMScalar {
                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func syrkTransposed(n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int, beta: Float,
+                                      _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+    public static func symv(n: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int, _ x: UnsafePointer<Float>, beta: Float,
+                            _ y: UnsafeMutablePointer<Float>) {
+        cblas_ssymv(CblasRowMajor, CblasUpper, Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         cblas_sdot(Int32(count), x, 1, y, 1)

@@ -11,7 +11,8 @@ extension BoundTiming.Result {
         var lines = [
             "Certified h_i of Theorem 2 on GPT-2 n_layer \(c.layers), n_embd \(c.channels), vocab \(c.vocabulary), \(b.samples) training "
                 + "sequences of \(c.maxPositions) tokens, " + (b.tolerance > 0 ? "forms to a relative width of \(b.tolerance), at most \(b.steps) Lanczos steps" : "\(b.steps) Lanczos steps") + " (pair: initialisation and \(b.fineTuningSteps) AdamW steps; seed \(b.seed))",
-            String(format: "unit: one full HVP on one sequence's linearisation %.3f s (the linearisation itself %.3f s)", fullProduct, linearisation),
+            String(format: "unit: one full HVP on one sequence's linearisation %.3f s (the linearisation itself %.3f s%@)", fullProduct, linearisation,
+                   headCurvature ? ", with the output layer's curvature the products on the layers and ln_f use" : ""),
             "block-restricted products against it:",
         ]
         for (name, seconds) in restrictedProducts {

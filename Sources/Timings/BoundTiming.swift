@@ -35,6 +35,8 @@ public struct BoundTiming: Sendable {
         public var restrictedProducts: [(block: String, seconds: Double)]
         /// Seconds of one sequence's linearisation.
         public var linearisation: Double
+        /// Whether the linearisations formed the output layer's curvature (`GPT2HeadCurvature`).
+        public var headCurvature: Bool
         /// The measured run on one thread: wall seconds, products, and the Hessian terms.
         public var seconds: Double
         /// The same run on `timing.lanes` threads, when above 1: its wall seconds, and whether its terms
@@ -76,7 +78,10 @@ public struct BoundTiming: Sendable {
         // The units: one sequence's linearisation, one full product, each block's restricted product.
         let model = GPT2<Double>(pair.finetuned)
         var linearising = Stopwatch()
-        let op = linearising.time { GPT2HessianOperator(model: model, batch: train.sequence(0)) }
+        // As the run makes them: every block planned at the step cap (so the output layer's curvature is
+        // formed when the run's linearisations form it).
+        let engine = GPT2Engine(model)
+        let op = linearising.time { engine.linearise(train.sequence(0), in: engine.makeLane(), plan: engine.blocks.map { _ in steps }) }
         var full = Stopwatch()
         var product = [Double](repeating: 0, count: op.dimension)
         pair.direction.withUnsafeBufferPointer { v in
@@ -105,6 +110,7 @@ public struct BoundTiming: Sendable {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Result(timing: self, fullProduct: full.best, restrictedProducts: restricted, linearisation: linearising.best,
+                      headCurvature: op.point.formedHeadCurvature,
                       seconds: seconds, parallel: parallel.map { ($0.1, $0.0 == terms) }, applications: terms.applications, terms: terms,
                       peakMemory: Int(usage.ru_maxrss) * 1024,
                       estimatedMemory: HessianTerms.memoryBytes(config, samples: samples, length: length, steps: steps, lanes: lanes, batchMean: false))

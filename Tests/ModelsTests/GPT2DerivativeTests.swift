@@ -147,6 +147,33 @@ struct GPT2DerivativeTests {
         }
     }
 
+    // The output layer's curvature (M_n l̇nf in place of the two vocabulary-sized products and the
+    // softmax tangent) gives the same block products on every block, the embeddings included (which do
+    // not use it), and is formed only when the planned products repay it; each sequence's last row, which
+    // has no target, has curvature 0. A different summation order:
+    // agreement to 1e-12 relative, far above round-off (1e-15) and far below any wrong term.
+    @Test func headCurvatureGivesTheSameBlockProducts() {
+        let engine = GPT2Engine(model)
+        let C = parameters.config.channels
+        let direct = engine.linearise(batch, in: engine.makeLane(), plan: engine.blocks.map { _ in 0 })
+        let curved = engine.linearise(batch, in: engine.makeLane(), plan: engine.blocks.map { _ in C })
+        #expect(!direct.point.formedHeadCurvature && curved.point.formedHeadCurvature)
+        // (C + 1) / 4 products on the blocks that use it are not enough; on the embeddings, none are.
+        let blocksUsingIt = engine.blocks.count - 1
+        #expect(!engine.linearise(batch, in: engine.makeLane(), plan: [10 * C] + Array(repeating: 0, count: blocksUsingIt)).point.formedHeadCurvature)
+        #expect(!engine.linearise(batch, in: engine.makeLane(), plan: [0] + [(C + 1) / 4] + Array(repeating: 0, count: blocksUsingIt - 1))
+            .point.formedHeadCurvature)
+        for block in engine.blocks {
+            for seed in [3, 4] as [UInt64] {
+                let x = SmallModels.normals(block.range.count, seed: seed &+ UInt64(block.range.lowerBound))
+                let (fast, reference) = (BlockRestriction(curved, block: block).apply(x), BlockRestriction(direct, block: block).apply(x))
+                let difference = SmallModels.norm(zip(fast, reference).map { $0 - $1 })
+                #expect(difference <= 1e-12 * SmallModels.norm(reference),
+                        "\(block.name): relative difference \(difference / SmallModels.norm(reference))")
+            }
+        }
+    }
+
     /// An operator's full product only, so that its block products are the protocol's padded default:
     /// (H [0; x; 0])_b.
     struct Padded<Base: SymmetricOperator>: SymmetricOperator {

@@ -118,9 +118,11 @@ struct CorollaryOneTests {
         let got = result.checkpoints[k]
         #expect(got.bound.certified.bound == bound.certified.bound && got.bound.trainLoss == bound.trainLoss)
         #expect(got.bound.terms.blocks.map(\.certified) == bound.terms.blocks.map(\.certified))
-        let op = GPT2HessianOperator(parameters: tuned.parameters, batch: pool.prefix(n))
-        // Every block is larger than the budget of 6, so each trace is Hutch++'s, the same for the same seed.
+        // The traces' linearisation, planned as the study plans it (6 products per block).
+        let engine = pair.engine()
         let blocks = pretrained.layout.blocks
+        let op = engine.linearise(pool.prefix(n), in: engine.makeLane(), plan: blocks.map { _ in 6 })
+        // Every block is larger than the budget of 6, so each trace is Hutch++'s, the same for the same seed.
         for (b, block) in blocks.enumerated() {
             let want = TraceEstimation.trace(BlockRestriction(op, block: block), budget: 6, seed: 4)
             #expect(got.traces[b].value == want.value)

@@ -71,8 +71,8 @@ struct EngineLanesTests {
         func losses(_ batch: TokenBatch) -> [Double] { base.losses(batch) }
         func gradient(_ batch: TokenBatch) -> (loss: Double, gradient: [Double]) { base.gradient(batch) }
         func makeLane() -> GPT2Engine.Lane { base.makeLane() }
-        func linearise(_ batch: TokenBatch, in lane: GPT2Engine.Lane) -> Point {
-            Point(base: base.linearise(batch, in: lane), fails: batch.tokens == failingSample)
+        func linearise(_ batch: TokenBatch, in lane: GPT2Engine.Lane, plan: [Int]) -> Point {
+            Point(base: base.linearise(batch, in: lane, plan: plan), fails: batch.tokens == failingSample)
         }
     }
 

@@ -32,12 +32,20 @@ public protocol ModelEngine: Sendable {
     func gradient(_ batch: TokenBatch) throws(Failure) -> (loss: Double, gradient: [Double])
     func makeLane() throws(Failure) -> Lane
     /// The Hessian of the mean loss on `batch` at the engine's weights, linearised in `lane` (used by one
-    /// thread at a time, as the lane is).
-    func linearise(_ batch: TokenBatch, in lane: Lane) throws(Failure) -> Point
+    /// thread at a time, as the lane is). `plan` is the caller's most block-restricted products on it, per
+    /// block in `blocks` order (empty: none planned), which an engine may prepare for: the native one forms
+    /// its output layer's curvature when the products repay it. The plan may change rounding, never
+    /// the mathematics; a caller that wants the same bits from several runs passes the same plan.
+    func linearise(_ batch: TokenBatch, in lane: Lane, plan: [Int]) throws(Failure) -> Point
 }
 
 extension ModelEngine {
     public var caveats: [String] { [] }
+
+    /// `linearise(_:in:plan:)` with no products planned.
+    public func linearise(_ batch: TokenBatch, in lane: Lane) throws(Failure) -> Point {
+        try linearise(batch, in: lane, plan: [])
+    }
 }
 
 /// The Hessian of one batch's loss at fixed weights (a `ModelEngine`'s linearisation): a symmetric

@@ -109,13 +109,15 @@ extension GPT2 {
     ///
     /// With a `block` (v zero outside it), only the block's part of H v is formed: the pass stops at the
     /// block, and neither the other blocks' outputs nor the terms of their (zero) weight tangents are
-    /// computed; only the block's tensors of `v` are read and of `h` written.
+    /// computed; only the block's tensors of `v` are read and of `h` written. With the output layer's
+    /// curvature `head` (a block other than the embeddings), ḋlnf is M l̇nf (`GPT2HeadCurvature`).
     /// - Complexity: four forward passes' worth of matrix products for the whole vector; for a layer's
     ///   block, the layers from it up and one vocabulary-sized product instead of four.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     func tangentBackward(_ batch: TokenBatch, _ a: GPT2Activations<S>, _ c: GPT2Cotangents<S>, direction pv: GPT2Tensors<UnsafePointer<S>>,
-                         workspace: GPT2HVPWorkspace<S>, hvp h: GPT2Tensors<UnsafeMutablePointer<S>>, block: GPT2Block? = nil) {
+                         workspace: GPT2HVPWorkspace<S>, hvp h: GPT2Tensors<UnsafeMutablePointer<S>>, block: GPT2Block? = nil,
+                         head: GPT2HeadCurvature<S>? = nil) {
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
         let (t, s) = (workspace.tangents, workspace.scratch)
@@ -131,10 +133,15 @@ extension GPT2 {
             let p = layout.tensors(in: buffer.baseAddress!)
 
             // ḋlogits from l̇ogits; ḋlnf = ḋlogits wte + dlogits ẇte; ḋwte += ḋlogitsᵀ lnf + dlogitsᵀ l̇nf.
+            // With the head's curvature (ẇte = 0): ḋlnf = M l̇nf row by row.
             let dlogitsDot = t.logits
-            GPT2Layers.softmaxCrossEntropyBackwardTangent(logitsDotToDlogitsDot: dlogitsDot, dlogits: c.dlogits, targets: batch.targets,
-                                                          dloss: 1 / S(B * (T - 1)), N: N, V: V)
-            S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p.wte, ldb: C, beta: 0, s.dlnf, ldc: C)
+            if let head {
+                head.apply(t.lnf, into: s.dlnf)
+            } else {
+                GPT2Layers.softmaxCrossEntropyBackwardTangent(logitsDotToDlogitsDot: dlogitsDot, dlogits: c.dlogits, targets: batch.targets,
+                                                              dloss: 1 / S(B * (T - 1)), N: N, V: V)
+                S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, dlogitsDot, lda: V, p.wte, ldb: C, beta: 0, s.dlnf, ldc: C)
+            }
             if moves(.embeddings) {
                 S.gemm(transposeA: false, transposeB: false, m: N, n: C, k: V, alpha: 1, c.dlogits, lda: V, pv.wte, ldb: C, beta: 1, s.dlnf, ldc: C)
                 S.gemm(transposeA: true, transposeB: false, m: V, n: C, k: N, alpha: 1, dlogitsDot, lda: V, a.lnf, ldb: C, beta: 1, h.wte, ldc: C)

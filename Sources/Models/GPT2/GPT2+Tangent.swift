@@ -49,12 +49,14 @@ extension GPT2 {
     /// With a `block`, v is zero outside it (a block-restricted product) and only the block's tensors of
     /// `pv` are read: the tangents below the block are zero and are not computed (the block's input
     /// tangent is set to zero), and the weight-tangent terms of every other block are left out. The buffers the product reads are overwritten either way.
+    /// With the output layer's curvature `head` (a block other than the embeddings), the logits' tangent is not formed.
     /// - Complexity: two forward passes' worth of matrix products for the whole vector; for a layer's
     ///   block, the layers from it up and one vocabulary-sized product instead of two.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     func tangentForward(_ batch: TokenBatch, _ a: GPT2Activations<S>, direction pv: GPT2Tensors<UnsafePointer<S>>, into t: GPT2Tangents<S>,
-                        block: GPT2Block? = nil) {
+                        block: GPT2Block? = nil, head: GPT2HeadCurvature<S>? = nil) {
+        precondition(head == nil || (block != nil && block != .embeddings), "the head's curvature serves blocks whose weights leave the vocabulary fixed")
         let d = GPT2Dimensions(config, batch)
         let (B, T, C, NH, V, L, N) = (d.B, d.T, d.C, d.NH, d.V, d.L, d.N)
         func moves(_ b: GPT2Block) -> Bool { block == nil || block == b }
@@ -92,7 +94,8 @@ extension GPT2 {
             let lnf = moves(.finalNorm)
             GPT2Layers.layerNormTangent(t.lnf, xhatDot: t.lnfXhat, rstdDot: t.lnfRstd, inp: a.output, inpDot: t.output, mean: a.lnfMean,
                                         rstd: a.lnfRstd, w: p.lnfw, wDot: lnf ? pv.lnfw : nil, bDot: lnf ? pv.lnfb : nil, N: N, C: C)
-            // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ.
+            // l̇ = l̇nf · wteᵀ + lnf · ẇteᵀ; not needed when the head's curvature maps l̇nf to ḋlnf.
+            guard head == nil else { return }
             S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, t.lnf, lda: C, p.wte, ldb: C, beta: 0, t.logits, ldc: V)
             if moves(.embeddings) {
                 S.gemm(transposeA: false, transposeB: true, m: N, n: V, k: C, alpha: 1, a.lnf, lda: C, pv.wte, ldb: C, beta: 1, t.logits, ldc: V)

@@ -34,12 +34,16 @@ public struct GPT2Engine: ModelEngine {
         return (loss.mean, gradient)
     }
 
-    public func linearise(_ batch: TokenBatch, in lane: Lane) -> GPT2HessianOperator {
+    /// The plan's products on every block but the embeddings decide whether the linearisation forms the
+    /// output layer's curvature (`GPT2HeadCurvature`).
+    public func linearise(_ batch: TokenBatch, in lane: Lane, plan: [Int]) -> GPT2HessianOperator {
         if lane.workspace?.fits(model.config, batch) != true {
             lane.workspace = nil  // the old one's memory back before the new one's
             lane.workspace = GPT2HVPWorkspace(model.config, batch)
         }
-        return GPT2HessianOperator(model: model, batch: batch, workspace: lane.workspace)
+        let layout = model.layout
+        let headProducts = zip(blocks, plan).reduce(0) { $0 + (layout.modelBlock($1.0) == .embeddings ? 0 : $1.1) }
+        return GPT2HessianOperator(model: model, batch: batch, workspace: lane.workspace, headProducts: headProducts)
     }
 }
 

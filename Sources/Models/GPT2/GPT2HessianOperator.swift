@@ -20,9 +20,10 @@ public struct GPT2HessianOperator: SymmetricOperator {
     }
 
     /// The Hessian of `model` on `batch`, with a workspace of its own or a given one of the batch's shape
-    /// (operators on batches of one shape, used one after another, can share one).
-    public init(model: GPT2<Double>, batch: TokenBatch, workspace: GPT2HVPWorkspace<Double>? = nil) {
-        point = GPT2Linearisation(model, batch: batch)
+    /// (operators on batches of one shape, used one after another, can share one); `headProducts` as
+    /// `GPT2Linearisation` takes it.
+    public init(model: GPT2<Double>, batch: TokenBatch, workspace: GPT2HVPWorkspace<Double>? = nil, headProducts: Int = 0) {
+        point = GPT2Linearisation(model, batch: batch, headProducts: headProducts)
         blocks = model.layout.blocks
         self.workspace = workspace ?? GPT2HVPWorkspace(model.config, batch)
         precondition(self.workspace.fits(model.config, batch), "a workspace made for another batch shape or model")

@@ -17,26 +17,59 @@ public struct GPT2Linearisation<S: GEMMScalar> {
     let cotangents: GPT2Cotangents<S>
 
     /// The memory it holds: the forward caches, the probabilities become dlogits, the cotangents.
-    public var bytes: Int { activations.storage.count * MemoryLayout<S>.stride }
+    public var bytes: Int { activations.storage.count * MemoryLayout<S>.stride + (head?.bytes ?? 0) }
 
     /// The bytes a linearisation on `sequences` sequences of `length` tokens holds, before making it:
     /// per layer 22 N C + 4 N + B NH T² activations and 16 N C cotangents; then the embeddings, ln_f,
     /// the (N, V) probabilities turned dlogits, the losses, dlnf, the embeddings' cotangent, one (T, T).
-    public static func memoryBytes(_ config: GPT2Config, sequences: Int, length: Int) -> Int {
+    /// With `headProducts`, the output layer's curvature too when they make the linearisation form it.
+    public static func memoryBytes(_ config: GPT2Config, sequences: Int, length: Int, headProducts: Int = 0) -> Int {
+        let head = formsHeadCurvature(config, sequences: sequences, length: length, headProducts: headProducts)
+            ? GPT2HeadCurvature<S>.memoryBytes(rows: sequences * length, channels: config.channels) : 0
+        return passesBytes(config, sequences: sequences, length: length) + head
+    }
+
+    /// The passes' caches alone.
+    static func passesBytes(_ config: GPT2Config, sequences: Int, length: Int) -> Int {
         let (B, T, C, NH, V, L) = (sequences, length, config.channels, config.heads, config.vocabulary, config.layers)
         let N = B * T
         let perLayer = 22 * N * C + 4 * N + B * NH * T * T + 16 * N * C
         return (L * perLayer + 2 * N * C + 2 * N + N * V + N + 2 * N * C + T * T) * MemoryLayout<S>.stride
     }
 
+    /// Whether a linearisation on `sequences` sequences of `length` tokens with `headProducts` planned
+    /// forms the output layer's curvature (`GPT2HeadCurvature.pays`, against the passes' own memory).
+    static func formsHeadCurvature(_ config: GPT2Config, sequences: Int, length: Int, headProducts: Int) -> Bool {
+        GPT2HeadCurvature<S>.pays(products: headProducts, rows: sequences * length, channels: config.channels,
+                                  linearisationBytes: passesBytes(config, sequences: sequences, length: length))
+    }
+
+    /// The output layer's curvature per row, when formed (`GPT2HeadCurvature`): the products restricted
+    /// to a transformer layer or ln_f then use it instead of the vocabulary-sized products.
+    let head: GPT2HeadCurvature<S>?
+
     /// Runs the forward and backward passes on `batch` and keeps what H v needs of them.
+    /// - Parameter headProducts: the block-restricted products on the transformer's layers and ln_f the
+    ///   caller plans on it (at most); the output layer's curvature is formed when they repay it
+    ///   (`GPT2HeadCurvature.pays`), so that the choice, and every bit of the products, follows from the plan.
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    public init(_ model: GPT2<S>, batch: TokenBatch) {
+    public init(_ model: GPT2<S>, batch: TokenBatch, headProducts: Int = 0) {
         let (loss, a) = model.forward(batch)
-        cotangents = model.backward(batch, a, gradient: nil, keepCotangents: true)
-        (self.model, self.batch, self.loss, activations) = (model, batch, loss, a)
+        let c = model.backward(batch, a, gradient: nil, keepCotangents: true)
+        (self.model, self.batch, self.loss, activations, cotangents) = (model, batch, loss, a, c)
+        let d = GPT2Dimensions(model.config, batch)
+        head = Self.formsHeadCurvature(model.config, sequences: d.B, length: d.T, headProducts: headProducts)
+            ? model.weights.withUnsafeBufferPointer { w in
+                GPT2HeadCurvature(wte: model.layout.tensors(in: w.baseAddress!).wte, dlogits: c.dlogits, targets: batch.targets,
+                                  dloss: 1 / S(d.B * (d.T - 1)), N: d.N, C: d.C, V: d.V)
+            }
+            : nil
     }
+
+    /// Whether the products restricted to the transformer's layers and ln_f use the output layer's
+    /// curvature (`GPT2HeadCurvature`).
+    public var formedHeadCurvature: Bool { head != nil }
 
     /// The exact Hessian-vector product H v of the mean loss on the batch, by forward-over-reverse:
     /// the tangent of the forward pass along v, then the tangent of the backward pass (not finite
@@ -73,10 +106,11 @@ public struct GPT2Linearisation<S: GEMMScalar> {
         let layout = model.layout
         guard let modelBlock = layout.modelBlock(block) else { return false }
         hvp.update(repeating: 0, count: block.range.count)
+        let head = modelBlock == .embeddings ? nil : self.head
         model.tangentForward(batch, activations, direction: layout.tensors(in: v, block: block.range), into: workspace.tangents,
-                             block: modelBlock)
+                             block: modelBlock, head: head)
         model.tangentBackward(batch, activations, cotangents, direction: layout.tensors(in: v, block: block.range), workspace: workspace,
-                              hvp: layout.tensors(in: hvp, block: block.range), block: modelBlock)
+                              hvp: layout.tensors(in: hvp, block: block.range), block: modelBlock, head: head)
         return true
     }
 

@@ -87,7 +87,8 @@ public struct TorchEngine: ModelEngine {
 
     public func makeLane() -> TorchWorker { worker }
 
-    public func linearise(_ batch: TokenBatch, in lane: TorchWorker) throws(EngineError) -> TorchLinearisation {
+    /// The worker's products need no preparation: the plan is not used.
+    public func linearise(_ batch: TokenBatch, in lane: TorchWorker, plan: [Int]) throws(EngineError) -> TorchLinearisation {
         _ = try lane.request(["command": "select", "tokens": batch.sequences])
         return TorchLinearisation(worker: lane, blocks: blocks, dimension: parameterCount)
     }

@@ -49,7 +49,7 @@ public struct DataSizeCheckpoint: Sendable {
             let done = min(forms, perSampleForms) * steps + max(forms - perSampleForms, 0) * steps * m
             progress?(done, total)
         }
-        let op = try engine.linearise(train, in: try engine.makeLane())
+        let op = try engine.linearise(train, in: try engine.makeLane(), plan: blocks.map { _ in traceBudget })
         var done = 2 * perSampleForms * steps
         var traces: [Estimate] = []
         for block in blocks {

@@ -101,12 +101,13 @@ public struct HessianTerms: Sendable, Equatable {
     public var applications: Int
 
     /// The bytes `measure` holds at its peak on the native engine, before running it: the model's Float64
-    /// weights, v and its block slices; in each of `lanes` lanes a linearisation and a workspace for one
+    /// weights, v and its block slices; in each of `lanes` lanes a linearisation (with the output layer's
+    /// curvature when its products on the layers and ln_f repay it) and a workspace for one
     /// sequence and a Lanczos basis over the largest block, and with `batchMean` the same for the whole batch.
     public static func memoryBytes(_ config: GPT2Config, samples: Int, length: Int, steps: Int, lanes: Int = 1, batchMean: Bool = true) -> Int {
         let layout = GPT2Layout(config)
         func lane(_ sequences: Int) -> Int {
-            GPT2Linearisation<Double>.memoryBytes(config, sequences: sequences, length: length)
+            GPT2Linearisation<Double>.memoryBytes(config, sequences: sequences, length: length, headProducts: config.layers * steps + steps)
                 + GPT2HVPWorkspace<Double>.memoryBytes(config, sequences: sequences, length: length)
         }
         return memoryBytes(blocks: layout.blocks, steps: steps, lanes: lanes) + lanes * max(lane(1), batchMean ? lane(samples) : 0)
@@ -293,7 +294,10 @@ public struct HessianTerms: Sendable, Equatable {
         let blocks = engine.blocks
         let results = try Lanes.run(jobs: jobs.count, lanes: engine.concurrency, makeLane: engine.makeLane) { (j, lane) throws(Engine.Failure) -> [MeasuredForm] in
             let job = jobs[j]
-            let point = try engine.linearise(job.sample.map { batch.sequence($0) } ?? batch, in: lane)
+            // The plan: every block at the job's steps, whichever blocks this job holds (the batch mean's
+            // are split between lanes and shares), so that the products' rounding follows from the settings alone.
+            let plan = [Int](repeating: job.blocks.map(\.steps).max() ?? 0, count: blocks.count)
+            let point = try engine.linearise(job.sample.map { batch.sequence($0) } ?? batch, in: lane, plan: plan)
             var forms: [MeasuredForm] = []
             for (b, steps) in job.blocks {
                 let restricted = BlockRestriction(point, block: blocks[b])
