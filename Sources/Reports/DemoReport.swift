@@ -56,7 +56,7 @@ public enum DemoReport {
         text += """
 
         Full fine-tuning (every candidate at n = \(format(s.target))) costs \(Markdown.number(s.fullFlops, digits: 3)) FLOPs (6 P per token,
-        steps x batch x context tokens); the curve methods spend the fine-tuning of every candidate at the sizes up to the
+        steps x batch x sequence-length tokens); the curve methods spend the fine-tuning of every candidate at the sizes up to the
         budget, zeroshot, modelsize and NLPmetrics none. NLPmetrics ranks by the mean heavy-tail exponent alpha of the pretrained
         weight matrices' spectra (smaller is better), the others by a predicted loss (modelsize: by size). lensllm fits all
         candidates' power-phase points (after each curve's residual-test transition) at once: with one shared exponent and
@@ -73,7 +73,7 @@ public enum DemoReport {
                                zip(candidates, slugs).map { c, slug in
             let r = c.result, last = r.corollary.checkpoints.last!
             let law = c.curve.transitions.first { $0.method == .law }.flatMap { try? $0.result.get().size }
-            return ["[\(r.name)](candidates/\(slug)/index.md)", "\(r.config.layers)", "\(r.config.channels)", "\(r.parameterCount)",
+            return ["[\(r.name)](candidates/\(slug)/index.md)", "\(r.model.layers)", "\(r.model.width)", "\(r.parameterCount)",
                     Markdown.number(r.zeroShot), r.curve.loss(at: s.budget).map { Markdown.number($0) } ?? "-", Markdown.number(last.bound.testLoss),
                     law.map { Markdown.number($0, digits: 3) } ?? "none", Markdown.number(last.bound.certified.tightness),
                     r.corollary.all.derivation.map { Markdown.number($0.beta2) } ?? "-",
@@ -107,14 +107,16 @@ public enum DemoReport {
     // MARK: candidate page
 
     static func page(_ c: CandidateAnalysis, provenance: String) -> String {
-        let r = c.result, k = r.corollary
+        let r = c.result, k = r.corollary, m = r.model
+        let shape = "\(m.family == "gpt2" ? "GPT-2" : m.family) with \(m.layers) layer(s), width \(m.width)"
+            + (m.heads.map { ", \($0) heads" } ?? "") + (m.context.map { ", context \($0)" } ?? "") + ","
         var text = """
         # \(r.name)
 
         \(provenance)
 
-        GPT-2 with \(r.config.layers) layer(s), width \(r.config.channels), \(r.config.heads) heads, context \(r.config.maxPositions),
-        vocabulary \(r.config.vocabulary): \(r.parameterCount) parameters. Zero-shot test loss L(0) = \(Markdown.number(r.zeroShot)).
+        \(shape)
+        vocabulary \(m.vocabulary): \(r.parameterCount) parameters. Zero-shot test loss L(0) = \(Markdown.number(r.zeroShot)).
 
         ## Fine-tuning curve, fits and transitions
 

@@ -30,6 +30,7 @@ struct Report: ParsableCommand {
                                      steps and batch_size (the run's compute; at the largest n the kernel's t),
                                      first_loss and last_loss (optional)
             python/lensllm/manifest.py writes checkpoints and manifest from a PyTorch or transformers training loop.
+            GPT-2 checkpoints run on the native engine; any causal LM with --engine torch (the PyTorch worker).
             """
 
         @Option(help: "A candidate manifest (JSON; `lens demo` writes one as checkpoints/manifest.json): pretrained and fine-tuned checkpoints, token file, budgets, measurement settings.")
@@ -40,16 +41,29 @@ struct Report: ParsableCommand {
 
         @OptionGroup var threading: ThreadOptions
 
+        @OptionGroup var engine: EngineOptions
+
         func validate() throws {
             try OutputPath.checkDirectory(out, option: "--out", carrying: [CandidateReportDirectory.checkpoints])
         }
 
         func run() throws {
-            let path = manifest
-            let list = try CandidateManifest.read(path: path)
+            let list = try CandidateManifest.read(path: manifest)
+            let results = engine.engine == .torch ? try measureOnTorch(list) : try measureNatively(list)
+            let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
+            let families = Set(results.map { $0.model.family == "gpt2" ? "GPT-2" : $0.model.family }).sorted().joined(separator: ", ")
+            let description = "\(results.count) \(families) candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
+            let evaluation = CandidateEvaluation(results, budgets: list.budgets)
+            try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description, to: out)
+            print(CandidateReportDirectory.selectionSummary(evaluation), terminator: "")
+            print("\nReports: \(out)/index.md")
+        }
+
+        /// On the native engine: GPT-2 checkpoints, in parallel lanes.
+        func measureNatively(_ list: CandidateManifest) throws -> [CandidateStudy.Result] {
             // Every config.json and the token file before any long work: a bad entry fails now, not an hour in.
             let architectures = try list.architectures()
-            let splits = try list.splits(for: architectures)
+            let splits = try list.splits(for: architectures.map(ModelDescription.init))
             var study = list.study
             let largest = list.sizes.last!
             study.measurement.lanes = try threading.resolve(bytes: { threads in
@@ -65,16 +79,48 @@ struct Report: ParsableCommand {
                 let result = try study.run(name: candidate.name, pretrained: pretrained, pairs: list.pairs(candidate), rate: list.learningRate,
                                            pool: pool, test: test, progress: progress.update)
                 progress.finish()
-                try result.requireFinite()
+                try report(result, largest: largest)
                 results.append(result)
-                print("\(candidate.name): test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(result.curve.losses.last!)) at n = \(largest)")
             }
-            let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
-            let description = "\(results.count) GPT-2 candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
-            let evaluation = CandidateEvaluation(results, budgets: list.budgets)
-            try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description, to: out)
-            print(CandidateReportDirectory.selectionSummary(evaluation), terminator: "")
-            print("\nReports: \(out)/index.md")
+            return results
+        }
+
+        /// On the PyTorch worker: any causal LM, one worker per checkpoint, one after another. Each candidate's
+        /// architecture, token splits and memory are checked on a worker holding its first pair before its
+        /// measurement starts.
+        func measureOnTorch(_ list: CandidateManifest) throws -> [CandidateStudy.Result] {
+            let study = list.study
+            let largest = list.sizes.last!
+            var results: [CandidateStudy.Result] = []
+            for candidate in list.candidates {
+                let (model, layerList, parameters): (ModelDescription, String, Int) = try {
+                    let (first, _) = try engine.torchForForms(pretrained: candidate.pretrained, finetuned: candidate.finetuned[0].checkpoint,
+                                                              steps: study.measurement.steps, threading: threading)
+                    return (first.model, first.layerList, first.parameterCount)
+                }()
+                let (pool, test) = try list.splits(for: [model])[0]
+                ProgressLine.note("\(candidate.name): \(list.sizes.count) pairs up to n = \(largest) on the PyTorch worker (\(model.family), \(parameters) parameters)")
+                let spectra = WeightSpectra(checkpoint: try CheckpointTensors(directory: candidate.pretrained), layerList: layerList)
+                let progress = ProgressLine("\(candidate.name): measuring (single-sequence HVP-equivalents)")
+                let result = try study.run(name: candidate.name, model: model,
+                                           pairs: list.pairs(candidate) { pretrained, finetuned in
+                                               let torch = try engine.torch(pretrained: pretrained, finetuned: finetuned)
+                                               return (torch.direction, torch)
+                                           },
+                                           pretrained: { try engine.torch(pretrained: nil, finetuned: candidate.pretrained) },
+                                           final: { try engine.torch(pretrained: nil, finetuned: candidate.finetuned.last!.checkpoint) },
+                                           spectra: spectra, rate: list.learningRate, pool: pool, test: test, progress: progress.update)
+                progress.finish()
+                try report(result, largest: largest)
+                results.append(result)
+            }
+            return results
+        }
+
+        /// Checks a candidate's numbers and says its losses.
+        func report(_ result: CandidateStudy.Result, largest: Int) throws {
+            try result.requireFinite()
+            print("\(result.name): test loss \(Markdown.number(result.zeroShot)) at n = 0, \(Markdown.number(result.curve.losses.last!)) at n = \(largest)")
         }
     }
 

@@ -2,7 +2,8 @@
 answers on stdout (`lensllm.protocol`). It holds a pretrained/fine-tuned pair of any transformers causal LM and
 answers, at the fine-tuned weights:
 
-  load      the pair: blocks (`lensllm.blocks`), parameter count, vocabulary; v = fine-tuned - pretrained
+  load      the pair: blocks (`lensllm.blocks`), parameter count, vocabulary, architecture (depth, width, heads,
+            context, the layer list's name); v = fine-tuned - pretrained
             (a fine-tuned checkpoint alone: v = 0)
   losses    each sequence's mean next-token cross-entropy
   gradient  the batch's mean loss and its gradient
@@ -24,7 +25,7 @@ import torch
 from torch.func import functional_call, grad, jvp
 
 from . import protocol
-from .blocks import parameter_blocks
+from .blocks import layer_list, parameter_blocks
 from .precision import KeepFloat64
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -72,7 +73,9 @@ class Engine:
         config = self.model.config
         context = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
         return {"ok": True, "parameters": start, "vocabulary": int(config.vocab_size), "model_type": config.model_type,
-                "context": context, "blocks": blocks, "torch": torch.__version__, "float32_casts_kept": self.casts_per_forward()}
+                "context": context, "blocks": blocks, "torch": torch.__version__, "float32_casts_kept": self.casts_per_forward(),
+                "layers": int(config.num_hidden_layers), "width": int(config.hidden_size),
+                "heads": getattr(config, "num_attention_heads", None), "layer_list": layer_list(self.model)[0]}
 
     def casts_per_forward(self):
         """The float32 casts in the model code that one forward pass keeps in float64."""

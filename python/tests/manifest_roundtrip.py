@@ -3,7 +3,8 @@
 One candidate with a plain PyTorch loop and `ManifestWriter.save_finetuned`, the other through
 `LensManifestCallback` driven as transformers' Trainer drives it (its hooks called with the Trainer's
 arguments; the Trainer itself needs accelerate, which the worker's environment does not carry).
-Usage: python manifest_roundtrip.py FOLDER  (then: lens report --manifest FOLDER/manifest.json --out DIR)
+Usage: python manifest_roundtrip.py FOLDER [llama-neox]  (then: lens report --manifest FOLDER/manifest.json --out DIR,
+with --engine torch for llama-neox: a tiny Llama and a tiny GPT-NeoX in place of the two GPT-2s)
 """
 
 import sys
@@ -25,8 +26,21 @@ writer = ManifestWriter(folder, tokens="tokens.json", learning_rate=1e-2, budget
                         measurement={"lanczos_steps": 4, "probes": 4, "density_probes": 1, "density_steps": 4, "density_sequences": 2})
 
 
+# With a second argument "llama-neox", the candidates are a tiny Llama and a tiny GPT-NeoX instead of two GPT-2s
+# (for `lens report --engine torch`, which reads any causal LM).
+others = len(sys.argv) > 2 and sys.argv[2] == "llama-neox"
+
+
 def model(width, seed):
     torch.manual_seed(seed)
+    if others and width == 8:
+        from transformers import LlamaConfig, LlamaForCausalLM
+        return LlamaForCausalLM(LlamaConfig(vocab_size=vocabulary, hidden_size=width, intermediate_size=16, num_hidden_layers=1,
+                                            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=length))
+    if others:
+        from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+        return GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=vocabulary, hidden_size=width, intermediate_size=24, num_hidden_layers=1,
+                                                num_attention_heads=2, max_position_embeddings=length))
     config = GPT2Config(n_layer=1, n_embd=width, n_head=2, n_positions=length, vocab_size=vocabulary,
                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
     return GPT2LMHeadModel(config)
@@ -61,6 +75,21 @@ for name, width, seed in [("loop", 8, 1), ("trainer", 12, 2)]:
             callback.on_log(args, None, None, logs={"loss": first})
             callback.on_log(args, None, None, logs={"loss": last})
             callback.on_train_end(args, SimpleNamespace(global_step=steps), None, model=m)
+if others:
+    # An independent reference for lens: each pretrained model's mean test loss, in float64 by torch's own
+    # cross-entropy on every next token.
+    import json
+    reference = {}
+    for name, width, seed in [("loop", 8, 1), ("trainer", 12, 2)]:
+        m = model(width, seed).double().eval()
+        ids = torch.tensor(test)
+        with torch.no_grad():
+            logits = m(input_ids=ids).logits
+        per_sequence = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, vocabulary), ids[:, 1:].reshape(-1),
+                                                         reduction="none").reshape(len(test), -1).mean(dim=1)
+        reference[name] = per_sequence.mean().item()
+    with open(f"{folder}/reference.json", "w") as f:
+        json.dump({"zero_shot": reference}, f)
 # A file of another kind under the manifest's name is refused, not overwritten.
 with open(f"{folder}/notes.json", "w") as f:
     f.write("my notes")

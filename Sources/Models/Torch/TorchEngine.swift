@@ -21,6 +21,11 @@ public struct TorchEngine: ModelEngine {
     public let context: Int?
     /// transformers' model_type ("gpt2", "llama", "gpt_neox", …).
     public let modelType: String
+    /// The architecture, from the model's config.
+    public let model: ModelDescription
+    /// The dotted name of the model's list of transformer layers ("transformer.h", "model.layers"): the
+    /// prefix of its layers' tensors in the checkpoint.
+    public let layerList: String
     /// v = fine-tuned − pretrained.
     public let direction: [Double]
     public var concurrency: Int { 1 }
@@ -64,8 +69,14 @@ public struct TorchEngine: ModelEngine {
             blocks.append(ParameterBlock(name: name, range: start..<end))
         }
         guard blocks.last?.range.upperBound == count else { throw EngineError("python -m lensllm.worker: its blocks do not cover the parameters") }
-        return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary, context: answer["context"] as? Int,
-                           modelType: answer["model_type"] as? String ?? "unknown", direction: v, dtype: dtype)
+        guard let layers = answer["layers"] as? Int, let width = answer["width"] as? Int, let layerList = answer["layer_list"] as? String else {
+            throw EngineError("python -m lensllm.worker: its answer to load lacks the layer count, width or layer list")
+        }
+        let type = answer["model_type"] as? String ?? "unknown", context = answer["context"] as? Int
+        return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary, context: context, modelType: type,
+                           model: ModelDescription(family: type, layers: layers, width: width, heads: answer["heads"] as? Int, context: context,
+                                                   vocabulary: vocabulary),
+                           layerList: layerList, direction: v, dtype: dtype)
     }
 
     public func losses(_ batch: TokenBatch) throws(EngineError) -> [Double] {

@@ -51,6 +51,11 @@ public struct CandidateManifest: Codable, Sendable {
         public var batchSize: Int
         public var firstLoss: Double?
         public var lastLoss: Double?
+
+        /// The run in brief, as a checkpoint carries it.
+        var summary: DataSizeCheckpoint.FineTuningSummary {
+            DataSizeCheckpoint.FineTuningSummary(steps: steps, batchSize: batchSize, firstLoss: firstLoss ?? .nan, lastLoss: lastLoss ?? .nan)
+        }
     }
 
     /// The sizes every candidate lists.
@@ -68,12 +73,14 @@ public struct CandidateManifest: Codable, Sendable {
     /// Candidate `c`'s pairs, to be loaded when measured.
     public func pairs(_ c: Candidate) -> [CorollaryStudy.ExistingPair] {
         c.finetuned.map { entry in
-            let summary = DataSizeCheckpoint.FineTuningSummary(steps: entry.steps, batchSize: entry.batchSize,
-                                                               firstLoss: entry.firstLoss ?? .nan, lastLoss: entry.lastLoss ?? .nan)
-            return CorollaryStudy.ExistingPair(n: entry.n, fineTuning: summary) {
-                try CheckpointPair.load(pretrained: c.pretrained, finetuned: entry.checkpoint)
-            }
+            CorollaryStudy.ExistingPair(n: entry.n, fineTuning: entry.summary) { try CheckpointPair.load(pretrained: c.pretrained, finetuned: entry.checkpoint) }
         }
+    }
+
+    /// Candidate `c`'s pairs on another engine, each made by `load(pretrained, fine-tuned)` when measured.
+    public func pairs<Engine: ModelEngine>(_ c: Candidate, load: @escaping (_ pretrained: String, _ finetuned: String) throws -> (direction: [Double], engine: Engine))
+        -> [CorollaryStudy.EnginePair<Engine>] {
+        c.finetuned.map { entry in CorollaryStudy.EnginePair(n: entry.n, fineTuning: entry.summary) { try load(c.pretrained, entry.checkpoint) } }
     }
 
     /// Reads and checks a manifest; relative paths become relative to its folder.
@@ -148,17 +155,20 @@ public struct CandidateManifest: Codable, Sendable {
 
     /// The token file's train and test splits for each architecture (read once per vocabulary and context),
     /// checked against it and against the manifest: the train split must hold the largest n and the probes.
-    public func splits(for configs: [GPT2Config]) throws(FileError) -> [(pool: TokenBatch, test: TokenBatch)] {
-        var read: [[Int]: (pool: TokenBatch, test: TokenBatch)] = [:]
+    public func splits(for models: [ModelDescription]) throws(FileError) -> [(pool: TokenBatch, test: TokenBatch)] {
+        var read: [ModelDescription: (pool: TokenBatch, test: TokenBatch)] = [:]
         let needed = max(sizes.last!, measurement.probes)
         var splits: [(pool: TokenBatch, test: TokenBatch)] = []
-        for config in configs {
-            // What the reading checks depends on the vocabulary and the context alone.
-            let key = [config.vocabulary, config.maxPositions]
-            if read[key] == nil {
-                read[key] = (try TokenFile.read(path: tokens, split: "train", for: config), try TokenFile.read(path: tokens, split: "test", for: config))
+        for model in models {
+            if read[model] == nil {
+                func split(_ name: String) throws(FileError) -> TokenBatch {
+                    let batch = try TokenFile.read(path: tokens, split: name, vocabulary: model.vocabulary)
+                    try model.check(batch, source: tokens)
+                    return batch
+                }
+                read[model] = (try split("train"), try split("test"))
             }
-            let (pool, test) = read[key]!
+            let (pool, test) = read[model]!
             guard pool.batch >= needed else {
                 throw FileError(tokens, "the train split has \(pool.batch) sequences; the manifest needs \(needed) (its largest n and its probes)")
             }

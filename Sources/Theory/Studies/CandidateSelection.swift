@@ -37,7 +37,7 @@ public struct CandidateSelection: Sendable {
     /// over steps × batch × T tokens.
     public static func fineTuningFlops(_ result: CandidateStudy.Result, n: Int) -> Double {
         guard let run = result.corollary.checkpoints.first(where: { $0.n == n })?.fineTuning else { return 0 }
-        return 6 * Double(result.parameterCount) * Double(run.steps) * Double(run.batchSize) * Double(result.config.maxPositions)
+        return 6 * Double(result.parameterCount) * Double(run.steps) * Double(run.batchSize) * Double(result.sequenceLength)
     }
 
     /// - Precondition: every candidate measured at the same sizes, `budget` among them and below the largest.

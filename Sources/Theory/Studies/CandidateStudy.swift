@@ -36,8 +36,10 @@ public struct CandidateStudy: Sendable {
     /// Everything measured on one candidate.
     public struct Result: Sendable {
         public var name: String
-        public var config: GPT2Config
+        public var model: ModelDescription
         public var parameterCount: Int
+        /// The tokens per training sequence (what a fine-tuning step's compute is counted in).
+        public var sequenceLength: Int
         /// L(0): the pretrained checkpoint's mean loss on the test sequences.
         public var zeroShot: Double
         /// The checkpoints at every n: losses, h_i, the bound; Corollary 1's fits.
@@ -85,8 +87,8 @@ public struct CandidateStudy: Sendable {
                                             keep?(n, parameters)
                                             if n == sizes.last! { final = parameters }
                                         })
-        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: fineTuning.learningRate,
-                          pool: pool, test: test, tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
+        return try finishNative(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: fineTuning.learningRate,
+                                pool: pool, test: test, tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
     }
 
     /// Measures checkpoints fine-tuned elsewhere: `pairs` in increasing n, each with its fine-tuning
@@ -102,35 +104,69 @@ public struct CandidateStudy: Sendable {
         let corollary = try measurement.run(pairs: pairs, pool: pool, test: test,
                                             progress: { done, total in checkpointsWork = total; progress?(done, total + tail) },
                                             keep: { n, parameters in if n == largest { final = parameters } })
-        return try finish(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: rate, pool: pool, test: test,
-                          tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
+        return try finishNative(name: name, pretrained: pretrained, final: final, corollary: corollary, rate: rate, pool: pool, test: test,
+                                tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
     }
 
-    /// The kernel, the density and NLPmetrics once the checkpoints are measured; `progress` is told the
-    /// work done of `tailCost`.
-    private func finish(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
-                        pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws(FileError) -> Result {
-        let largest = corollary.checkpoints.last!.n
+    /// Measures checkpoints fine-tuned elsewhere on any engine (the PyTorch worker's, for any causal LM):
+    /// `pairs` in increasing n as `CorollaryStudy.run(engines:)` takes them, `pretrained` an engine at the
+    /// pretrained weights (the kernel and the zero-shot loss), `final` one at the checkpoint of the largest n
+    /// (the density), `spectra` the pretrained weights' NLPmetrics, `model` the architecture.
+    /// - Throws: what the engines throw; `FileError` when the tangent kernel is not finite.
+    public func run<Pair: ModelEngine, Pretrained: ModelEngine, Final: ModelEngine>(
+        name: String, model: ModelDescription, pairs: [CorollaryStudy.EnginePair<Pair>], pretrained: () throws -> Pretrained,
+        final: () throws -> Final, spectra: WeightSpectra, rate: Double, pool: TokenBatch, test: TokenBatch,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> Result {
+        let largest = pairs.last!.n
+        precondition(largest <= pool.batch && probes <= pool.batch, "the pool holds every size and the probes")
+        let tail = tailCost(largest: largest)
+        var checkpointsWork = 0
+        let corollary = try measurement.run(engines: pairs, pool: pool, test: test,
+                                            progress: { done, total in checkpointsWork = total; progress?(done, total + tail) })
+        let start = try pretrained()
+        let losses = try start.losses(test)
+        return try finish(name: name, model: model, parameterCount: start.parameterCount, pretrained: start, final: try final(),
+                          zeroShot: losses.reduce(0, +) / Double(losses.count), spectra: spectra, corollary: corollary, rate: rate,
+                          pool: pool, tail: tail) { progress?(checkpointsWork + $0, checkpointsWork + tail) }
+    }
+
+    /// `finish` on the native engine, for native checkpoints.
+    private func finishNative(name: String, pretrained: GPT2Parameters, final: GPT2Parameters, corollary: CorollaryOne, rate: Double,
+                              pool: TokenBatch, test: TokenBatch, tail: Int, progress: (Int) -> Void) throws -> Result {
         let pretrainedModel = GPT2<Double>(pretrained)  // one model for the kernel and the zero-shot loss
-        let kernel = NeuralTangentKernel(engine: GPT2Engine(pretrainedModel), probes: pool.prefix(probes))
+        return try finish(name: name, model: ModelDescription(pretrained.config), parameterCount: pretrained.count,
+                          pretrained: GPT2Engine(pretrainedModel), final: GPT2Engine(GPT2<Double>(final)),
+                          zeroShot: Double(pretrainedModel.loss(test).mean), spectra: WeightSpectra(pretrained), corollary: corollary,
+                          rate: rate, pool: pool, tail: tail, progress: progress)
+    }
+
+    /// The kernel and the density once the checkpoints are measured; `progress` is told the work done of
+    /// `tailCost`.
+    private func finish<Pretrained: ModelEngine, Final: ModelEngine>(
+        name: String, model: ModelDescription, parameterCount: Int, pretrained: Pretrained, final: Final, zeroShot: Double,
+        spectra: WeightSpectra, corollary: CorollaryOne, rate: Double, pool: TokenBatch, tail: Int, progress: (Int) -> Void
+    ) throws -> Result {
+        let largest = corollary.checkpoints.last!.n
+        let kernel = try NeuralTangentKernel(engine: pretrained, probes: pool.prefix(probes))
         progress(probes / 3)
         // t: the steps of the run on the most data (a pair without a summary has none: t = 0, F = ‖f₀ − y‖²).
         let steps = corollary.checkpoints.last!.fineTuning?.steps ?? 0
         guard let offset = TangentKernelOffset(kernel: kernel) else {
             throw FileError(name, "the tangent kernel of the pretrained checkpoint is not a finite positive semi-definite matrix (weights so large that the gradients overflow?)")
         }
-        let summary = TangentKernelSummary(checkpoint: name, parameters: pretrained.count, kernel: kernel, offset: offset,
+        let summary = TangentKernelSummary(checkpoint: name, parameters: parameterCount, kernel: kernel, offset: offset,
                                            rate: rate, steps: Double(steps))
         let sequences = min(densitySequences, largest)
-        let op = GPT2HessianOperator(parameters: final, batch: pool.prefix(sequences))
+        let op = try final.linearise(pool.prefix(sequences), in: try final.makeLane())
         var density = SpectralDensity.estimate(op, probes: densityProbes, steps: densitySteps, width: 1, seed: measurement.seed)
+        try op.check()
         // The Ritz values span the spectrum (the extreme ones converge first): the width is a fixed
         // fraction of their extent.
         if let low = density.nodes.min(), let high = density.nodes.max(), high > low { density.width = Self.densityWidth * (high - low) }
         progress(tail)
-        return Result(name: name, config: pretrained.config, parameterCount: pretrained.count,
-                      zeroShot: Double(pretrainedModel.loss(test).mean), corollary: corollary, kernel: summary,
-                      spectra: WeightSpectra(pretrained), density: density, densitySequences: sequences)
+        return Result(name: name, model: model, parameterCount: parameterCount, sequenceLength: pool.length, zeroShot: zeroShot,
+                      corollary: corollary, kernel: summary, spectra: spectra, density: density, densitySequences: sequences)
     }
 
     /// The Gaussian width of the density as a fraction of the spectrum's extent (the span of the Ritz

@@ -11,14 +11,31 @@ public struct WeightSpectra: Sendable {
     /// Each matrix: its Hugging Face name and its tail fit (nil when it has too few eigenvalues).
     public var matrices: [(name: String, tail: PowerLawTail?)]
 
-    /// The two-dimensional weights of every layer: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj.
-    public init(_ parameters: GPT2Parameters) {
-        matrices = parameters.tensors.filter { $0.shape.count == 2 && $0.name.hasPrefix("h.") }.map { tensor in
-            let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-            let eigenvalues = SingularValues.of(Array(parameters.values[tensor.range]), rows: rows, columns: columns)?
-                .map { $0 * $0 / Double(rows) }
-            return (tensor.name, eigenvalues.flatMap { PowerLawTail.fit($0) })
+    /// The fits of named (rows, columns) matrices, row-major.
+    public init(_ named: [(name: String, rows: Int, columns: Int, values: [Double])]) {
+        matrices = named.map { m in
+            let eigenvalues = SingularValues.of(m.values, rows: m.rows, columns: m.columns)?.map { $0 * $0 / Double(m.rows) }
+            return (m.name, eigenvalues.flatMap { PowerLawTail.fit($0) })
         }
+    }
+
+    /// The two-dimensional weights of every layer of a native GPT-2: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj.
+    public init(_ parameters: GPT2Parameters) {
+        self.init(parameters.tensors.filter { $0.shape.count == 2 && $0.name.hasPrefix("h.") }.map { tensor in
+            (tensor.name, tensor.shape[0], tensor.shape[1], Array(parameters.values[tensor.range]))
+        })
+    }
+
+    /// The two-dimensional weights of every layer of any checkpoint: the tensors named `layerList`.i.… (the
+    /// model's list of transformer layers, "transformer.h", "model.layers"), in the checkpoint's order, read
+    /// one at a time.
+    public init(checkpoint: CheckpointTensors, layerList: String) {
+        let prefix = layerList + "."
+        var named: [(name: String, rows: Int, columns: Int, values: [Double])] = []
+        for item in checkpoint.entries where item.entry.shape.count == 2 && item.entry.name.hasPrefix(prefix) {
+            named.append((item.entry.name, item.entry.shape[0], item.entry.shape[1], checkpoint.values(item)))
+        }
+        self.init(named)
     }
 
     /// The mean α over the matrices that have a fit; nil when none has.
