@@ -100,7 +100,7 @@ extension Bound {
                 let (all, test) = try data.load(for: limits)
                 let train = try examined(all)
                 try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),
-                            resources: "the PyTorch worker (\(torch.modelType), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks), "
+                            resources: "the PyTorch worker (\(torch.model.family), \(torch.parameterCount) parameters in \(torch.blocks.count) blocks), "
                                 + "needs about \(Markdown.bytes(memory)) here and what the worker holds")
             }
         }

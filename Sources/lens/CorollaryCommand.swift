@@ -126,7 +126,7 @@ struct Corollary: ParsableCommand {
         // The model's vocabulary, context and size, and the memory the forms need, from the first pair's worker (stopped after).
         func model() throws -> (limits: ModelLimits, parameters: Int, type: String, memory: Int) {
             let (first, memory) = try engine.torchForForms(pretrained: pretrained, finetuned: entries[0].finetuned, steps: steps, threading: threading)
-            return (ModelLimits(first), first.parameterCount, first.modelType, memory)
+            return (ModelLimits(first), first.parameterCount, first.model.family, memory)
         }
         let first = try model()
         let (pool, test) = try data.load(for: first.limits)

@@ -98,7 +98,7 @@ struct ModelLimits {
 
     init(vocabulary: Int, context: Int?) { (self.vocabulary, self.context) = (vocabulary, context) }
     init(_ config: GPT2Config) { (vocabulary, context, contextName) = (config.vocabulary, config.maxPositions, "n_positions") }
-    init(_ torch: TorchEngine) { (vocabulary, context) = (torch.vocabulary, torch.context) }
+    init(_ torch: TorchEngine) { (vocabulary, context) = (torch.vocabulary, torch.model.context) }
 
     func read(path: String, split: String, context flat: Int?) throws -> TokenBatch {
         let batch = try TokenFile.read(path: path, split: split, context: flat, vocabulary: vocabulary)

@@ -17,11 +17,8 @@ public struct TorchEngine: ModelEngine {
     public let blocks: [ParameterBlock]
     public let parameterCount: Int
     public let vocabulary: Int
-    /// The longest sequence the model takes (its config's max_position_embeddings or n_positions), if stated.
-    public let context: Int?
-    /// transformers' model_type ("gpt2", "llama", "gpt_neox", …).
-    public let modelType: String
-    /// The architecture, from the model's config.
+    /// The architecture, from the model's config: transformers' model_type ("gpt2", "llama", "gpt_neox", …) as
+    /// its family, the context its max_position_embeddings or n_positions states.
     public let model: ModelDescription
     /// The dotted name of the model's list of transformer layers ("transformer.h", "model.layers"): the
     /// prefix of its layers' tensors in the checkpoint.
@@ -73,7 +70,7 @@ public struct TorchEngine: ModelEngine {
             throw EngineError("python -m lensllm.worker: its answer to load lacks the layer count, width or layer list")
         }
         let type = answer["model_type"] as? String ?? "unknown", context = answer["context"] as? Int
-        return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary, context: context, modelType: type,
+        return TorchEngine(worker: worker, blocks: blocks, parameterCount: count, vocabulary: vocabulary,
                            model: ModelDescription(family: type, layers: layers, width: width, heads: answer["heads"] as? Int, context: context,
                                                    vocabulary: vocabulary),
                            layerList: layerList, direction: v, dtype: dtype)
