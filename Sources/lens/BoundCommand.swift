@@ -82,9 +82,9 @@ extension Bound {
             case .native:
                 let pair = try checkpoints.load()
                 let config = pair.finetuned.config
-                let (all, test) = try data.load(for: ModelLimits(config))
+                let (all, test) = try data.load(for: ModelDescription(config))
                 let train = try examined(all)
-                let probes = try probeData.load(data, for: ModelLimits(config))
+                let probes = try probeData.load(data, for: ModelDescription(config))
                 let probeBatch = probes?.batch ?? test
                 func memory(_ threads: Int) -> Int {
                     HessianTerms.memoryBytes(config, samples: max(train.batch, probeBatch.batch), length: max(train.length, probeBatch.length), steps: steps, lanes: threads)
@@ -96,7 +96,7 @@ extension Bound {
             case .torch:
                 let (torch, memory) = try engine.torchForForms(pretrained: checkpoints.pretrained, finetuned: checkpoints.finetuned, steps: steps,
                                                                threading: threading)
-                let limits = ModelLimits(torch)
+                let limits = torch.model
                 let (all, test) = try data.load(for: limits)
                 let train = try examined(all)
                 try measure(engine: torch, direction: torch.direction, train: train, test: test, probes: try probeData.load(data, for: limits),

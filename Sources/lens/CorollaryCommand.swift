@@ -124,9 +124,9 @@ struct Corollary: ParsableCommand {
         guard let manifest else { throw ValidationError("--engine torch measures the pairs a --manifest lists (lens fine-tunes GPT-2 only)") }
         let entries = try CorollaryManifest.read(path: manifest).entries
         // The model's vocabulary, context and size, and the memory the forms need, from the first pair's worker (stopped after).
-        func model() throws -> (limits: ModelLimits, parameters: Int, type: String, memory: Int) {
+        func model() throws -> (limits: ModelDescription, parameters: Int, type: String, memory: Int) {
             let (first, memory) = try engine.torchForForms(pretrained: pretrained, finetuned: entries[0].finetuned, steps: steps, threading: threading)
-            return (ModelLimits(first), first.parameterCount, first.model.family, memory)
+            return (first.model, first.parameterCount, first.model.family, memory)
         }
         let first = try model()
         let (pool, test) = try data.load(for: first.limits)

@@ -97,7 +97,7 @@ struct FineTune: ParsableCommand {
 
     func run() throws {
         let start = try GPT2Parameters.load(directory: from)
-        let data = try TokenFile.read(path: tokens, split: split, context: context, for: start.config)
+        let data = try TokenFile.read(path: tokens, split: split, context: context, for: ModelDescription(start.config))
         let result = FineTuning(steps: steps, batchSize: batch, learningRate: learningRate, weightDecay: weightDecay,
                                 seed: seed, float64: float64).run(from: start, data: data)
         // A run that diverged is not a fine-tuned checkpoint: say so and write nothing.

@@ -37,14 +37,14 @@ struct NTK: ParsableCommand {
         switch engine.engine {
         case .native:
             let parameters = try GPT2Parameters.load(directory: checkpoint)
-            try measure(GPT2Engine(GPT2<Double>(parameters)), limits: ModelLimits(parameters.config))
+            try measure(GPT2Engine(GPT2<Double>(parameters)), limits: ModelDescription(parameters.config))
         case .torch:
             let torch = try engine.torch(pretrained: nil, finetuned: checkpoint)
-            try measure(torch, limits: ModelLimits(torch))
+            try measure(torch, limits: torch.model)
         }
     }
 
-    func measure<Engine: ModelEngine>(_ model: Engine, limits: ModelLimits) throws {
+    func measure<Engine: ModelEngine>(_ model: Engine, limits: ModelDescription) throws {
         var probes = try data.load(for: limits)
         if let sequences, sequences < probes.batch { probes = probes.prefix(sequences) }
         // The per-sequence gradients (m P doubles), the kernel (m^2) and its eigenvectors (m^2).

@@ -26,11 +26,12 @@ struct TrainTestTokens: ParsableArguments {
 
     /// Both batches, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> (train: TokenBatch, test: TokenBatch) {
-        try load(for: ModelLimits(config))
+        try load(for: ModelDescription(config))
     }
 
-    func load(for limits: ModelLimits) throws -> (train: TokenBatch, test: TokenBatch) {
-        (try limits.read(path: tokens, split: trainSplit, context: context), try limits.read(path: testTokens ?? tokens, split: testSplit, context: context))
+    func load(for model: ModelDescription) throws -> (train: TokenBatch, test: TokenBatch) {
+        (try TokenFile.read(path: tokens, split: trainSplit, context: context, for: model),
+         try TokenFile.read(path: testTokens ?? tokens, split: testSplit, context: context, for: model))
     }
 }
 
@@ -48,14 +49,14 @@ struct ProbeTokens: ParsableArguments {
     }
 
     /// The probes read as `data` reads its splits, and where they came from in words; nil for the test split.
-    func load(_ data: TrainTestTokens, for limits: ModelLimits) throws -> (batch: TokenBatch, source: String)? {
+    func load(_ data: TrainTestTokens, for model: ModelDescription) throws -> (batch: TokenBatch, source: String)? {
         if let probeTokens {
             guard data.context != nil else { throw ValidationError("--probe-tokens needs --context (binary token files)") }
-            return (try limits.read(path: probeTokens, split: "", context: data.context), "the sequences of `\(probeTokens)`")
+            return (try TokenFile.read(path: probeTokens, split: "", context: data.context, for: model), "the sequences of `\(probeTokens)`")
         }
         if let probeSplit {
             guard data.context == nil else { throw ValidationError("--probe-split names a JSON batch; with --context give --probe-tokens") }
-            return (try limits.read(path: data.tokens, split: probeSplit, context: nil), "the \"\(probeSplit)\" split")
+            return (try TokenFile.read(path: data.tokens, split: probeSplit, for: model), "the \"\(probeSplit)\" split")
         }
         return nil
     }
@@ -78,33 +79,13 @@ struct BatchTokens: ParsableArguments {
 
     /// The batch, checked against the model's vocabulary and context.
     func load(for config: GPT2Config) throws -> TokenBatch {
-        try load(for: ModelLimits(config))
+        try load(for: ModelDescription(config))
     }
 
-    func load(for limits: ModelLimits) throws -> TokenBatch {
-        try limits.read(path: tokens, split: split, context: context)
+    func load(for model: ModelDescription) throws -> TokenBatch {
+        try TokenFile.read(path: tokens, split: split, context: context, for: model)
     }
 
     /// How reports name the batch.
     var name: String { context == nil ? split : "binary tokens" }
-}
-
-/// What a token file is checked against: the model's vocabulary, and its context where it states one.
-struct ModelLimits {
-    var vocabulary: Int
-    var context: Int?
-    /// What the model's config calls its context.
-    var contextName = "context"
-
-    init(vocabulary: Int, context: Int?) { (self.vocabulary, self.context) = (vocabulary, context) }
-    init(_ config: GPT2Config) { (vocabulary, context, contextName) = (config.vocabulary, config.maxPositions, "n_positions") }
-    init(_ torch: TorchEngine) { (vocabulary, context) = (torch.vocabulary, torch.model.context) }
-
-    func read(path: String, split: String, context flat: Int?) throws -> TokenBatch {
-        let batch = try TokenFile.read(path: path, split: split, context: flat, vocabulary: vocabulary)
-        if let context, batch.length > context {
-            throw FileError(path, "sequences of \(batch.length) tokens are longer than the model's \(contextName) \(context)")
-        }
-        return batch
-    }
 }

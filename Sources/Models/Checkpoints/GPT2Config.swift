@@ -112,15 +112,6 @@ public struct GPT2Config: Sendable, Equatable {
     }
 }
 
-extension GPT2Config {
-    /// Checks that a batch read from `source` fits the model: its sequences are no longer than
-    /// n_positions. (Token ids are checked against the vocabulary as they are read.)
-    public func check(_ batch: TokenBatch, source: String) throws(FileError) {
-        guard batch.length <= maxPositions else {
-            throw FileError(source, "sequences of \(batch.length) tokens are longer than the model's n_positions \(maxPositions)")
-        }
-    }
-}
 
 extension GPT2Config {
     /// About the bytes the engine holds to differentiate this model twice on `sequences` sequences of

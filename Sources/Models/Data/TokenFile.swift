@@ -49,10 +49,10 @@ public enum TokenFile {
     }
 
     /// Reads a batch for a model (`read(path:split:context:vocabulary:)`), checked against it: ids below
-    /// its vocabulary, sequences no longer than its context (`GPT2Config.check`).
-    public static func read(path: String, split: String, context: Int? = nil, for config: GPT2Config) throws(FileError) -> TokenBatch {
-        let batch = try read(path: path, split: split, context: context, vocabulary: config.vocabulary)
-        try config.check(batch, source: path)
+    /// its vocabulary, sequences no longer than its context (`ModelDescription.check`).
+    public static func read(path: String, split: String, context: Int? = nil, for model: ModelDescription) throws(FileError) -> TokenBatch {
+        let batch = try read(path: path, split: split, context: context, vocabulary: model.vocabulary)
+        try model.check(batch, source: path)
         return batch
     }
 

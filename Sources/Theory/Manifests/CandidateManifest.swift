@@ -161,12 +161,7 @@ public struct CandidateManifest: Codable, Sendable {
         var splits: [(pool: TokenBatch, test: TokenBatch)] = []
         for model in models {
             if read[model] == nil {
-                func split(_ name: String) throws(FileError) -> TokenBatch {
-                    let batch = try TokenFile.read(path: tokens, split: name, vocabulary: model.vocabulary)
-                    try model.check(batch, source: tokens)
-                    return batch
-                }
-                read[model] = (try split("train"), try split("test"))
+                read[model] = (try TokenFile.read(path: tokens, split: "train", for: model), try TokenFile.read(path: tokens, split: "test", for: model))
             }
             let (pool, test) = read[model]!
             guard pool.batch >= needed else {
