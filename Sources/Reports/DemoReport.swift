@@ -108,7 +108,7 @@ public enum DemoReport {
 
     static func page(_ c: CandidateAnalysis, provenance: String) -> String {
         let r = c.result, k = r.corollary, m = r.model
-        let shape = "\(m.family == "gpt2" ? "GPT-2" : m.family) with \(m.layers) layer(s), width \(m.width)"
+        let shape = "\(m.familyName) with \(m.layers) layer(s), width \(m.width)"
             + (m.heads.map { ", \($0) heads" } ?? "") + (m.context.map { ", context \($0)" } ?? "") + ","
         var text = """
         # \(r.name)

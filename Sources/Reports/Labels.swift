@@ -1,5 +1,6 @@
 import Curves
 import Hessian
+import Models
 import Theory
 
 // The words the reports use for the numerics' enums and settings: display prose lives here, the
@@ -94,4 +95,9 @@ extension CorollaryStudy.FineTuningSettings {
         }
         return "\(length), batch \(batchSize), AdamW at learning rate \(learningRate), weight decay \(weightDecay), \(float64 ? "Float64" : "Float32")"
     }
+}
+
+extension ModelDescription {
+    /// The family as reports name it: GPT-2 for transformers' "gpt2", the model_type as it is otherwise.
+    public var familyName: String { family == "gpt2" ? "GPT-2" : family }
 }

@@ -51,7 +51,7 @@ struct Report: ParsableCommand {
             let list = try CandidateManifest.read(path: manifest)
             let results = engine.engine == .torch ? try measureOnTorch(list) : try measureNatively(list)
             let provenance = "Produced by `\(Invocation.command("lens"))` (LensLLM toolkit); every number comes from this run."
-            let families = Set(results.map { $0.model.family == "gpt2" ? "GPT-2" : $0.model.family }).sorted().joined(separator: ", ")
+            let families = Set(results.map(\.model.familyName)).sorted().joined(separator: ", ")
             let description = "\(results.count) \(families) candidates, each fine-tuned elsewhere on the first n sequences of the train split of `\(list.tokens)` as the manifest lists."
             let evaluation = CandidateEvaluation(results, budgets: list.budgets)
             try CandidateReportDirectory.write(evaluation, provenance: provenance, description: description, to: out)
