@@ -60,9 +60,10 @@ public struct QuadraticForm: Sendable, Equatable {
 }
 
 public enum GaussQuadrature {
-    /// The round-off allowance, in units of k ε ‖T_k‖ ‖v‖²: the Ritz values and weights of a
-    /// fully reorthogonalised run are accurate to a small multiple of k ε ‖T_k‖ (dstev is backward
-    /// stable; Gram–Schmidt twice keeps Q_k orthonormal to O(ε)); 64 covers that multiple with room.
+    /// The round-off allowance, in units of k ε ‖T_k‖ ‖v‖²: the Ritz values and weights of the run are
+    /// accurate to a small multiple of k ε ‖T_k‖ (dstev is backward stable; a semiorthogonal basis makes
+    /// T_k the projection of H on an orthonormal basis of its span, first vector q₁, to O(ε ‖H‖): Simon 1984,
+    /// Theorem 4, see `LanczosProcess`); 64 covers that multiple with room.
     public static let roundOffFactor = 64.0
 
     /// Estimates vᵀ f(H) v by k steps of Lanczos started at v:
@@ -106,7 +107,8 @@ public enum GaussQuadrature {
     /// at the kink (n = 1,884, standard normal spectrum): the grid alone gives widths 17.8%, 7.7%, 4.7%
     /// at k = 120, 240, 360; full refinement 9.9%, 4.7%, 3.0%, at 25–90 times the grid's cost (0.4 s
     /// against 120 more dense products' 0.2 s at k = 240).
-    /// - Complexity: k applications of H, O(k² n) reorthogonalisation, O(k³) for T_k's eigenvectors, and
+    /// - Complexity: k applications of H, O(k² n) reorthogonalisation at most (partial: only the steps whose
+    ///   estimated loss of orthogonality would pass √ε), O(k³) for T_k's eigenvectors, and
     ///   O(k²) per evaluation of the moment bounds (up to a few hundred; far fewer with a tolerance).
     public static func quadraticForm<Operator: SymmetricOperator>(
         _ op: Operator, vector v: [Double], function f: SpectralFunction, steps k: Int, tolerance: Double = 0,
@@ -118,7 +120,7 @@ public enum GaussQuadrature {
             return QuadraticForm(estimate: 0, interval: 0...0, raw: 0, vectorNorm: 0, steps: 0, applications: 0, residualNorm: 0,
                                  stop: .invariant)
         }
-        var lanczos = LanczosProcess(op, start: v, precision: precision, capacity: k)
+        var lanczos = LanczosProcess(op, start: v, precision: precision, capacity: k, reorthogonalization: .partial)
         let checks = tolerance > 0 ? checkpoints(cap: k) : [k]
         for check in checks {
             while lanczos.steps < check, lanczos.step() {}

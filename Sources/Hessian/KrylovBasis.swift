@@ -94,6 +94,21 @@ struct KrylovBasis {
         }
     }
 
+    /// max_{i≠j} |qᵢᵀ qⱼ| and max_i |qᵢᵀ qᵢ − 1|, the larger: how far the rows are from orthonormal,
+    /// measured (the Gram matrix by `dsyrk`; a Float32 basis is widened first).
+    /// - Complexity: O(j² n).
+    func orthogonalityLoss() -> Double {
+        guard count > 0 else { return 0 }
+        let gram: [Double]
+        switch precision {
+        case .double: gram = BLAS.gram(rows: count, columns: dimension, doubles)
+        case .single: gram = singles.map(Double.init).withUnsafeBufferPointer { BLAS.gram(rows: count, columns: dimension, $0) }
+        }
+        var worst = 0.0
+        for i in 0..<count { for j in 0..<count { worst = max(worst, abs(gram[i * count + j] - (i == j ? 1 : 0))) } }
+        return worst
+    }
+
     /// Σᵢ cᵢ qᵢ: a Ritz vector from the coefficients of an eigenvector of T.
     /// - Complexity: O(j n).
     func combine(_ c: [Double]) -> [Double] {

@@ -5,9 +5,16 @@ import LinearAlgebra
 ///
 ///     H Q_k = Q_k T_k + β_k q_{k+1} e_kᵀ,    Q_kᵀ Q_k = I,
 ///
-/// with T_k = tridiag(β, α, β) and q₁ = v / ‖v‖. Each step reorthogonalises the new vector against
-/// the whole basis by classical Gram–Schmidt, twice when the first pass cancels much of it (the DGKS
-/// criterion), so Q_k stays orthonormal to working precision and the Ritz values carry no spurious copies.
+/// with T_k = tridiag(β, α, β) and q₁ = v / ‖v‖. With `.full` reorthogonalisation each step
+/// reorthogonalises the new vector against the whole basis by classical Gram–Schmidt, twice when the first
+/// pass cancels much of it (the DGKS criterion), so Q_k stays orthonormal to working precision and the Ritz
+/// values carry no spurious copies. With `.partial` (Simon 1984) a step does so only when the running
+/// estimate of the new vector's products with the basis (`OrthogonalityEstimate`) would pass √ε, and the
+/// step after it too; the basis stays semiorthogonal, |q_iᵀ q_j| ≤ √ε, which is all T_k needs: Simon's
+/// Theorem 4 (Math. Comp. 42, 1984) shows that T_k then equals W_kᵀ H W_k to O(ε ‖H‖) for an orthonormal
+/// basis W_k of span(Q_k) with first vector q₁ (the QR factor of Q_k), the order full reorthogonalisation
+/// reaches. The basis is read twice per reorthogonalisation, so on operators whose product is cheap
+/// against k n memory traffic (a block of the embeddings) it saves most of a step's cost.
 ///
 /// On breakdown (β_j ≤ 1e-12 ‖T_j‖, `breakdownTolerance`: the Krylov space of v is invariant under H) the run either stops
 /// (quadrature: vᵀ f(H) v is then exact) or, when `restartOnBreakdown`, continues from a seeded
@@ -16,8 +23,17 @@ import LinearAlgebra
 /// - Complexity: per step one application of H and O(j n) for the reorthogonalisation; memory
 ///   k n entries for the basis (see `memoryBytes`).
 public struct LanczosProcess<Operator: SymmetricOperator> {
+    /// How each step keeps the basis orthonormal.
+    public enum Reorthogonalization: Sendable {
+        /// Against the whole basis every step: Q_k orthonormal to O(ε).
+        case full
+        /// Only when Simon's estimate would pass √ε, and the step after: Q_k semiorthogonal.
+        case partial
+    }
+
     public let op: Operator
     public let restartOnBreakdown: Bool
+    public let reorthogonalization: Reorthogonalization
     /// α₁ … α_j.
     public private(set) var alpha: [Double] = []
     /// β₁ … β_{j−1}: T's off-diagonal (0 where the run restarted).
@@ -25,6 +41,8 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     /// β_j, the norm of the residual that would start the next step (0 when the space is invariant).
     public private(set) var residualNorm: Double = 0
     public private(set) var applications = 0
+    /// Steps that reorthogonalised against the whole basis (every step with `.full`).
+    public private(set) var reorthogonalizations = 0
     /// Steps after which the run restarted.
     public private(set) var restarts: [Int] = []
     /// Whether no further step is possible (invariant space without restart, or the basis spans ℝⁿ).
@@ -36,10 +54,16 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     /// H q_j as the step orthogonalises it into β_j q_{j+1}: one buffer for every step.
     private var work: [Double]
     private var rng: SeededGenerator
+    /// Simon's ω for `.partial`, and whether the next step must reorthogonalise (the second of a pair).
+    private var estimate: OrthogonalityEstimate
+    private var reorthogonalizeNext = false
 
     /// The Daniel–Gragg–Kaufman–Stewart threshold: a second Gram–Schmidt pass when the first leaves less
     /// than 1/√2 of the vector's norm.
     static var secondPassThreshold: Double { 0.5.squareRoot() }
+
+    /// The level `.partial` keeps the basis at: |q_iᵀ q_j| ≤ √ε (Simon's semiorthogonality).
+    public static var semiorthogonality: Double { Double.ulpOfOne.squareRoot() }
 
     /// β_j ≤ `breakdownTolerance` ‖T_j‖ means the Krylov space is invariant to working precision:
     /// after two Gram–Schmidt passes the residual is round-off, a few ε ‖H‖ √j, far below 1e-12 ‖H‖
@@ -52,11 +76,16 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     }
 
     /// Starts a run at v / ‖v‖ (v ≠ 0).
+    /// - Precondition: `.partial` only without `restartOnBreakdown` (a restart needs a vector orthogonal to
+    ///   the whole basis, which a semiorthogonal basis does not give).
     public init(_ op: Operator, start v: [Double], precision: BasisPrecision = .double, capacity: Int = 64,
-                restartOnBreakdown: Bool = false, seed: UInt64 = 0x5EED) {
+                reorthogonalization: Reorthogonalization = .full, restartOnBreakdown: Bool = false, seed: UInt64 = 0x5EED) {
         precondition(v.count == op.dimension, "start vector of the wrong dimension")
+        precondition(reorthogonalization == .full || !restartOnBreakdown, "partial reorthogonalisation cannot restart")
         self.op = op
+        self.reorthogonalization = reorthogonalization
         self.restartOnBreakdown = restartOnBreakdown
+        estimate = OrthogonalityEstimate(dimension: op.dimension)
         let norm = v.withUnsafeBufferPointer { BLAS.norm($0) }
         precondition(norm > 0 && norm.isFinite, "the start vector must be nonzero and finite")
         basis = KrylovBasis(dimension: op.dimension, precision: precision, capacity: capacity)
@@ -68,7 +97,8 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     public var steps: Int { alpha.count }
 
     /// Takes one Lanczos step; returns false (and does nothing) when the run is exhausted.
-    /// - Complexity: one application of H into a kept buffer, two Gram–Schmidt passes O(j n); no
+    /// - Complexity: one application of H into a kept buffer, one or two Gram–Schmidt passes O(j n) (with
+    ///   `.partial`, only on the steps that reorthogonalise; O(j) for the estimate on the others); no
     ///   allocation beyond the basis's growth.
     @discardableResult
     public mutating func step() -> Bool {
@@ -88,11 +118,23 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
         // the first leaves w orthogonal to working precision. (ARPACK's rule; it reads the basis, the cost
         // of a step on large blocks, once instead of twice in the usual case.)
         let before = work.withUnsafeBufferPointer { BLAS.norm($0) }
-        basis.orthogonalize(&work)
-        var b = work.withUnsafeBufferPointer { BLAS.norm($0) }
-        if b < Self.secondPassThreshold * before {
+        var b = before
+        // With `.partial`, Simon's estimate decides: a pair of reorthogonalising steps when it would pass √ε.
+        var omega: [Double]?
+        if reorthogonalization == .partial && !reorthogonalizeNext && before > 0 {
+            let (next, largest) = estimate.next(alpha: alpha, beta: beta, nextBeta: before)
+            if largest > Self.semiorthogonality { reorthogonalizeNext = true } else { omega = next }
+        } else {
+            reorthogonalizeNext = false
+        }
+        if omega == nil {
             basis.orthogonalize(&work)
             b = work.withUnsafeBufferPointer { BLAS.norm($0) }
+            if b < Self.secondPassThreshold * before {
+                basis.orthogonalize(&work)
+                b = work.withUnsafeBufferPointer { BLAS.norm($0) }
+            }
+            reorthogonalizations += 1
         }
         let scale = zip(alpha, [0] + beta).map { abs($0) + $1 }.max()! + b
         if basis.count == op.dimension {
@@ -110,6 +152,7 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
         } else {
             residualNorm = b
             for t in 0..<work.count { next[t] = work[t] / b }
+            if reorthogonalization == .partial { estimate.advance(to: omega ?? estimate.reset(count: j + 2)) }
             // β_j joins T when the next step is taken; until then it is the residual norm.
             beta.append(b)
         }
@@ -134,6 +177,11 @@ public struct LanczosProcess<Operator: SymmetricOperator> {
     private func dot(_ x: [Double], _ y: [Double]) -> Double {
         x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { BLAS.dot(x, $0) } }
     }
+
+    /// How far the basis is from orthonormal, measured: the largest |(Q_kᵀ Q_k − I)_ij| (round-off with
+    /// `.full`, at most about √ε with `.partial`). For tests and checks: it reads the whole basis.
+    /// - Complexity: O(k² n).
+    public var orthogonalityLoss: Double { basis.orthogonalityLoss() }
 
     /// The tridiagonal's off-diagonal for the steps taken (β₁ … β_{j−1}).
     var offDiagonal: [Double] { Array(beta.prefix(max(alpha.count - 1, 0))) }
